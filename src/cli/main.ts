@@ -1,0 +1,31 @@
+import { Command, CommanderError } from "commander";
+import { VERSION } from "../version.js";
+import { localClusterCommand } from "./local-cluster.js";
+
+export function program(): Command {
+  const root = new Command("velero-ts")
+    .description("Velero-compatible backup and restore for Kubernetes")
+    .version(VERSION, "--client-version", "print the client version")
+    .showHelpAfterError()
+    .exitOverride();
+  root
+    .command("version")
+    .description("print the velero-ts version")
+    .action(() => console.log(`Client:\n\tVersion: ${VERSION}`));
+  root.addCommand(localClusterCommand());
+  return root;
+}
+
+/** Runs the CLI; every error ends as one message on stderr and a non-zero exit code. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+}

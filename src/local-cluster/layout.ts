@@ -1,0 +1,62 @@
+import path from "node:path";
+
+/** The processes `local-cluster up` starts, in start order. */
+export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "node-simulator"] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+/** Every path under a local cluster's directory, in one place. */
+export class ClusterLayout {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = path.resolve(dir);
+  }
+
+  get kubeconfig(): string {
+    return path.join(this.dir, "kubeconfig");
+  }
+  get stateFile(): string {
+    return path.join(this.dir, "state.json");
+  }
+  get lockFile(): string {
+    return path.join(this.dir, "up.lock");
+  }
+  get pkiDir(): string {
+    return path.join(this.dir, "pki");
+  }
+  pki(file: string): string {
+    return path.join(this.pkiDir, file);
+  }
+  get controllerManagerKubeconfig(): string {
+    return this.pki("controller-manager.kubeconfig");
+  }
+  get simulatorKubeconfig(): string {
+    return this.pki("node-simulator.kubeconfig");
+  }
+  get etcdDataDir(): string {
+    return path.join(this.dir, "etcd");
+  }
+  get logsDir(): string {
+    return path.join(this.dir, "logs");
+  }
+  log(component: Component): string {
+    return path.join(this.logsDir, `${component}.log`);
+  }
+  get runDir(): string {
+    return path.join(this.dir, "run");
+  }
+  pidFile(component: Component): string {
+    return path.join(this.runDir, `${component}.pid`);
+  }
+  /** Root of the kubelet layout, the equivalent of /var/lib/kubelet on a node. */
+  get kubeletDir(): string {
+    return path.join(this.dir, "kubelet");
+  }
+  podVolumesDir(podUid: string): string {
+    return path.join(this.kubeletDir, "pods", podUid, "volumes");
+  }
+  /** Where the simulated cloud keeps disks and their snapshots. */
+  get blockStorageDir(): string {
+    return path.join(this.dir, "block-storage");
+  }
+}
