@@ -61,7 +61,7 @@ export async function ensureControlPlane(progress?: BuildProgress): Promise<Cont
 
 function goEnv(): NodeJS.ProcessEnv {
   // Never let Go try to download another toolchain: this machine may not reach it.
-  return { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly" };
+  return { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly -buildvcs=false" };
 }
 
 async function checkGo(): Promise<string> {
@@ -107,7 +107,7 @@ async function goBuild(output: string, progress?: BuildProgress): Promise<void> 
   progress?.start(total);
   let done = 0;
   try {
-    await run("go", ["build", "-v", "-trimpath", "-o", output, "."], CONTROL_PLANE_SOURCE, (line) => {
+    await run("go", ["build", "-v", "-o", output, "."], CONTROL_PLANE_SOURCE, (line) => {
       // `go build -v` names each package as it compiles it.
       if (!line.startsWith("#") && line.trim() && !line.includes(" ")) progress?.update(++done, line.trim());
     });

@@ -28,6 +28,8 @@ const WAIT_MS = 500;
 export class Kubelet {
   private readonly core: CoreV1Api;
   private readonly nodes: Set<string>;
+  /** Pods this kubelet has started: the cache can lag behind its own status writes. */
+  private readonly started = new Set<string>();
 
   constructor(
     kc: KubeConfig,
@@ -51,13 +53,14 @@ export class Kubelet {
     const { namespace, name, uid } = pod.metadata as { namespace: string; name: string; uid: string };
 
     if (pod.metadata?.deletionTimestamp) {
+      this.started.delete(uid);
       await this.removePodDir(uid);
       try {
         await this.core.deleteNamespacedPod({
           name,
           namespace,
-          gracePeriodSeconds: 0,
-          body: { preconditions: { uid } },
+          // Options in the body win over query parameters, so the grace period goes there too.
+          body: { gracePeriodSeconds: 0, preconditions: { uid } },
         });
         this.log.info({ pod: key }, "pod deleted");
       } catch (err) {
@@ -68,7 +71,7 @@ export class Kubelet {
 
     const phase = pod.status?.phase;
     if (phase === "Succeeded" || phase === "Failed") return "done";
-    if (phase === "Running") return this.maybeExit(pod);
+    if (phase === "Running" || this.started.has(uid)) return this.maybeExit(pod);
 
     if (!(await this.mountVolumes(pod))) return { retryAfterMs: WAIT_MS };
     const started = new Date();
@@ -79,12 +82,18 @@ export class Kubelet {
       await this.patchStatus(pod, this.pendingStatus(pod, started, i + 1));
     }
     await this.patchStatus(pod, this.runningStatus(pod, started));
+    this.started.add(uid);
     this.log.info({ pod: key, node: pod.spec?.nodeName }, "pod running");
     return this.maybeExit(pod);
   }
 
-  /** Pods deleted while the simulator was away leave directories behind: remove them. */
-  async removePodDir(uid: string): Promise<void> {
+  /** A pod is gone from the API: forget it and remove its directories. */
+  async podDeleted(pod: V1Pod): Promise<void> {
+    this.started.delete(pod.metadata!.uid!);
+    await this.removePodDir(pod.metadata!.uid!);
+  }
+
+  private async removePodDir(uid: string): Promise<void> {
     await fs.rm(path.join(this.layout.kubeletDir, "pods", uid), { recursive: true, force: true });
   }
 

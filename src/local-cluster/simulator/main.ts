@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   feed(caches.snapshots, (k) => queues.snapshots.add(k));
   feed(caches.snapshotContents, (k) => queues.contents.add(k));
   const report = (what: string) => (err: unknown) => log.warn({ err: String(err) }, `${what} cleanup failed`);
-  caches.pods.on("delete", (pod) => void kubelet.removePodDir(pod.metadata!.uid!).catch(report("pod")));
+  caches.pods.on("delete", (pod) => void kubelet.podDeleted(pod).catch(report("pod")));
   caches.pvs.on("delete", (pv) => void provisioner.volumeDeleted(pv).catch(report("volume")));
   caches.snapshots.on("delete", (vs) => void snapshotter.snapshotDeleted(vs).catch(report("snapshot")));
   caches.snapshotContents.on(

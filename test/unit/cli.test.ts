@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL("../../../bin/velero-ts.js", import.meta.url));
+const PACKAGE = JSON.parse(await fs.readFile(new URL("../../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test("--help lists the commands", async () => {
+  const { code, stdout } = await cli(["--help"]);
+  assert.equal(code, 0);
+  assert.match(stdout, /Usage: velero-ts/);
+  assert.match(stdout, /version/);
+  assert.match(stdout, /local-cluster/);
+});
+
+test("version prints the package version", async () => {
+  const { code, stdout } = await cli(["version"]);
+  assert.equal(code, 0);
+  assert.match(stdout, new RegExp(`Version: ${PACKAGE.version.replace(/\./g, "\\.")}`));
+});
+
+test("an unknown command is refused with a non-zero exit", async () => {
+  const { code, stderr } = await cli(["bakup"]);
+  assert.notEqual(code, 0);
+  assert.match(stderr, /unknown command 'bakup'/);
+});
+
+test("local-cluster up without Go says what to install and starts nothing", async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "lc-nogo-"));
+  const cache = await fs.mkdtemp(path.join(os.tmpdir(), "lc-nogo-cache-"));
+  const { code, stderr } = await cli(["local-cluster", "up", "--dir", dir], {
+    ...process.env,
+    PATH: "/nonexistent",
+    VELERO_TS_CACHE_DIR: cache,
+  });
+  assert.equal(code, 1);
+  assert.match(stderr, /Go is not installed/);
+  assert.match(stderr, /install Go 1\.26 or later/);
+  await assert.rejects(fs.access(path.join(dir, "run")), "no process was started");
+});
+
+test("local-cluster up refuses a bad node count", async () => {
+  const { code, stderr } = await cli(["local-cluster", "up", "--nodes", "zero"]);
+  assert.notEqual(code, 0);
+  assert.match(stderr, /--nodes <n>.*must be a whole number/);
+});
+
+test("local-cluster status on an empty directory says how to start one", async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "lc-status-"));
+  const { code, stdout } = await cli(["local-cluster", "status", "--dir", dir]);
+  assert.equal(code, 3);
+  assert.match(stdout, /no local cluster in .*: start one with `velero-ts local-cluster up/);
+});
