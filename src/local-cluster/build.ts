@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { spawn } from "node:child_process";
-import { existsSync, promises as fs } from "node:fs";
+import { existsSync, promises as fs, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -59,6 +59,27 @@ export async function ensureControlPlane(progress?: BuildProgress): Promise<Cont
   return build;
 }
 
+/** The Kubernetes release the control plane is built from, as pinned in its go.mod (for example "v1.36.3"). */
+export function kubernetesVersion(): string {
+  const goMod = readFileSync(path.join(CONTROL_PLANE_SOURCE, "go.mod"), "utf8");
+  const match = /^\s*k8s\.io\/kubernetes (v\d+\.\d+\.\d+)\s*$/m.exec(goMod);
+  if (!match) throw new Error(`${CONTROL_PLANE_SOURCE}/go.mod does not pin k8s.io/kubernetes`);
+  return match[1]!;
+}
+
+/** Stamps the release into the binaries, as Kubernetes' own build does, so clients see a real server version. */
+function versionLdflags(): string {
+  const version = kubernetesVersion();
+  const [major, minor] = version.slice(1).split(".");
+  const vars = { gitVersion: version, gitMajor: major, gitMinor: minor, gitTreeState: "clean" };
+  return Object.entries(vars)
+    .flatMap(([k, v]) => [
+      `-X k8s.io/component-base/version.${k}=${v}`,
+      `-X k8s.io/client-go/pkg/version.${k}=${v}`,
+    ])
+    .join(" ");
+}
+
 function goEnv(): NodeJS.ProcessEnv {
   // Never let Go try to download another toolchain: this machine may not reach it.
   return { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly -buildvcs=false" };
@@ -87,7 +108,7 @@ async function checkGo(): Promise<string> {
 }
 
 async function sourceKey(goVersion: string): Promise<string> {
-  const hash = createHash("sha256").update(goVersion);
+  const hash = createHash("sha256").update(goVersion).update(versionLdflags());
   const files = (await fs.readdir(CONTROL_PLANE_SOURCE))
     .filter((f) => f.endsWith(".go") || f === "go.mod" || f === "go.sum")
     .sort();
@@ -107,10 +128,16 @@ async function goBuild(output: string, progress?: BuildProgress): Promise<void> 
   progress?.start(total);
   let done = 0;
   try {
-    await run("go", ["build", "-v", "-o", output, "."], CONTROL_PLANE_SOURCE, (line) => {
-      // `go build -v` names each package as it compiles it.
-      if (!line.startsWith("#") && line.trim() && !line.includes(" ")) progress?.update(++done, line.trim());
-    });
+    await run(
+      "go",
+      ["build", "-v", "-ldflags", versionLdflags(), "-o", output, "."],
+      CONTROL_PLANE_SOURCE,
+      (line) => {
+        // `go build -v` names each package as it compiles it.
+        if (!line.startsWith("#") && line.trim() && !line.includes(" "))
+          progress?.update(++done, line.trim());
+      },
+    );
   } catch (err) {
     throw new Error(`building the Kubernetes control plane failed:\n${(err as Error).message}`);
   } finally {

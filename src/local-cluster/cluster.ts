@@ -8,7 +8,7 @@ import { runningPid, startComponent, stopComponent } from "./processes.js";
 import { apiServerReady, etcdHealthy, waitFor } from "./readiness.js";
 import { readState, writeState, type ClusterState } from "./state.js";
 import { runToCompletion } from "./run.js";
-import { waitForNodesReady } from "./cluster-checks.js";
+import { nodesReady } from "./cluster-checks.js";
 
 export interface UpOptions {
   dir: string;
@@ -126,15 +126,17 @@ async function startAll(
   ]);
 
   say(`starting the node simulator with ${state.nodes} node(s)`);
-  await startComponent(layout, "node-simulator", process.execPath, [
+  await fs.rm(layout.simulatorReadyFile, { force: true });
+  const simulatorPid = await startComponent(layout, "node-simulator", process.execPath, [
     SIMULATOR_ENTRY,
     `--dir=${layout.dir}`,
     `--nodes=${state.nodes}`,
     `--crd-dir=${crdDir}`,
   ]);
-  await waitFor(layout, "node-simulator", `${state.nodes} node(s) became Ready`, 120_000, () =>
-    waitForNodesReady(layout.kubeconfig, state.nodes),
-  );
+  await waitFor(layout, "node-simulator", `${state.nodes} node(s) became Ready`, 120_000, async () => {
+    const ready = await fs.readFile(layout.simulatorReadyFile, "utf8").catch(() => "");
+    return Number(ready) === simulatorPid && (await nodesReady(layout.kubeconfig, state.nodes));
+  });
   const missing = [];
   for (const component of COMPONENTS)
     if ((await runningPid(layout, component)) === undefined) missing.push(component);

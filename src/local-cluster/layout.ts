@@ -48,6 +48,10 @@ export class ClusterLayout {
   pidFile(component: Component): string {
     return path.join(this.runDir, `${component}.pid`);
   }
+  /** Written by the node simulator, holding its pid, once it serves. */
+  get simulatorReadyFile(): string {
+    return path.join(this.runDir, "node-simulator.ready");
+  }
   /** Root of the kubelet layout, the equivalent of /var/lib/kubelet on a node. */
   get kubeletDir(): string {
     return path.join(this.dir, "kubelet");

@@ -66,15 +66,22 @@ export function makeCaches(kc: KubeConfig): Caches {
   };
 }
 
-/** Starts every cache; a watch that breaks is started again after a second. */
+/** Starts every cache; a list or watch that fails is started again after a second, until it works. */
 export async function startCaches(caches: Caches, log: Logger): Promise<void> {
   await Promise.all(
     Object.entries(caches).map(async ([name, informer]: [string, Cache<KubernetesObject>]) => {
-      informer.on("error", (err: unknown) => {
-        log.warn({ informer: name, err: String(err) }, "watch ended, restarting");
-        setTimeout(() => void informer.start().catch(() => undefined), 1000);
-      });
-      await informer.start();
+      let restartPending = false;
+      const restart = (err: unknown) => {
+        if (restartPending) return;
+        restartPending = true;
+        log.warn({ informer: name, err: String(err) }, "list or watch failed, starting it again in 1s");
+        setTimeout(() => {
+          restartPending = false;
+          informer.start().catch(restart);
+        }, 1000);
+      };
+      informer.on("error", restart);
+      await informer.start().catch(restart);
     }),
   );
 }

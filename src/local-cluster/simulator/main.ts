@@ -1,5 +1,6 @@
+import { promises as fs } from "node:fs";
 import { parseArgs } from "node:util";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { BlockStorage } from "../block-storage.js";
 import { ClusterLayout } from "../layout.js";
 import { loadKubeConfig } from "../../kube/config.js";
@@ -10,7 +11,7 @@ import { NodeHeartbeats, nodeNames } from "./nodes.js";
 import { Provisioner } from "./provisioner.js";
 import { Scheduler } from "./scheduler.js";
 import { Snapshotter } from "./snapshotter.js";
-import { WorkQueue } from "./work-queue.js";
+import { errorMessage, WorkQueue } from "./work-queue.js";
 
 /**
  * The node simulator of local-cluster: the kubelets, the scheduler and the CSI driver
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   const storage = new BlockStorage(layout.blockStorageDir);
   const names = nodeNames(Number(values.nodes));
 
-  await installDriver(kc, values["crd-dir"]);
+  await retryUntilServed(log, "installing the CSI driver", () => installDriver(kc, values["crd-dir"]!));
   const caches = makeCaches(kc);
   const scheduler = new Scheduler(kc, caches, names, log);
   const kubelet = new Kubelet(kc, layout, caches, storage, names, log);
@@ -64,8 +65,9 @@ async function main(): Promise<void> {
   );
 
   const heartbeats = new NodeHeartbeats(kc, names, log);
-  await heartbeats.start();
+  await retryUntilServed(log, "registering the nodes", () => heartbeats.start());
   await startCaches(caches, log);
+  await fs.writeFile(layout.simulatorReadyFile, `${process.pid}\n`);
   log.info({ nodes: names }, "node simulator running");
 
   // A pod waits on claims, a claim on a snapshot: look at everything again now and then.
@@ -81,6 +83,19 @@ async function main(): Promise<void> {
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
+}
+
+/** Like a kubelet, waits out an API server that is not answering yet. */
+async function retryUntilServed(log: Logger, what: string, step: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (attempt >= 60) throw err;
+      log.warn({ err: errorMessage(err), attempt }, `${what} failed, trying again in 1s`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
 
 main().catch((err: unknown) => {

@@ -4,7 +4,6 @@ export const DEFAULT_STORAGE_CLASS = "standard";
 export const IMMEDIATE_STORAGE_CLASS = "standard-immediate";
 export const SNAPSHOT_CLASS = "local-snapclass";
 export const NODE_NAME_PREFIX = "local-node-";
-export const KUBELET_VERSION = "v1.36.3";
 
 /**
  * A pod whose restartPolicy is not Always and that carries this annotation ends as

@@ -7,7 +7,8 @@ import {
   type V1NodeCondition,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { KUBELET_VERSION, NODE_NAME_PREFIX } from "./names.js";
+import { kubernetesVersion } from "../build.js";
+import { NODE_NAME_PREFIX } from "./names.js";
 import { MERGE_PATCH } from "./patch.js";
 import { statusCode } from "./work-queue.js";
 
@@ -115,7 +116,7 @@ export class NodeHeartbeats {
         kernelVersion: "simulated",
         osImage: "velero-ts node simulator",
         containerRuntimeVersion: "simulated://1.0.0",
-        kubeletVersion: KUBELET_VERSION,
+        kubeletVersion: kubernetesVersion(),
         kubeProxyVersion: "",
         operatingSystem: "linux",
         architecture: "amd64",

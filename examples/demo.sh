@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: a local cluster and a tiny workload with a volume on it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${LOCAL_CLUSTER_DIR:-.local-cluster}
+
+npx velero-ts local-cluster up --dir "$dir"
+export KUBECONFIG=$PWD/$dir/kubeconfig
+kubectl apply -f examples/demo.yaml
+kubectl rollout status deployment/demo -n demo --timeout=120s
+kubectl get nodes,pods,pvc -A -o wide
+echo
+echo "The cluster keeps running. Use it with:  export KUBECONFIG=$KUBECONFIG"
+echo "Stop it with:                          npx velero-ts local-cluster down --dir $dir"

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promises as fs } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { COMPONENTS, ClusterLayout } from "../../src/local-cluster/layout.js";
+import { freePort } from "../../src/local-cluster/ports.js";
+import { runningPid } from "../../src/local-cluster/processes.js";
+
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL("../../../bin/velero-ts.js", import.meta.url));
+
+async function cli(args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function pids(layout: ClusterLayout): Promise<(number | undefined)[]> {
+  return Promise.all(COMPONENTS.map((c) => runningPid(layout, c)));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test("up, up again, status, a crash, recovery and down: a second cluster's whole life", async (t) => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "lc-life-"));
+  const layout = new ClusterLayout(dir);
+  t.after(() => cli(["local-cluster", "down", "--dir", dir, "--delete-data"]));
+
+  const first = await cli(["local-cluster", "up", "--dir", dir, "--nodes", "1"]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, new RegExp(`export KUBECONFIG=${layout.kubeconfig}`));
+  const started = await pids(layout);
+  assert.ok(
+    started.every((p) => p !== undefined),
+    "every component runs",
+  );
+
+  const again = await cli(["local-cluster", "up", "--dir", dir, "--nodes", "1"]);
+  assert.equal(again.code, 0);
+  assert.match(again.stdout, /already running/);
+  assert.deepEqual(await pids(layout), started, "calling up twice changes nothing");
+
+  const status = await cli(["local-cluster", "status", "--dir", dir]);
+  assert.equal(status.code, 0);
+  for (const c of COMPONENTS) assert.match(status.stdout, new RegExp(`${c}\\s+running`));
+
+  // Keep something in the cluster to see that a restart keeps the data.
+  const kubectl = (args: string[]) => run("kubectl", ["--kubeconfig", layout.kubeconfig, ...args]);
+  await kubectl(["create", "namespace", "survivor"]);
+
+  // A crash: the API server and the simulator die without a word.
+  process.kill(started[1]!, "SIGKILL");
+  process.kill(started[3]!, "SIGKILL");
+  await new Promise((r) => setTimeout(r, 500));
+  const crashed = await cli(["local-cluster", "status", "--dir", dir]);
+  assert.equal(crashed.code, 3, "status says not everything runs");
+  assert.match(crashed.stdout, /kube-apiserver\s+stopped/);
+
+  const recovered = await cli(["local-cluster", "up", "--dir", dir, "--nodes", "1"]);
+  assert.equal(recovered.code, 0, recovered.stderr);
+  assert.match(
+    recovered.stderr,
+    /left etcd, kube-controller-manager running without the rest: stopping them first/,
+  );
+  assert.ok(
+    !alive(started[0]!) && !alive(started[2]!),
+    "the survivors of the crash were stopped, not orphaned",
+  );
+  const { stdout } = await kubectl(["get", "namespace", "survivor", "-o", "name"]);
+  assert.equal(stdout.trim(), "namespace/survivor", "the cluster's data survived the crash");
+
+  // down after another crash still stops every process up started.
+  const second = await pids(layout);
+  process.kill(second[1]!, "SIGKILL");
+  const down = await cli(["local-cluster", "down", "--dir", dir]);
+  assert.equal(down.code, 0);
+  assert.match(down.stdout, /stopped node-simulator, kube-controller-manager, etcd/);
+  assert.ok(
+    second.every((p) => !alive(p!)),
+    "no process is left behind",
+  );
+  await fs.access(path.join(dir, "etcd"));
+  await fs.access(layout.kubeconfig);
+});
+
+test("up with an API port that is taken says so and leaves nothing running", async (t) => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "lc-port-"));
+  const layout = new ClusterLayout(dir);
+  const port = await freePort();
+  const blocker = net.createServer().listen(port, "127.0.0.1");
+  await new Promise((r) => blocker.once("listening", r));
+  t.after(() => blocker.close());
+
+  const result = await cli(["local-cluster", "up", "--dir", dir, "--api-port", String(port)]);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    new RegExp(`port ${port} on 127.0.0.1 is already in use: choose another with --api-port`),
+  );
+  assert.ok(
+    (await pids(layout)).every((p) => p === undefined),
+    "nothing was started",
+  );
+});

@@ -1,0 +1,76 @@
+// Shared by the integration tests: the test run's cluster, a namespace per test, and waiting.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import type { TestContext } from "node:test";
+import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { loadKubeConfig } from "../../src/kube/config.js";
+
+const exec = promisify(execFile);
+
+export function clusterDir(): string {
+  const dir = process.env.VELERO_TS_TEST_CLUSTER_DIR;
+  if (!dir)
+    throw new Error("integration tests run against the test run's cluster: start them with `npm test`");
+  return dir;
+}
+
+export function kubeconfigPath(): string {
+  const file = process.env.VELERO_TS_TEST_KUBECONFIG;
+  if (!file)
+    throw new Error("integration tests run against the test run's cluster: start them with `npm test`");
+  return file;
+}
+
+export function kubeConfig(): KubeConfig {
+  return loadKubeConfig(kubeconfigPath());
+}
+
+/** kubectl against the test cluster; resolves with stdout. */
+export async function kubectl(args: string[], input?: string): Promise<string> {
+  const child = exec("kubectl", ["--kubeconfig", kubeconfigPath(), ...args], { maxBuffer: 64 << 20 });
+  if (input !== undefined) {
+    child.child.stdin!.end(input);
+  }
+  return (await child).stdout;
+}
+
+/** A namespace of the test's own, deleted when the test ends. */
+export async function testNamespace(t: TestContext, prefix: string): Promise<string> {
+  const core = kubeConfig().makeApiClient(CoreV1Api);
+  const name = `${prefix}-${randomBytes(3).toString("hex")}`;
+  await core.createNamespace({ body: { metadata: { name } } });
+  // Pods need the namespace's default ServiceAccount, which a controller creates.
+  await waitUntil(`ServiceAccount default in ${name}`, 30_000, async () => {
+    const sas = await core.listNamespacedServiceAccount({ namespace: name });
+    return sas.items.some((sa) => sa.metadata?.name === "default");
+  });
+  t.after(async () => {
+    await core.deleteNamespace({ name }).catch(() => undefined);
+  });
+  return name;
+}
+
+/** Polls check() until it returns a truthy value, which it returns. */
+export async function waitUntil<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined | false>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
