@@ -39,15 +39,22 @@ export async function runningPid(layout: ClusterLayout, component: Component): P
   } catch {
     return undefined;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  if (!Number.isInteger(pid) || pid <= 0 || !(await isAlive(pid))) return undefined;
   try {
     const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, "utf8");
-    const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8");
-    // A zombie (state Z) has exited; it only waits for its parent to collect it.
-    if (/^\d+ \(.*\) Z /.test(stat)) return undefined;
     return cmdline.includes(layout.dir) ? pid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether a process runs. A zombie (state Z) has exited and only waits for its parent to collect it. */
+export async function isAlive(pid: number): Promise<boolean> {
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) Z /s.test(stat);
+  } catch {
+    return false;
   }
 }
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { COMPONENTS, ClusterLayout } from "../../src/local-cluster/layout.js";
 import { freePort } from "../../src/local-cluster/ports.js";
-import { runningPid } from "../../src/local-cluster/processes.js";
+import { isAlive, runningPid } from "../../src/local-cluster/processes.js";
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL("../../../bin/velero-ts.js", import.meta.url));
@@ -26,15 +26,6 @@ async function cli(args: string[]) {
 
 async function pids(layout: ClusterLayout): Promise<(number | undefined)[]> {
   return Promise.all(COMPONENTS.map((c) => runningPid(layout, c)));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 test("up, up again, status, a crash, recovery and down: a second cluster's whole life", async (t) => {
@@ -79,7 +70,7 @@ test("up, up again, status, a crash, recovery and down: a second cluster's whole
     /left etcd, kube-controller-manager running without the rest: stopping them first/,
   );
   assert.ok(
-    !alive(started[0]!) && !alive(started[2]!),
+    !(await isAlive(started[0]!)) && !(await isAlive(started[2]!)),
     "the survivors of the crash were stopped, not orphaned",
   );
   const { stdout } = await kubectl(["get", "namespace", "survivor", "-o", "name"]);
@@ -91,10 +82,7 @@ test("up, up again, status, a crash, recovery and down: a second cluster's whole
   const down = await cli(["local-cluster", "down", "--dir", dir]);
   assert.equal(down.code, 0);
   assert.match(down.stdout, /stopped node-simulator, kube-controller-manager, etcd/);
-  assert.ok(
-    second.every((p) => !alive(p!)),
-    "no process is left behind",
-  );
+  for (const pid of second) assert.equal(await isAlive(pid!), false, `process ${pid} is left behind`);
   await fs.access(path.join(dir, "etcd"));
   await fs.access(layout.kubeconfig);
 });

@@ -65,7 +65,7 @@ test("a VolumeSnapshot becomes ready and a claim made from it holds the data as 
     return vs.status?.readyToUse ? vs : undefined;
   });
   assert.equal(snapshot.status?.restoreSize, "1Gi");
-  const contentName = snapshot.status!.boundVolumeSnapshotContentName!;
+  const contentName = snapshot.status.boundVolumeSnapshotContentName!;
   const content = (await custom.getClusterCustomObject({
     ...SNAPSHOTS,
     plural: "volumesnapshotcontents",
@@ -74,7 +74,7 @@ test("a VolumeSnapshot becomes ready and a claim made from it holds the data as 
   assert.equal(content.status?.readyToUse, true);
   assert.equal(content.status?.restoreSize, 1073741824);
   assert.equal(content.spec?.volumeSnapshotRef?.name, "snap");
-  const handle = content.status!.snapshotHandle!;
+  const handle = content.status.snapshotHandle!;
 
   await fs.writeFile(path.join(sourceDisk, "state.txt"), "changed after the snapshot");
   await core.createNamespacedPersistentVolumeClaim({

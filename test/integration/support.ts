@@ -68,7 +68,7 @@ export async function waitUntil<T>(
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`,
+        `timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ""}`,
       );
     }
     await new Promise((r) => setTimeout(r, 200));

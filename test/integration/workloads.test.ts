@@ -62,10 +62,10 @@ test("a Deployment with a PVC applied by kubectl runs, binds, and shows its volu
   const claim = await core.readNamespacedPersistentVolumeClaim({ name: "data", namespace: ns });
   assert.equal(claim.status?.phase, "Bound");
   assert.equal(claim.spec?.storageClassName, "standard", "the default StorageClass was applied");
-  const pvName = claim.spec!.volumeName!;
+  const pvName = claim.spec.volumeName!;
   const pv = await core.readPersistentVolume({ name: pvName });
   assert.equal(pv.spec?.csi?.driver, "local.csi.velero-ts.io");
-  const handle = pv.spec!.csi!.volumeHandle;
+  const handle = pv.spec.csi.volumeHandle;
 
   // Data written to the disk is what the pod sees through its kubelet volume directory.
   const layout = new ClusterLayout(clusterDir());
