@@ -7,6 +7,7 @@ import { freePort, portInUse } from "./ports.js";
 import { runningPid, startComponent, stopComponent } from "./processes.js";
 import { apiServerReady, etcdHealthy, waitFor } from "./readiness.js";
 import { readState, writeState, type ClusterState } from "./state.js";
+import { withLock } from "./lock.js";
 import { runToCompletion } from "./run.js";
 import { nodesReady } from "./cluster-checks.js";
 
@@ -39,7 +40,14 @@ export async function up(options: UpOptions): Promise<UpResult> {
   }
   const layout = new ClusterLayout(options.dir);
   await fs.mkdir(layout.dir, { recursive: true });
+  return withLock(layout.lockFile, "`local-cluster up`", () => upLocked(layout, options, say));
+}
 
+async function upLocked(
+  layout: ClusterLayout,
+  options: UpOptions,
+  say: (line: string) => void,
+): Promise<UpResult> {
   const previous = await readState(layout);
   const running = await runningComponents(layout);
   if (previous && running.length === COMPONENTS.length) {

@@ -7,6 +7,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { ClusterLayout } from "../../src/local-cluster/layout.js";
 import { freePort, portInUse } from "../../src/local-cluster/ports.js";
+import { withLock } from "../../src/local-cluster/lock.js";
 import { runningPid, startComponent, stopComponent } from "../../src/local-cluster/processes.js";
 
 async function tempLayout(): Promise<ClusterLayout> {
@@ -50,4 +51,22 @@ test("a port someone listens on is seen as in use", async () => {
   } finally {
     server.close();
   }
+});
+
+test("a lock held by a running process refuses a second holder; a dead holder's lock is taken over", async () => {
+  const layout = await tempLayout();
+  await fs.mkdir(layout.dir, { recursive: true });
+  let inside = 0;
+  await withLock(layout.lockFile, "`up`", async () => {
+    inside++;
+    await assert.rejects(
+      withLock(layout.lockFile, "`up`", () => Promise.resolve()),
+      new RegExp(`another \`up\` \\(pid ${process.pid}\\) is at work on this directory`),
+    );
+  });
+  assert.equal(inside, 1);
+  await assert.rejects(fs.access(layout.lockFile), "released after use");
+
+  await fs.writeFile(layout.lockFile, "999999999\n");
+  assert.equal(await withLock(layout.lockFile, "`up`", () => Promise.resolve("taken over")), "taken over");
 });
