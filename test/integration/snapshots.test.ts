@@ -25,6 +25,30 @@ function claim(name: string, extra: Partial<V1PersistentVolumeClaim["spec"]> = {
   };
 }
 
+/** Creates a VolumeSnapshot and returns it once it is ready to use. */
+async function readySnapshot(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  spec: VolumeSnapshot["spec"],
+): Promise<VolumeSnapshot> {
+  await custom.createNamespacedCustomObject({
+    ...SNAPSHOTS,
+    namespace,
+    plural: "volumesnapshots",
+    body: { apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshot", metadata: { name }, spec },
+  });
+  return waitUntil<VolumeSnapshot>(`VolumeSnapshot ${name} to be ready`, 30_000, async () => {
+    const vs = (await custom.getNamespacedCustomObject({
+      ...SNAPSHOTS,
+      namespace,
+      plural: "volumesnapshots",
+      name,
+    })) as VolumeSnapshot;
+    return vs.status?.readyToUse ? vs : undefined;
+  });
+}
+
 test("a VolumeSnapshot becomes ready and a claim made from it holds the data as it was", async (t) => {
   const ns = await testNamespace(t, "snap");
   const kc = kubeConfig();
@@ -44,25 +68,9 @@ test("a VolumeSnapshot becomes ready and a claim made from it holds the data as 
   const sourceDisk = await diskOf("source");
   await fs.writeFile(path.join(sourceDisk, "state.txt"), "at snapshot time");
 
-  await custom.createNamespacedCustomObject({
-    ...SNAPSHOTS,
-    namespace: ns,
-    plural: "volumesnapshots",
-    body: {
-      apiVersion: "snapshot.storage.k8s.io/v1",
-      kind: "VolumeSnapshot",
-      metadata: { name: "snap" },
-      spec: { volumeSnapshotClassName: "local-snapclass", source: { persistentVolumeClaimName: "source" } },
-    },
-  });
-  const snapshot = await waitUntil<VolumeSnapshot>("the snapshot to be ready", 30_000, async () => {
-    const vs = (await custom.getNamespacedCustomObject({
-      ...SNAPSHOTS,
-      namespace: ns,
-      plural: "volumesnapshots",
-      name: "snap",
-    })) as VolumeSnapshot;
-    return vs.status?.readyToUse ? vs : undefined;
+  const snapshot = await readySnapshot(custom, ns, "snap", {
+    volumeSnapshotClassName: "local-snapclass",
+    source: { persistentVolumeClaimName: "source" },
   });
   assert.equal(snapshot.status?.restoreSize, "1Gi");
   const contentName = snapshot.status.boundVolumeSnapshotContentName!;
@@ -136,25 +144,8 @@ test("a pre-provisioned snapshot content (a snapshot handle only) binds to its V
       },
     },
   });
-  await custom.createNamespacedCustomObject({
-    ...SNAPSHOTS,
-    namespace: ns,
-    plural: "volumesnapshots",
-    body: {
-      apiVersion: "snapshot.storage.k8s.io/v1",
-      kind: "VolumeSnapshot",
-      metadata: { name: "restored" },
-      spec: { source: { volumeSnapshotContentName: contentName } },
-    },
-  });
-  const vs = await waitUntil<VolumeSnapshot>("the pre-provisioned snapshot to be ready", 30_000, async () => {
-    const got = (await custom.getNamespacedCustomObject({
-      ...SNAPSHOTS,
-      namespace: ns,
-      plural: "volumesnapshots",
-      name: "restored",
-    })) as VolumeSnapshot;
-    return got.status?.readyToUse ? got : undefined;
+  const vs = await readySnapshot(custom, ns, "restored", {
+    source: { volumeSnapshotContentName: contentName },
   });
   assert.equal(vs.status?.boundVolumeSnapshotContentName, contentName);
   assert.equal(vs.status?.restoreSize, "2Gi");
