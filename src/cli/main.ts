@@ -1,6 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
+import { backupCommand } from "./backup/index.js";
+import { backupLocationCommand } from "./backup-location/index.js";
+import { installCommand } from "./install.js";
 import { localClusterCommand } from "./local-cluster.js";
+import { serverCommand } from "./server.js";
 
 export function program(): Command {
   const root = new Command("velero-ts")
@@ -13,6 +17,10 @@ export function program(): Command {
     .description("print the velero-ts version")
     .action(() => console.log(`Client:\n\tVersion: ${VERSION}`));
   root.addCommand(localClusterCommand());
+  root.addCommand(installCommand());
+  root.addCommand(backupCommand());
+  root.addCommand(backupLocationCommand());
+  root.addCommand(serverCommand());
   return root;
 }
 

@@ -1,5 +1,10 @@
 import { promises as fs } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { applyInstall } from "../install/apply.js";
+import { installObjects } from "../install/manifests.js";
+import { DEFAULT_IMAGE } from "../install/options.js";
+import { loadKubeConfig } from "../kube/config.js";
 import { ensureControlPlane, type BuildProgress } from "./build.js";
 import { writeKubeconfig } from "./kubeconfig.js";
 import { ClusterLayout, COMPONENTS, type Component } from "./layout.js";
@@ -9,11 +14,15 @@ import { apiServerReady, etcdHealthy, waitFor } from "./readiness.js";
 import { readState, writeState, type ClusterState } from "./state.js";
 import { withLock } from "./lock.js";
 import { runToCompletion } from "./run.js";
-import { nodesReady } from "./cluster-checks.js";
+import { locationAvailable, nodesReady } from "./cluster-checks.js";
 
 export interface UpOptions {
   dir: string;
   nodes: number;
+  /** Install velero-ts and run its server (default true). */
+  install?: boolean;
+  /** Directory of the default backup storage location (default DIR/storage); clusters may share one. */
+  storageDir?: string;
   apiPort?: number;
   buildProgress?: BuildProgress;
   /** One line of news for the user per step. */
@@ -27,6 +36,9 @@ export interface UpResult {
 }
 
 const SIMULATOR_ENTRY = fileURLToPath(new URL("./simulator/main.js", import.meta.url));
+const CLI_ENTRY = fileURLToPath(new URL("../../../bin/velero-ts.js", import.meta.url));
+/** The namespace local-cluster installs velero-ts into, Velero's default. */
+export const VELERO_NAMESPACE = "velero";
 
 /**
  * Starts (or finds running) a local cluster in dir: etcd, kube-apiserver,
@@ -50,7 +62,7 @@ async function upLocked(
 ): Promise<UpResult> {
   const previous = await readState(layout);
   const running = await runningComponents(layout);
-  if (previous && running.length === COMPONENTS.length) {
+  if (previous && running.length === expectedComponents(previous).length) {
     return { kubeconfig: layout.kubeconfig, apiServer: apiUrl(previous.apiServerPort), alreadyRunning: true };
   }
   if (running.length > 0) {
@@ -70,6 +82,8 @@ async function upLocked(
     etcdClientPort: await freePort(),
     etcdPeerPort: await freePort(),
     nodes: options.nodes,
+    install: options.install ?? true,
+    storageDir: path.resolve(options.storageDir ?? previous?.storageDir ?? layout.storageDir),
     binary: build.binary,
     startedAt: new Date().toISOString(),
   };
@@ -145,10 +159,46 @@ async function startAll(
     const ready = await fs.readFile(layout.simulatorReadyFile, "utf8").catch(() => "");
     return Number(ready) === simulatorPid && (await nodesReady(layout.kubeconfig, state.nodes));
   });
+  if (state.install) await installVelero(layout, state, say);
   const missing = [];
-  for (const component of COMPONENTS)
+  for (const component of expectedComponents(state))
     if ((await runningPid(layout, component)) === undefined) missing.push(component);
   if (missing.length) throw new Error(`${missing.join(", ")} stopped during start-up: see ${layout.logsDir}`);
+}
+
+/** Installs velero-ts (CRDs, namespace, the default filesystem location) and starts its server. */
+async function installVelero(layout: ClusterLayout, state: ClusterState, say: (line: string) => void): Promise<void> {
+  say(`installing velero-ts with the default backup storage location in ${state.storageDir}`);
+  await fs.mkdir(state.storageDir, { recursive: true });
+  const objects = installObjects({
+    namespace: VELERO_NAMESPACE,
+    provider: "filesystem",
+    bucket: "local",
+    backupLocationConfig: { path: state.storageDir },
+    noSecret: true,
+    useNodeAgent: false,
+    useVolumeSnapshots: false,
+    image: DEFAULT_IMAGE,
+  }).filter((o) => o.kind !== "Deployment" && o.kind !== "DaemonSet");
+  // The server runs here as a process rather than in a pod: the simulated nodes run no containers.
+  await applyInstall(loadKubeConfig(layout.kubeconfig), objects);
+  say("starting velero-ts server");
+  await startComponent(layout, "velero-server", process.execPath, [
+    CLI_ENTRY,
+    "server",
+    `--kubeconfig=${layout.kubeconfig}`,
+    `--namespace=${VELERO_NAMESPACE}`,
+    "--backup-sync-period=10s",
+    "--store-validation-frequency=10s",
+    "--garbage-collection-frequency=10s",
+  ]);
+  await waitFor(layout, "velero-server", "the default backup storage location became Available", 60_000, () =>
+    locationAvailable(layout.kubeconfig, VELERO_NAMESPACE),
+  );
+}
+
+function expectedComponents(state: ClusterState): Component[] {
+  return COMPONENTS.filter((c) => c !== "velero-server" || state.install);
 }
 
 function apiServerFlags(layout: ClusterLayout, state: ClusterState): string[] {
@@ -236,6 +286,7 @@ export async function down(options: DownOptions): Promise<Component[]> {
   if (options.deleteData) {
     const owned = [
       layout.etcdDataDir,
+      layout.storageDir,
       layout.pkiDir,
       layout.logsDir,
       layout.runDir,
@@ -267,7 +318,7 @@ export async function status(dir: string): Promise<ClusterStatus> {
   const layout = new ClusterLayout(dir);
   const state = await readState(layout);
   const components: ComponentStatus[] = [];
-  for (const component of COMPONENTS) {
+  for (const component of state ? expectedComponents(state) : COMPONENTS) {
     components.push({ component, pid: await runningPid(layout, component), log: layout.log(component) });
   }
   const ready = state ? await apiServerReady(layout, state.apiServerPort).catch(() => false) : false;

@@ -1,7 +1,7 @@
 import path from "node:path";
 
 /** The processes `local-cluster up` starts, in start order. */
-export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "node-simulator"] as const;
+export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "node-simulator", "velero-server"] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 /** Every path under a local cluster's directory, in one place. */
@@ -58,6 +58,10 @@ export class ClusterLayout {
   }
   podVolumesDir(podUid: string): string {
     return path.join(this.kubeletDir, "pods", podUid, "volumes");
+  }
+  /** The default backup storage location's files (provider filesystem). */
+  get storageDir(): string {
+    return path.join(this.dir, "storage");
   }
   /** Where the simulated cloud keeps disks and their snapshots. */
   get blockStorageDir(): string {

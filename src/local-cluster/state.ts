@@ -7,6 +7,10 @@ export interface ClusterState {
   etcdClientPort: number;
   etcdPeerPort: number;
   nodes: number;
+  /** Whether velero-ts is installed into the cluster and its server runs beside it. */
+  install: boolean;
+  /** The directory of the default backup storage location (provider filesystem). */
+  storageDir: string;
   binary: string;
   startedAt: string;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { pino } from "pino";
-import { WorkQueue, type Outcome } from "../../src/local-cluster/simulator/work-queue.js";
+import { WorkQueue, type Outcome } from "../../src/kube/work-queue.js";
 
 const silent = pino({ level: "silent" });
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));

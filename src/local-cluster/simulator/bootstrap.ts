@@ -20,7 +20,7 @@ import {
   SNAPSHOT_GROUP,
   SNAPSHOT_VERSION,
 } from "./names.js";
-import { statusCode } from "./work-queue.js";
+import { statusCode } from "../../kube/errors.js";
 
 /**
  * Installs what the local CSI driver brings to a cluster: the snapshot CRDs (from the

@@ -4,10 +4,8 @@ import {
   KubeConfig,
   makeInformer,
   StorageV1Api,
-  type Informer,
   type KubernetesListObject,
   type KubernetesObject,
-  type ObjectCache,
   type V1Node,
   type V1PersistentVolume,
   type V1PersistentVolumeClaim,
@@ -17,8 +15,7 @@ import {
 import type { Logger } from "pino";
 import { SNAPSHOT_GROUP, SNAPSHOT_VERSION } from "./names.js";
 import type { VolumeSnapshot, VolumeSnapshotContent } from "./snapshot-types.js";
-
-export type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
+import { startInformer, type Cache } from "../../kube/informer.js";
 
 /** The caches every part of the simulator reads from, one list+watch per resource. */
 export interface Caches {
@@ -66,44 +63,9 @@ export function makeCaches(kc: KubeConfig): Caches {
   };
 }
 
-/** Starts every cache; a list or watch that fails is started again after a second, until it works. */
+/** Starts every cache; each one that fails is started again until it works. */
 export async function startCaches(caches: Caches, log: Logger): Promise<void> {
   await Promise.all(
-    Object.entries(caches).map(async ([name, informer]: [string, Cache<KubernetesObject>]) => {
-      let restartPending = false;
-      const restart = (err: unknown) => {
-        if (restartPending) return;
-        restartPending = true;
-        log.warn({ informer: name, err: String(err) }, "list or watch failed, starting it again in 1s");
-        setTimeout(() => {
-          restartPending = false;
-          informer.start().catch(restart);
-        }, 1000);
-      };
-      informer.on("error", restart);
-      await informer.start().catch(restart);
-    }),
+    Object.entries(caches).map(([name, c]: [string, Cache<KubernetesObject>]) => startInformer(name, c, log)),
   );
-}
-
-/** The cache key of an object: namespace/name, or name for cluster-scoped objects. */
-export function keyOf(obj: KubernetesObject): string {
-  const ns = obj.metadata?.namespace;
-  return ns ? `${ns}/${obj.metadata?.name}` : (obj.metadata?.name ?? "");
-}
-
-export function splitKey(key: string): { namespace?: string; name: string } {
-  const i = key.indexOf("/");
-  return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
-}
-
-export function getByKey<T extends KubernetesObject>(cache: ObjectCache<T>, key: string): T | undefined {
-  const { namespace, name } = splitKey(key);
-  return cache.get(name, namespace);
-}
-
-/** Queues every object a cache adds or changes. */
-export function feed<T extends KubernetesObject>(cache: Cache<T>, enqueue: (key: string) => void): void {
-  cache.on("add", (obj) => enqueue(keyOf(obj)));
-  cache.on("update", (obj) => enqueue(keyOf(obj)));
 }

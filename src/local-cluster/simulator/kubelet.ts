@@ -13,10 +13,12 @@ import {
 import type { Logger } from "pino";
 import type { BlockStorage } from "../block-storage.js";
 import type { ClusterLayout } from "../layout.js";
-import { getByKey, type Caches } from "./informers.js";
+import { getByKey } from "../../kube/informer.js";
+import type { Caches } from "./informers.js";
 import { CSI_DRIVER, EXIT_AFTER_SECONDS_ANNOTATION } from "./names.js";
 import { MERGE_PATCH } from "./patch.js";
-import { statusCode, type Outcome } from "./work-queue.js";
+import { statusCode } from "../../kube/errors.js";
+import type { Outcome } from "../../kube/work-queue.js";
 
 const WAIT_MS = 500;
 

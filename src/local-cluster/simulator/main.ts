@@ -5,13 +5,15 @@ import { BlockStorage } from "../block-storage.js";
 import { ClusterLayout } from "../layout.js";
 import { loadKubeConfig } from "../../kube/config.js";
 import { installDriver } from "./bootstrap.js";
-import { feed, keyOf, makeCaches, startCaches } from "./informers.js";
+import { feed, keyOf } from "../../kube/informer.js";
+import { makeCaches, startCaches } from "./informers.js";
 import { Kubelet } from "./kubelet.js";
 import { NodeHeartbeats, nodeNames } from "./nodes.js";
 import { Provisioner } from "./provisioner.js";
 import { Scheduler } from "./scheduler.js";
 import { Snapshotter } from "./snapshotter.js";
-import { errorMessage, WorkQueue } from "./work-queue.js";
+import { errorMessage } from "../../kube/errors.js";
+import { WorkQueue } from "../../kube/work-queue.js";
 
 /**
  * The node simulator of local-cluster: the kubelets, the scheduler and the CSI driver

@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import { kubernetesVersion } from "../build.js";
 import { NODE_NAME_PREFIX } from "./names.js";
 import { MERGE_PATCH } from "./patch.js";
-import { statusCode } from "./work-queue.js";
+import { statusCode } from "../../kube/errors.js";
 
 const LEASE_NAMESPACE = "kube-node-lease";
 const LEASE_RENEW_MS = 10_000;

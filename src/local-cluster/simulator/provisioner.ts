@@ -6,7 +6,8 @@ import {
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { BlockStorage } from "../block-storage.js";
-import { getByKey, type Caches } from "./informers.js";
+import { getByKey } from "../../kube/informer.js";
+import type { Caches } from "./informers.js";
 import {
   CSI_DRIVER,
   PROVISIONED_BY_ANNOTATION,
@@ -15,7 +16,8 @@ import {
   STORAGE_PROVISIONER_ANNOTATIONS,
 } from "./names.js";
 import { bytesToQuantity, quantityToBytes } from "./quantity.js";
-import { statusCode, type Outcome } from "./work-queue.js";
+import { statusCode } from "../../kube/errors.js";
+import type { Outcome } from "../../kube/work-queue.js";
 
 const WAIT_MS = 500;
 

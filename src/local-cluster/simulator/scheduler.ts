@@ -1,9 +1,11 @@
 import { CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { getByKey, type Caches } from "./informers.js";
+import { getByKey } from "../../kube/informer.js";
+import type { Caches } from "./informers.js";
 import { SELECTED_NODE_ANNOTATION } from "./names.js";
 import { MERGE_PATCH } from "./patch.js";
-import { statusCode, type Outcome } from "./work-queue.js";
+import { statusCode } from "../../kube/errors.js";
+import type { Outcome } from "../../kube/work-queue.js";
 
 const WAIT_MS = 500;
 

@@ -1,12 +1,14 @@
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { BlockStorage, BlockSnapshot } from "../block-storage.js";
-import { getByKey, type Caches } from "./informers.js";
+import { getByKey } from "../../kube/informer.js";
+import type { Caches } from "./informers.js";
 import { CSI_DRIVER, SNAPSHOT_CLASS, SNAPSHOT_GROUP, SNAPSHOT_VERSION } from "./names.js";
 import { MERGE_PATCH } from "./patch.js";
 import { bytesToQuantity } from "./quantity.js";
 import type { VolumeSnapshot, VolumeSnapshotContent } from "./snapshot-types.js";
-import { statusCode, type Outcome } from "./work-queue.js";
+import { statusCode } from "../../kube/errors.js";
+import type { Outcome } from "../../kube/work-queue.js";
 
 const WAIT_MS = 500;
 const API = { group: SNAPSHOT_GROUP, version: SNAPSHOT_VERSION };

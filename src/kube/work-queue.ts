@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { errorMessage } from "./errors.js";
 
 /** What a reconcile asks for next: nothing, or another look after a delay in milliseconds. */
 export type Outcome = "done" | { retryAfterMs: number };
@@ -62,24 +63,4 @@ export class WorkQueue {
       this.pump();
     }
   }
-}
-
-/** The message of an error from the API: its Status message when there is one. */
-export function errorMessage(err: unknown): string {
-  const body = (err as { body?: unknown }).body;
-  if (typeof body === "string") {
-    try {
-      const status = JSON.parse(body) as { message?: string };
-      if (status.message) return status.message;
-    } catch {
-      // not JSON: fall through to the error's own message
-    }
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** The HTTP status of an API error, if it has one. */
-export function statusCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === "number" ? code : undefined;
 }

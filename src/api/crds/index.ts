@@ -1,0 +1,19 @@
+import type { V1CustomResourceDefinition } from "@kubernetes/client-node";
+import { backupStorageLocationCrd } from "./backup-storage-location.js";
+import { backupCrd } from "./backup.js";
+import { deleteBackupRequestCrd } from "./delete-backup-request.js";
+import { restoreCrd } from "./restore.js";
+import { volumeSnapshotLocationCrd } from "./volume-snapshot-location.js";
+
+export { backupCrd, backupStorageLocationCrd, deleteBackupRequestCrd, restoreCrd, volumeSnapshotLocationCrd };
+
+/** Every velero.io CRD velero-ts serves, in install order. */
+export function veleroCrds(): V1CustomResourceDefinition[] {
+  return [
+    backupCrd(),
+    backupStorageLocationCrd(),
+    deleteBackupRequestCrd(),
+    restoreCrd(),
+    volumeSnapshotLocationCrd(),
+  ];
+}

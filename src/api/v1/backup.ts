@@ -1,0 +1,75 @@
+import type { LabelSelector, VeleroObject } from "./meta.js";
+
+/** velero.io/v1 Backup: what to back up, and how it went. Field names are Velero's. */
+export interface BackupSpec {
+  includedNamespaces?: string[];
+  excludedNamespaces?: string[];
+  includedResources?: string[];
+  excludedResources?: string[];
+  /** true: all cluster-scoped resources; false: none; unset: only those namespaced items need. */
+  includeClusterResources?: boolean | null;
+  labelSelector?: LabelSelector;
+  orLabelSelectors?: LabelSelector[];
+  snapshotVolumes?: boolean | null;
+  /** A Go duration such as "720h0m0s"; the backup expires this long after it was created. */
+  ttl?: string;
+  storageLocation?: string;
+  volumeSnapshotLocations?: string[];
+  defaultVolumesToFsBackup?: boolean | null;
+  snapshotMoveData?: boolean | null;
+  csiSnapshotTimeout?: string;
+  itemOperationTimeout?: string;
+  /** Resource name (e.g. "pods") to an ordered list of "ns/name" items backed up first. */
+  orderedResources?: Record<string, string>;
+  /** Labels copied onto restores of this backup. */
+  metadata?: { labels?: Record<string, string> };
+}
+
+export const BACKUP_PHASES = [
+  "New",
+  "FailedValidation",
+  "InProgress",
+  "WaitingForPluginOperations",
+  "WaitingForPluginOperationsPartiallyFailed",
+  "Finalizing",
+  "FinalizingPartiallyFailed",
+  "Completed",
+  "PartiallyFailed",
+  "Failed",
+  "Deleting",
+] as const;
+export type BackupPhase = (typeof BACKUP_PHASES)[number];
+
+export interface BackupProgress {
+  totalItems?: number;
+  itemsBackedUp?: number;
+}
+
+export interface BackupStatus {
+  /** Deprecated by Velero in favour of formatVersion; still written as 1. */
+  version?: number;
+  formatVersion?: string;
+  expiration?: string;
+  phase?: BackupPhase;
+  validationErrors?: string[];
+  startTimestamp?: string;
+  completionTimestamp?: string;
+  volumeSnapshotsAttempted?: number;
+  volumeSnapshotsCompleted?: number;
+  csiVolumeSnapshotsAttempted?: number;
+  csiVolumeSnapshotsCompleted?: number;
+  failureReason?: string;
+  warnings?: number;
+  errors?: number;
+  progress?: BackupProgress;
+}
+
+export type Backup = VeleroObject<"Backup", BackupSpec, BackupStatus>;
+
+/** Phases after which a backup never changes again (except by deletion). */
+export const FINISHED_BACKUP_PHASES: readonly BackupPhase[] = [
+  "Completed",
+  "PartiallyFailed",
+  "Failed",
+  "FailedValidation",
+];

@@ -1,0 +1,6 @@
+export * from "./meta.js";
+export * from "./backup.js";
+export * from "./backup-storage-location.js";
+export * from "./volume-snapshot-location.js";
+export * from "./delete-backup-request.js";
+export * from "./restore.js";

@@ -1,0 +1,24 @@
+import type { V1LabelSelector, V1ObjectMeta } from "@kubernetes/client-node";
+
+export const VELERO_GROUP = "velero.io";
+export const VELERO_V1 = "v1";
+export const VELERO_API_VERSION = `${VELERO_GROUP}/${VELERO_V1}`;
+
+export type ObjectMeta = V1ObjectMeta;
+export type LabelSelector = V1LabelSelector;
+
+/** The shape every velero.io custom resource shares. */
+export interface VeleroObject<Kind extends string, Spec, Status> {
+  apiVersion: typeof VELERO_API_VERSION;
+  kind: Kind;
+  metadata: ObjectMeta;
+  spec: Spec;
+  status?: Status;
+}
+
+/** A reference to one key of a Secret in the object's namespace. */
+export interface SecretKeySelector {
+  name: string;
+  key: string;
+  optional?: boolean;
+}

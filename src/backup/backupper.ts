@@ -1,0 +1,143 @@
+import { createReadStream, createWriteStream, promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Backup, BackupPhase, BackupStatus } from "../api/v1/index.js";
+import { parseDuration } from "../api/duration.js";
+import { BackupArchiveWriter } from "../archive/backup-archive-writer.js";
+import { ARCHIVE_FORMAT_VERSION } from "../archive/paths.js";
+import { gzipJson } from "../encoding/gzip-json.js";
+import type { KubeClient } from "../kube/client.js";
+import { discover } from "../kube/discovery.js";
+import { errorMessage } from "../kube/errors.js";
+import { OperationLog, type LogFields, type LogLevel } from "../logs/operation-log.js";
+import { Results } from "../results/results.js";
+import type { BackupStore } from "../storage/backup-store.js";
+import { ItemCollector } from "./item-collector.js";
+import { BackupScope } from "./scope.js";
+import { VolumeInfoCollector } from "./volume-info.js";
+
+export const DEFAULT_BACKUP_TTL = "720h0m0s";
+
+export interface BackupProgressUpdate {
+  totalItems?: number;
+  itemsBackedUp: number;
+}
+
+export interface BackupDependencies {
+  client: KubeClient;
+  store: BackupStore;
+  /** Echoes the backup's log lines into the server's own log. */
+  echo?: (level: LogLevel, msg: string, fields: LogFields) => void;
+  onProgress?: (progress: BackupProgressUpdate) => void;
+}
+
+/**
+ * Runs one backup: walks the cluster, streams every item into `<b>.tar.gz` on local disk,
+ * then uploads the archive and its side files (log, results, resource list, volume info),
+ * `velero-backup.json` last. Returns the backup with its final status; never throws for
+ * a failure of the backup itself, which ends as phase Failed with the reason.
+ */
+export async function runBackup(backup: Backup, deps: BackupDependencies): Promise<Backup> {
+  const name = backup.metadata.name!;
+  const log = await OperationLog.create(name, { backup: `${backup.metadata.namespace}/${name}` }, deps.echo);
+  const results = new Results();
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-backup-"));
+  const archivePath = path.join(workDir, `${name}.tar.gz`);
+  const resourceList: Record<string, string[]> = {};
+  const volumes = new VolumeInfoCollector();
+  const started = backup.status?.startTimestamp ?? new Date().toISOString();
+  const progress: BackupProgressUpdate = { itemsBackedUp: 0 };
+  let failure: string | undefined;
+
+  try {
+    log.info("Setting up backup", { ttl: backup.spec.ttl ?? DEFAULT_BACKUP_TTL });
+    const discovery = await discover(deps.client);
+    for (const failed of discovery.failedGroups) {
+      results.warning("velero", `could not discover ${failed.groupVersion}, its resources are not backed up: ${failed.error}`);
+    }
+    const scope = new BackupScope(backup.spec, discovery.resources);
+    for (const name of scope.unresolved) {
+      results.warning("velero", `resource "${name}" is not served by this cluster: it was left out of the filter`);
+      log.warn("Unable to resolve resource", { resource: name });
+    }
+    const collector = new ItemCollector(deps.client, discovery.resources, scope, log);
+    const namespaces = await collector.namespacesInScope();
+    progress.totalItems = await collector.estimateTotal(namespaces);
+    deps.onProgress?.({ ...progress });
+
+    const writer = new BackupArchiveWriter(createWriteStream(archivePath));
+    for await (const page of collector.collect(namespaces, (where, err) => recordError(where, err))) {
+      for (const { resource, object } of page) {
+        await writer.addItem({
+          group: resource.group,
+          version: resource.version,
+          resource: resource.resource,
+          namespace: object.metadata?.namespace,
+          name: object.metadata!.name!,
+          object,
+        });
+        const ns = object.metadata?.namespace;
+        (resourceList[`${object.apiVersion}/${object.kind}`] ??= []).push(
+          ns ? `${ns}/${object.metadata!.name}` : object.metadata!.name!,
+        );
+        volumes.add(object);
+        progress.itemsBackedUp++;
+        if (progress.totalItems !== undefined && progress.itemsBackedUp > progress.totalItems) {
+          progress.totalItems = progress.itemsBackedUp;
+        }
+      }
+      deps.onProgress?.({ ...progress });
+    }
+    await writer.finish();
+  } catch (err) {
+    failure = errorMessage(err);
+    log.error(`Backup failed: ${failure}`);
+  }
+
+  const phase: BackupPhase = failure ? "Failed" : results.errorCount ? "PartiallyFailed" : "Completed";
+  progress.totalItems = failure ? progress.totalItems : progress.itemsBackedUp;
+  const status: BackupStatus = {
+    ...backup.status,
+    version: 1,
+    formatVersion: ARCHIVE_FORMAT_VERSION,
+    phase,
+    startTimestamp: started,
+    completionTimestamp: new Date().toISOString(),
+    expiration: new Date(Date.parse(started) + parseDuration(backup.spec.ttl ?? DEFAULT_BACKUP_TTL)).toISOString(),
+    progress,
+    warnings: results.warningCount,
+    errors: results.errorCount,
+    ...(failure ? { failureReason: failure } : {}),
+  };
+  const finished: Backup = { ...backup, status };
+  log.info(`Backup ${phase === "Completed" ? "completed" : `ended ${phase}`}`, {
+    itemsBackedUp: progress.itemsBackedUp,
+    warnings: results.warningCount,
+    errors: results.errorCount,
+  });
+
+  try {
+    const logFile = await log.close();
+    await deps.store.putBackup(name, {
+      metadata: finished,
+      contents: failure ? Buffer.alloc(0) : createReadStream(archivePath),
+      log: createReadStream(logFile),
+      results: await gzipJson(results.file),
+      resourceList: await gzipJson(resourceList),
+      volumeInfo: await gzipJson(volumes.entries()),
+    });
+  } catch (err) {
+    const reason = `could not upload the backup to its storage location: ${errorMessage(err)}`;
+    finished.status = { ...status, phase: "Failed", failureReason: failure ? `${failure}; ${reason}` : reason };
+  } finally {
+    await log.remove();
+    await fs.rm(workDir, { recursive: true, force: true });
+  }
+  return finished;
+
+  function recordError(where: { resource: string; namespace?: string }, err: unknown): void {
+    const message = `error listing ${where.resource}${where.namespace ? ` in ${where.namespace}` : ""}: ${errorMessage(err)}`;
+    log.error(message);
+    results.error(where.namespace ? { namespace: where.namespace } : "cluster", message);
+  }
+}

@@ -1,0 +1,27 @@
+import { countMessages, type ResultBuckets, type ResultsFile } from "../results/results.js";
+
+/** "a, b" or the placeholder when empty, as Velero's describe prints lists. */
+export function list(values: string[] | undefined, whenEmpty = "<none>"): string {
+  return values?.length ? values.join(", ") : whenEmpty;
+}
+
+export function mapOrNone(map: Record<string, string> | undefined): string {
+  const entries = Object.entries(map ?? {});
+  return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join("\n              ") : "<none>";
+}
+
+/** The Errors/Warnings sections of `describe`, bucket by bucket as Velero prints them. */
+export function describeResults(results: ResultsFile): string[] {
+  return [...section("Warnings", results.warnings), "", ...section("Errors", results.errors)];
+}
+
+function section(title: string, buckets: ResultBuckets): string[] {
+  if (countMessages(buckets) === 0) return [`${title}:  <none>`];
+  const lines = [`${title}:`];
+  lines.push(`  Velero:     ${buckets.velero.length ? "" : "<none>"}`, ...buckets.velero.map((m) => `    ${m}`));
+  lines.push(`  Cluster:    ${buckets.cluster.length ? "" : "<none>"}`, ...buckets.cluster.map((m) => `    ${m}`));
+  const namespaces = Object.keys(buckets.namespaces).sort();
+  lines.push(`  Namespaces: ${namespaces.length ? "" : "<none>"}`);
+  for (const ns of namespaces) lines.push(`    ${ns}:`, ...buckets.namespaces[ns]!.map((m) => `      ${m}`));
+  return lines;
+}

@@ -1,0 +1,42 @@
+import { Command } from "commander";
+import { pino } from "pino";
+import { parseDuration } from "../api/duration.js";
+import { DEFAULT_BACKUP_TTL } from "../backup/backupper.js";
+import { startServer } from "../server/server.js";
+
+export function serverCommand(): Command {
+  return new Command("server")
+    .description("run the velero-ts server: the controllers of backups, storage locations, sync and expiry")
+    .option("--namespace <ns>", "the namespace of velero-ts' resources", process.env.VELERO_NAMESPACE ?? "velero")
+    .option("--kubeconfig <file>", "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config or in-cluster)")
+    .option("--kubecontext <context>", "kubeconfig context to use")
+    .option("--backup-sync-period <duration>", "how often to sync backups from storage locations", "1m")
+    .option("--store-validation-frequency <duration>", "how often to check each storage location", "1m")
+    .option("--garbage-collection-frequency <duration>", "how often to delete expired backups", "1h")
+    .option("--default-backup-ttl <duration>", "how long backups are kept when they say nothing", DEFAULT_BACKUP_TTL)
+    .option("--log-level <level>", "debug, info, warning or error", "info")
+    .action(async (opts: Record<string, string>) => {
+      const log = pino({ level: opts.logLevel === "warning" ? "warn" : opts.logLevel, base: { component: "server" } });
+      const server = await startServer(
+        {
+          namespace: opts.namespace!,
+          kubeconfig: opts.kubeconfig,
+          kubecontext: opts.kubecontext,
+          backupSyncPeriodMs: parseDuration(opts.backupSyncPeriod!),
+          storeValidationFrequencyMs: parseDuration(opts.storeValidationFrequency!),
+          garbageCollectionFrequencyMs: parseDuration(opts.garbageCollectionFrequency!),
+          defaultBackupTtl: opts.defaultBackupTtl!,
+        },
+        log,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          log.info("server stopping");
+          server.stop();
+          resolve();
+        };
+        process.once("SIGTERM", stop);
+        process.once("SIGINT", stop);
+      });
+    });
+}

@@ -1,0 +1,56 @@
+import { Presets, SingleBar } from "cli-progress";
+import { sleep } from "../local-cluster/processes.js";
+
+export interface Observed {
+  phase?: string;
+  done?: number;
+  total?: number;
+}
+
+const NOT_PICKED_UP_MS = 20_000;
+
+/**
+ * Waits until observe() reports one of the final phases, showing progress: a bar on a
+ * terminal, a line every few seconds elsewhere. Fails with a hint when nothing picks the
+ * object up (no server running).
+ */
+export async function waitForPhase(
+  what: string,
+  finalPhases: readonly string[],
+  observe: () => Promise<Observed>,
+  stream: NodeJS.WriteStream = process.stderr,
+): Promise<string> {
+  const started = Date.now();
+  const bar = stream.isTTY
+    ? new SingleBar({ format: `${what} [{bar}] {value}/{total} items  {phase}`, stream, hideCursor: true }, Presets.shades_classic)
+    : undefined;
+  let barStarted = false;
+  let lastLine = 0;
+  try {
+    for (;;) {
+      const seen = await observe();
+      const phase = seen.phase || "New";
+      if (finalPhases.includes(phase)) {
+        if (barStarted) bar!.update(seen.done ?? 0, { phase });
+        return phase;
+      }
+      if (phase === "New" && Date.now() - started > NOT_PICKED_UP_MS) {
+        throw new Error(
+          `${what} has not been picked up after ${NOT_PICKED_UP_MS / 1000}s: is the velero-ts server running? Start it with \`velero-ts server\` (\`velero-ts local-cluster up\` starts one for its cluster)`,
+        );
+      }
+      if (bar && seen.total !== undefined) {
+        if (!barStarted) bar.start(seen.total, seen.done ?? 0, { phase });
+        barStarted = true;
+        bar.setTotal(seen.total);
+        bar.update(seen.done ?? 0, { phase });
+      } else if (!bar && Date.now() - lastLine > 5000) {
+        lastLine = Date.now();
+        stream.write(`${what}: ${phase}${seen.total !== undefined ? `, ${seen.done ?? 0} of ${seen.total} items` : ""}\n`);
+      }
+      await sleep(500);
+    }
+  } finally {
+    if (barStarted) bar!.stop();
+  }
+}

@@ -1,0 +1,141 @@
+import https from "node:https";
+import { URL } from "node:url";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { KubeApiError } from "./errors.js";
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Content type of the body; JSON by default, a patch type for PATCH. */
+  contentType?: string;
+}
+
+const RETRYABLE_NETWORK_ERRORS = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN"]);
+
+/**
+ * A small dynamic client over the API server's REST paths: JSON in and out, keep-alive
+ * connections, and retries with backoff on 429 and 5xx answers (honouring Retry-After)
+ * and on dropped connections.
+ */
+export class KubeClient {
+  private readonly server: URL;
+  private readonly agent: https.Agent;
+
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    private readonly options: { maxRetries?: number; maxSockets?: number } = {},
+  ) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster)
+      throw new Error("the kubeconfig has no current cluster: set a current context or pass --kubecontext");
+    this.server = new URL(cluster.server);
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
+  }
+
+  get<T>(path: string, query?: RequestOptions["query"]): Promise<T> {
+    return this.request<T>("GET", path, { query });
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const maxRetries = this.options.maxRetries ?? 8;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(method, path, options);
+      } catch (err) {
+        const delay = retryDelay(err, attempt);
+        if (delay === undefined || attempt >= maxRetries) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async once<T>(method: string, path: string, options: RequestOptions): Promise<T> {
+    const url = new URL(path, this.server);
+    for (const [k, v] of Object.entries(options.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const req: https.RequestOptions = {
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      agent: this.agent,
+      headers: {
+        Accept: "application/json",
+        ...(body === undefined
+          ? {}
+          : {
+              "Content-Type": options.contentType ?? "application/json",
+              "Content-Length": Buffer.byteLength(body),
+            }),
+      },
+    };
+    await this.kubeConfig.applyToHTTPSOptions(req);
+    return new Promise<T>((resolve, reject) => {
+      const r = https.request(req, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            try {
+              resolve((text ? JSON.parse(text) : undefined) as T);
+            } catch (err) {
+              reject(err as Error);
+            }
+            return;
+          }
+          reject(apiError(status, text, method, url.pathname, res.headers["retry-after"]));
+        });
+      });
+      r.on("error", reject);
+      if (body !== undefined) r.write(body);
+      r.end();
+    });
+  }
+}
+
+interface RetryHint {
+  retryAfterSeconds?: number;
+}
+
+function apiError(
+  status: number,
+  text: string,
+  method: string,
+  path: string,
+  retryAfter?: string,
+): KubeApiError {
+  let reason = "";
+  let message = `${method} ${path}: HTTP ${status}`;
+  try {
+    const s = JSON.parse(text) as { reason?: string; message?: string };
+    reason = s.reason ?? "";
+    if (s.message) message = s.message;
+  } catch {
+    if (text) message = `${message}: ${text.slice(0, 200)}`;
+  }
+  const err = new KubeApiError(status, reason, message, method, path);
+  const seconds = Number(retryAfter);
+  if (Number.isFinite(seconds)) (err as RetryHint).retryAfterSeconds = seconds;
+  return err;
+}
+
+/** Milliseconds to wait before trying again, or undefined when the error is final. */
+function retryDelay(err: unknown, attempt: number): number | undefined {
+  const backoff = Math.min(10_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+  if (err instanceof KubeApiError) {
+    if (err.status !== 429 && err.status < 500) return undefined;
+    const hinted = (err as RetryHint).retryAfterSeconds;
+    return hinted !== undefined ? Math.max(hinted * 1000, 50) : backoff;
+  }
+  const code = (err as NodeJS.ErrnoException).code;
+  return code && RETRYABLE_NETWORK_ERRORS.has(code) ? backoff : undefined;
+}

@@ -1,0 +1,115 @@
+import type { KubeClient } from "./client.js";
+import { errorMessage } from "./errors.js";
+
+/** One served resource at its group's preferred version. */
+export interface ApiResource {
+  group: string;
+  version: string;
+  /** Plural, lower-case name, e.g. "deployments". */
+  resource: string;
+  kind: string;
+  namespaced: boolean;
+  verbs: string[];
+  shortNames: string[];
+  singularName: string;
+}
+
+export interface Discovery {
+  resources: ApiResource[];
+  /** Groups whose discovery failed (an aggregated API that is down, say), with the reason. */
+  failedGroups: { groupVersion: string; error: string }[];
+}
+
+interface APIResourceList {
+  resources: {
+    name: string;
+    kind: string;
+    namespaced: boolean;
+    verbs: string[];
+    shortNames?: string[];
+    singularName?: string;
+  }[];
+}
+
+/** "deployments.apps", or just "pods" for the core group: Velero's name for a resource. */
+export function groupResource(r: { group: string; resource: string }): string {
+  return r.group ? `${r.resource}.${r.group}` : r.resource;
+}
+
+export function apiVersionOf(r: { group: string; version: string }): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+/** The REST path of a resource's collection, in a namespace or cluster-wide. */
+export function collectionPath(r: ApiResource, namespace?: string): string {
+  const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  return r.namespaced && namespace
+    ? `${base}/namespaces/${namespace}/${r.resource}`
+    : `${base}/${r.resource}`;
+}
+
+/** Every served resource (no subresources) at its group's preferred version. */
+export async function discover(client: KubeClient): Promise<Discovery> {
+  const core = await client.get<{ versions: string[] }>("/api");
+  const groups = await client.get<{
+    groups: { name: string; preferredVersion: { groupVersion: string; version: string } }[];
+  }>("/apis");
+  const targets = [
+    ...core.versions.slice(0, 1).map((v) => ({ group: "", version: v, path: `/api/${v}` })),
+    ...groups.groups.map((g) => ({
+      group: g.name,
+      version: g.preferredVersion.version,
+      path: `/apis/${g.preferredVersion.groupVersion}`,
+    })),
+  ];
+  const discovery: Discovery = { resources: [], failedGroups: [] };
+  await Promise.all(
+    targets.map(async (t) => {
+      try {
+        const list = await client.get<APIResourceList>(t.path);
+        for (const r of list.resources) {
+          if (r.name.includes("/")) continue;
+          discovery.resources.push({
+            group: t.group,
+            version: t.version,
+            resource: r.name,
+            kind: r.kind,
+            namespaced: r.namespaced,
+            verbs: r.verbs,
+            shortNames: r.shortNames ?? [],
+            singularName: r.singularName || r.kind.toLowerCase(),
+          });
+        }
+      } catch (err) {
+        discovery.failedGroups.push({
+          groupVersion: t.path.replace(/^\/apis?\//, ""),
+          error: errorMessage(err),
+        });
+      }
+    }),
+  );
+  discovery.resources.sort((a, b) => groupResource(a).localeCompare(groupResource(b)));
+  return discovery;
+}
+
+/**
+ * Finds the resource a user means by a name as kubectl accepts it: plural ("deployments"),
+ * singular ("deployment"), short name ("deploy"), kind ("Deployment"), or any of those
+ * qualified by group ("deployments.apps").
+ */
+export function resolveResource(resources: ApiResource[], name: string): ApiResource | undefined {
+  const wanted = name.toLowerCase();
+  const dot = wanted.indexOf(".");
+  const [base, group] = dot < 0 ? [wanted, undefined] : [wanted.slice(0, dot), wanted.slice(dot + 1)];
+  const matches = resources.filter((r) => {
+    if (group !== undefined && r.group !== group) return false;
+    return (
+      r.resource === base ||
+      r.singularName === base ||
+      r.kind.toLowerCase() === base ||
+      r.shortNames.includes(base)
+    );
+  });
+  // An unqualified name prefers the core group, then the first group alphabetically, as kubectl does.
+  return matches.find((r) => r.group === "") ?? matches[0];
+}

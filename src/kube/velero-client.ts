@@ -1,0 +1,75 @@
+import { VELERO_GROUP, VELERO_V1 } from "../api/v1/index.js";
+import type { KubeClient } from "./client.js";
+import { isNotFound } from "./errors.js";
+
+export type VeleroPlural =
+  "backups" | "restores" | "backupstoragelocations" | "volumesnapshotlocations" | "deletebackuprequests";
+
+const MERGE_PATCH = "application/merge-patch+json";
+
+/** Reads and writes velero.io/v1 custom resources in one namespace. */
+export class VeleroClient {
+  constructor(
+    readonly client: KubeClient,
+    readonly namespace: string,
+  ) {}
+
+  path(plural: VeleroPlural, name?: string): string {
+    const base = `/apis/${VELERO_GROUP}/${VELERO_V1}/namespaces/${this.namespace}/${plural}`;
+    return name ? `${base}/${encodeURIComponent(name)}` : base;
+  }
+
+  async list<T>(plural: VeleroPlural, labelSelector?: string): Promise<T[]> {
+    const items: T[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.get<{ items: T[]; metadata?: { continue?: string } }>(
+        this.path(plural),
+        {
+          labelSelector,
+          limit: 500,
+          continue: token,
+        },
+      );
+      items.push(...page.items);
+      token = page.metadata?.continue || undefined;
+    } while (token);
+    return items;
+  }
+
+  async get<T>(plural: VeleroPlural, name: string): Promise<T | undefined> {
+    try {
+      return await this.client.get<T>(this.path(plural, name));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  create<T>(plural: VeleroPlural, object: T): Promise<T> {
+    return this.client.request<T>("POST", this.path(plural), { body: object });
+  }
+
+  patch<T>(plural: VeleroPlural, name: string, patch: unknown): Promise<T> {
+    return this.client.request<T>("PATCH", this.path(plural, name), {
+      body: patch,
+      contentType: MERGE_PATCH,
+    });
+  }
+
+  patchStatus<T>(plural: VeleroPlural, name: string, status: unknown): Promise<T> {
+    return this.client.request<T>("PATCH", `${this.path(plural, name)}/status`, {
+      body: { status },
+      contentType: MERGE_PATCH,
+    });
+  }
+
+  /** Deletes an object; a missing one is fine. */
+  async delete(plural: VeleroPlural, name: string): Promise<void> {
+    try {
+      await this.client.request("DELETE", this.path(plural, name));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}

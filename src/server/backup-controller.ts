@@ -1,0 +1,141 @@
+import type { Logger } from "pino";
+import { STORAGE_LOCATION_LABEL } from "../api/labels.js";
+import { parseDuration } from "../api/duration.js";
+import type { Backup, BackupStatus } from "../api/v1/index.js";
+import { DEFAULT_BACKUP_TTL, runBackup } from "../backup/backupper.js";
+import { validateBackupSpec } from "../backup/scope.js";
+import { errorMessage } from "../kube/errors.js";
+import { getByKey, type Cache } from "../kube/informer.js";
+import type { VeleroClient } from "../kube/velero-client.js";
+import type { Outcome } from "../kube/work-queue.js";
+import { findLocation, openBackupStore } from "../locations/open-location.js";
+
+const PROGRESS_EVERY_MS = 1000;
+
+/**
+ * Runs new Backups one at a time: validates each (FailedValidation with every reason),
+ * then InProgress with progress updates, then Completed, PartiallyFailed or Failed.
+ */
+export class BackupController {
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly velero: VeleroClient,
+    private readonly backups: Cache<Backup>,
+    private readonly log: Logger,
+    private readonly defaultTtl = DEFAULT_BACKUP_TTL,
+  ) {}
+
+  /** A backup left InProgress by a server that stopped can never finish: mark it Failed, as Velero does. */
+  async failInterrupted(): Promise<void> {
+    for (const backup of await this.velero.list<Backup>("backups")) {
+      if (backup.status?.phase !== "InProgress") continue;
+      await this.setStatus(backup, {
+        phase: "Failed",
+        failureReason: 'found a backup with status "InProgress" during the server starting, mark it as "Failed"',
+        completionTimestamp: new Date().toISOString(),
+      });
+    }
+  }
+
+  reconcile(key: string): Promise<Outcome> {
+    // Backups run one after another; the queue may hand over the next key meanwhile.
+    const next = this.running.then(() => this.reconcileOne(key));
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reconcileOne(key: string): Promise<Outcome> {
+    const cached = getByKey(this.backups, key);
+    if (!cached || (cached.status?.phase && cached.status.phase !== "New")) return "done";
+    // The cache may lag behind our own writes: read the backup itself before starting it.
+    const backup = await this.velero.get<Backup>("backups", cached.metadata.name!);
+    if (!backup || (backup.status?.phase && backup.status.phase !== "New")) return "done";
+    const name = backup.metadata.name!;
+
+    const errors = validateBackupSpec(backup.spec);
+    if (backup.spec.ttl) {
+      try {
+        parseDuration(backup.spec.ttl);
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }
+    let location;
+    try {
+      location = await findLocation(this.velero, backup.spec.storageLocation);
+      if (location.spec.accessMode === "ReadOnly") {
+        errors.push(
+          `backup can't be created because backup storage location ${location.metadata.name} is currently in read-only mode`,
+        );
+      }
+    } catch (err) {
+      errors.push(errorMessage(err));
+    }
+    if (errors.length || !location) {
+      this.log.info({ backup: name, errors }, "backup failed validation");
+      await this.setStatus(backup, { phase: "FailedValidation", validationErrors: errors });
+      return "done";
+    }
+
+    const store = await openBackupStore(this.velero, location).catch((err: unknown) => err as Error);
+    const taken =
+      store instanceof Error ? undefined : await store.backupExists(name).catch(() => false);
+    if (taken) {
+      await this.setStatus(backup, {
+        phase: "FailedValidation",
+        validationErrors: [`a backup named ${name} already exists in backup storage location ${location.metadata.name}`],
+      });
+      return "done";
+    }
+
+    const started = new Date().toISOString();
+    const ttl = backup.spec.ttl ?? this.defaultTtl;
+    const inProgress = await this.velero.patch<Backup>("backups", name, {
+      metadata: { labels: { [STORAGE_LOCATION_LABEL]: location.metadata.name } },
+      spec: { storageLocation: location.metadata.name, ttl },
+    });
+    await this.setStatus(inProgress, {
+      phase: "InProgress",
+      startTimestamp: started,
+      expiration: new Date(Date.parse(started) + parseDuration(ttl)).toISOString(),
+      version: 1,
+    });
+    this.log.info({ backup: name, location: location.metadata.name }, "backup started");
+
+    if (store instanceof Error) {
+      await this.setStatus(inProgress, {
+        phase: "Failed",
+        failureReason: `could not open backup storage location ${location.metadata.name}: ${store.message}`,
+        completionTimestamp: new Date().toISOString(),
+      });
+      return "done";
+    }
+
+    let lastProgress = 0;
+    let progressWrite: Promise<void> = Promise.resolve();
+    const finished = await runBackup(
+      { ...inProgress, spec: { ...inProgress.spec, ttl }, status: { ...inProgress.status, startTimestamp: started } },
+      {
+        client: this.velero.client,
+        store,
+        echo: (level, msg, fields) => (level === "error" || level === "warning") && this.log.warn(fields, msg),
+        onProgress: (progress) => {
+          if (Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
+          lastProgress = Date.now();
+          progressWrite = progressWrite
+            .then(() => this.setStatus(inProgress, { progress }))
+            .catch((err: unknown) => this.log.warn({ backup: name, err: errorMessage(err) }, "could not update progress"));
+        },
+      },
+    );
+    await progressWrite;
+    await this.setStatus(inProgress, finished.status!);
+    this.log.info({ backup: name, phase: finished.status?.phase, failureReason: finished.status?.failureReason }, "backup finished");
+    return "done";
+  }
+
+  private async setStatus(backup: Backup, status: BackupStatus): Promise<void> {
+    await this.velero.patchStatus("backups", backup.metadata.name!, status);
+  }
+}

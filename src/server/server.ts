@@ -1,0 +1,97 @@
+import type { Logger } from "pino";
+import type { Backup, DeleteBackupRequest } from "../api/v1/index.js";
+import { VELERO_GROUP, VELERO_V1 } from "../api/v1/index.js";
+import { KubeClient } from "../kube/client.js";
+import { loadKubeConfig } from "../kube/config.js";
+import { errorMessage, isNotFound } from "../kube/errors.js";
+import { feed, keyOf, startInformer } from "../kube/informer.js";
+import { VeleroClient } from "../kube/velero-client.js";
+import { WorkQueue } from "../kube/work-queue.js";
+import { BackupController } from "./backup-controller.js";
+import { BackupSync } from "./backup-sync.js";
+import { DeletionController, GarbageCollector } from "./deletion.js";
+import { LocationValidator } from "./location-validator.js";
+import { veleroInformer } from "./velero-informers.js";
+
+export interface ServerOptions {
+  namespace: string;
+  kubeconfig?: string;
+  kubecontext?: string;
+  backupSyncPeriodMs: number;
+  storeValidationFrequencyMs: number;
+  garbageCollectionFrequencyMs: number;
+  defaultBackupTtl: string;
+}
+
+/** A running server: its controllers until stop() is called. */
+export interface RunningServer {
+  stop(): void;
+}
+
+/**
+ * `velero-ts server`: the controllers of backups, storage locations, backup sync,
+ * expiry and deletion, for the velero.io resources of one namespace.
+ */
+export async function startServer(options: ServerOptions, log: Logger): Promise<RunningServer> {
+  const kc = loadKubeConfig(options.kubeconfig, options.kubecontext);
+  const client = new KubeClient(kc);
+  const velero = new VeleroClient(client, options.namespace);
+  await requireCrds(client);
+
+  const backups = veleroInformer<Backup>(kc, options.namespace, "backups");
+  const requests = veleroInformer<DeleteBackupRequest>(kc, options.namespace, "deletebackuprequests");
+  const backupController = new BackupController(velero, backups, log, options.defaultBackupTtl);
+  const deletion = new DeletionController(velero, requests, log);
+  await backupController.failInterrupted();
+
+  const backupQueue = new WorkQueue("backups", (k) => backupController.reconcile(k), log, 1);
+  const deletionQueue = new WorkQueue("deletebackuprequests", (k) => deletion.reconcile(k), log, 1);
+  feed(backups, (k) => backupQueue.add(k));
+  feed(requests, (k) => deletionQueue.add(k));
+  await startInformer("backups", backups, log);
+  await startInformer("deletebackuprequests", requests, log);
+
+  const validator = new LocationValidator(velero, log, options.storeValidationFrequencyMs);
+  const sync = new BackupSync(velero, log, options.backupSyncPeriodMs);
+  const gc = new GarbageCollector(velero, log);
+  const timers = [
+    every(2000, () => validator.tick(), "validating storage locations", log),
+    every(2000, () => sync.tick(), "syncing backups", log),
+    every(options.garbageCollectionFrequencyMs, () => gc.tick(), "collecting expired backups", log),
+    // Events can be missed while a watch restarts: look at everything now and then.
+    every(30_000, () => Promise.resolve(backups.list().forEach((b) => backupQueue.add(keyOf(b)))), "resync", log),
+  ];
+  log.info({ namespace: options.namespace }, "server started");
+  return {
+    stop() {
+      timers.forEach(clearInterval);
+      void backups.stop();
+      void requests.stop();
+      client.close();
+    },
+  };
+}
+
+function every(ms: number, fn: () => Promise<void>, what: string, log: Logger): NodeJS.Timeout {
+  let busy = false;
+  const run = () => {
+    if (busy) return;
+    busy = true;
+    fn()
+      .catch((err: unknown) => log.warn({ err: errorMessage(err) }, `${what} failed`))
+      .finally(() => (busy = false));
+  };
+  setImmediate(run);
+  return setInterval(run, ms);
+}
+
+async function requireCrds(client: KubeClient): Promise<void> {
+  try {
+    await client.get(`/apis/${VELERO_GROUP}/${VELERO_V1}`);
+  } catch (err) {
+    if (isNotFound(err)) {
+      throw new Error("the velero.io CRDs are not installed in this cluster: run `velero-ts install` first");
+    }
+    throw err;
+  }
+}

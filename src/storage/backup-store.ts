@@ -1,0 +1,180 @@
+import type { Readable } from "node:stream";
+import { text } from "node:stream/consumers";
+import type { Backup } from "../api/v1/index.js";
+import * as keys from "./keys.js";
+import { ObjectNotFoundError, type ObjectStore } from "./object-store.js";
+
+type Body = Readable | Buffer;
+
+/** The files of one backup; the .gz parts arrive gzipped and are stored as they are. */
+export interface BackupParts {
+  metadata: Backup;
+  contents: Body;
+  log: Body;
+  results: Body;
+  resourceList: Body;
+  volumeInfo: Body;
+}
+
+/** Velero's layout of backups and restores in one backup storage location (under its prefix). */
+export class BackupStore {
+  /** "" or the prefix with one trailing "/". */
+  private readonly root: string;
+
+  constructor(
+    private readonly store: ObjectStore,
+    prefix = "",
+  ) {
+    this.root = prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`;
+  }
+
+  /** Throws when the store cannot be listed or holds top-level directories Velero does not know. */
+  async validate(): Promise<void> {
+    const valid: readonly string[] = keys.VALID_TOP_LEVEL_DIRS;
+    const invalid = (await this.store.listCommonPrefixes(this.root, "/"))
+      .map((dir) => dir.slice(this.root.length, -1))
+      .filter((dir) => !valid.includes(dir));
+    // Velero's messages, which name at most three of them.
+    if (invalid.length > 3)
+      throw new Error(
+        `Backup store contains ${invalid.length} invalid top-level directories: [${[...invalid.slice(0, 3), "..."].join(" ")}]`,
+      );
+    if (invalid.length > 0)
+      throw new Error(`Backup store contains invalid top-level directories: [${invalid.join(" ")}]`);
+  }
+
+  /** Names of the complete backups: those whose velero-backup.json is there. */
+  async listBackups(): Promise<string[]> {
+    const backupsDir = this.key("backups/");
+    const names: string[] = [];
+    for (const key of await this.store.listObjects(backupsDir)) {
+      const [name, file, ...rest] = key.slice(backupsDir.length).split("/");
+      if (name && file === "velero-backup.json" && rest.length === 0) names.push(name);
+    }
+    return names.sort();
+  }
+
+  async backupExists(name: string): Promise<boolean> {
+    return this.store.objectExists(this.key(keys.backupMetadataKey(name)));
+  }
+
+  /** The backup's velero-backup.json, or undefined when there is none. */
+  async getBackupMetadata(name: string): Promise<Backup | undefined> {
+    let json: string;
+    try {
+      json = await text(await this.store.getObject(this.key(keys.backupMetadataKey(name))));
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) return undefined;
+      throw err;
+    }
+    try {
+      return JSON.parse(json) as Backup;
+    } catch (err) {
+      throw new Error(`backup "${name}": velero-backup.json is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Uploads every part, velero-backup.json last, so a backup is never listed before it is whole.
+   * When an upload fails, what was uploaded of this backup is deleted and the error rethrown.
+   */
+  async putBackup(name: string, parts: BackupParts): Promise<void> {
+    const uploads: [string, Body | string][] = [
+      [keys.backupContentsKey(name), parts.contents],
+      [keys.backupLogKey(name), parts.log],
+      [keys.backupResultsKey(name), parts.results],
+      [keys.backupResourceListKey(name), parts.resourceList],
+      [keys.backupVolumeInfoKey(name), parts.volumeInfo],
+      [keys.backupMetadataKey(name), `${JSON.stringify(parts.metadata, null, 2)}\n`],
+    ];
+    const attempted: string[] = [];
+    try {
+      for (const [key, body] of uploads) {
+        attempted.push(this.key(key));
+        await this.store.putObject(this.key(key), body);
+      }
+    } catch (err) {
+      // Best effort: without velero-backup.json any leftover is never listed as a backup.
+      await Promise.allSettled(attempted.map((key) => this.store.deleteObject(key)));
+      throw err;
+    }
+  }
+
+  /** The raw (gzipped) object streams of a backup; each throws ObjectNotFoundError when missing. */
+  getBackupContents(name: string): Promise<Readable> {
+    return this.get(keys.backupContentsKey(name));
+  }
+
+  getBackupLog(name: string): Promise<Readable> {
+    return this.get(keys.backupLogKey(name));
+  }
+
+  getBackupResults(name: string): Promise<Readable> {
+    return this.get(keys.backupResultsKey(name));
+  }
+
+  getBackupResourceList(name: string): Promise<Readable> {
+    return this.get(keys.backupResourceListKey(name));
+  }
+
+  getBackupVolumeInfo(name: string): Promise<Readable> {
+    return this.get(keys.backupVolumeInfoKey(name));
+  }
+
+  /** Deletes every object of the backup, velero-backup.json first so it is no longer listed. */
+  async deleteBackup(name: string): Promise<void> {
+    const metadataKey = this.key(keys.backupMetadataKey(name));
+    await this.store.deleteObject(metadataKey);
+    const failures: string[] = [];
+    for (const key of await this.store.listObjects(this.key(keys.backupDir(name)))) {
+      await this.store.deleteObject(key).catch((err: unknown) => failures.push((err as Error).message));
+    }
+    if (failures.length > 0)
+      throw new Error(`deleting backup "${name}" left ${failures.length} object(s): ${failures.join("; ")}`);
+  }
+
+  /** A restore's files, stored as given (already gzipped). */
+  putRestoreLog(restore: string, body: Body): Promise<void> {
+    return this.put(keys.restoreLogKey(restore), body);
+  }
+
+  putRestoreResults(restore: string, body: Body): Promise<void> {
+    return this.put(keys.restoreResultsKey(restore), body);
+  }
+
+  putRestoreResourceList(restore: string, body: Body): Promise<void> {
+    return this.put(keys.restoreResourceListKey(restore), body);
+  }
+
+  putRestoreVolumeInfo(restore: string, body: Body): Promise<void> {
+    return this.put(keys.restoreVolumeInfoKey(restore), body);
+  }
+
+  getRestoreLog(restore: string): Promise<Readable> {
+    return this.get(keys.restoreLogKey(restore));
+  }
+
+  getRestoreResults(restore: string): Promise<Readable> {
+    return this.get(keys.restoreResultsKey(restore));
+  }
+
+  getRestoreResourceList(restore: string): Promise<Readable> {
+    return this.get(keys.restoreResourceListKey(restore));
+  }
+
+  getRestoreVolumeInfo(restore: string): Promise<Readable> {
+    return this.get(keys.restoreVolumeInfoKey(restore));
+  }
+
+  private key(relative: string): string {
+    return `${this.root}${relative}`;
+  }
+
+  private get(relative: string): Promise<Readable> {
+    return this.store.getObject(this.key(relative));
+  }
+
+  private put(relative: string, body: Body): Promise<void> {
+    return this.store.putObject(this.key(relative), body);
+  }
+}

@@ -1,0 +1,180 @@
+// Full velero.io objects for the CRD schema tests: every field of the TS types (Required<> makes
+// the compiler insist when a field is added), plus fields only Velero itself writes.
+import type {
+  BackupSpec,
+  BackupStatus,
+  BackupStorageLocationSpec,
+  BackupStorageLocationStatus,
+  DeleteBackupRequestSpec,
+  DeleteBackupRequestStatus,
+  RestoreSpec,
+  RestoreStatus,
+  VolumeSnapshotLocationSpec,
+  VolumeSnapshotLocationStatus,
+} from "../../src/api/v1/index.js";
+
+export interface Sample {
+  kind: string;
+  resource: string;
+  spec: Record<string, unknown>;
+  status: Record<string, unknown>;
+}
+
+const selector = { matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "In", values: ["a"] }] };
+const T0 = "2026-01-02T03:04:05Z";
+const T1 = "2026-01-02T03:14:05Z";
+
+const backupSpec: Required<BackupSpec> = {
+  includedNamespaces: ["app"],
+  excludedNamespaces: ["kube-system"],
+  includedResources: ["*"],
+  excludedResources: ["events"],
+  includeClusterResources: null,
+  labelSelector: selector,
+  orLabelSelectors: [{ matchLabels: { app: "db" } }],
+  snapshotVolumes: true,
+  ttl: "720h0m0s",
+  storageLocation: "default",
+  volumeSnapshotLocations: ["default"],
+  defaultVolumesToFsBackup: false,
+  snapshotMoveData: false,
+  csiSnapshotTimeout: "10m0s",
+  itemOperationTimeout: "4h0m0s",
+  orderedResources: { pods: "app/web-0,app/web-1" },
+  metadata: { labels: { team: "blue" } },
+};
+
+const backupStatus: Required<BackupStatus> = {
+  version: 1,
+  formatVersion: "1.1.0",
+  expiration: T1,
+  phase: "Completed",
+  validationErrors: ["none really"],
+  startTimestamp: T0,
+  completionTimestamp: T1,
+  volumeSnapshotsAttempted: 1,
+  volumeSnapshotsCompleted: 1,
+  csiVolumeSnapshotsAttempted: 2,
+  csiVolumeSnapshotsCompleted: 2,
+  failureReason: "",
+  warnings: 3,
+  errors: 0,
+  progress: { totalItems: 10, itemsBackedUp: 10 },
+};
+
+const execHook = { exec: { container: "app", command: ["sync"], onError: "Fail", timeout: "30s" } };
+
+const restoreSpec: Required<RestoreSpec> = {
+  backupName: "nightly",
+  scheduleName: "",
+  includedNamespaces: ["app"],
+  excludedNamespaces: [],
+  includedResources: ["*"],
+  excludedResources: ["nodes"],
+  includeClusterResources: false,
+  namespaceMapping: { app: "app-copy" },
+  labelSelector: selector,
+  orLabelSelectors: [{ matchLabels: { app: "db" } }],
+  restorePVs: true,
+  restoreStatus: { includedResources: ["deployments.apps"], excludedResources: [] },
+  preserveNodePorts: true,
+  existingResourcePolicy: "update",
+  itemOperationTimeout: "4h0m0s",
+};
+
+const restoreStatus: Required<RestoreStatus> = {
+  phase: "PartiallyFailed",
+  validationErrors: [],
+  warnings: 1,
+  errors: 2,
+  failureReason: "",
+  startTimestamp: T0,
+  completionTimestamp: T1,
+  progress: { totalItems: 10, itemsRestored: 8 },
+};
+
+const bslSpec: Required<BackupStorageLocationSpec> = {
+  provider: "aws",
+  objectStorage: { bucket: "backups", prefix: "cluster-a", caCert: Buffer.from("PEM").toString("base64") },
+  config: { region: "us-east-1", s3Url: "http://minio:9000", s3ForcePathStyle: "true" },
+  credential: { name: "cloud-credentials", key: "cloud", optional: false },
+  default: false,
+  accessMode: "ReadOnly",
+  backupSyncPeriod: "1m0s",
+  validationFrequency: "0s",
+};
+
+const bslStatus: Required<BackupStorageLocationStatus> = {
+  phase: "Available",
+  lastSyncedTime: T0,
+  lastValidationTime: T1,
+  message: "",
+};
+
+const vslSpec: Required<VolumeSnapshotLocationSpec> = {
+  provider: "aws",
+  config: { region: "us-east-1" },
+  credential: { name: "cloud-credentials", key: "cloud" },
+};
+const vslStatus: Required<VolumeSnapshotLocationStatus> = { phase: "Unavailable" };
+
+const dbrSpec: Required<DeleteBackupRequestSpec> = { backupName: "nightly" };
+const dbrStatus: Required<DeleteBackupRequestStatus> = { phase: "Processed", errors: ["one file was gone"] };
+
+export const SAMPLES: Sample[] = [
+  {
+    kind: "Backup",
+    resource: "backups.velero.io",
+    spec: {
+      ...backupSpec,
+      includedClusterScopedResources: ["storageclasses"],
+      excludedNamespaceScopedResources: ["secrets"],
+      hooks: { resources: [{ name: "freeze", includedNamespaces: ["app"], pre: [execHook], post: [execHook] }] },
+      resourcePolicy: { kind: "configmap", name: "policies" },
+      uploaderConfig: { parallelFilesUpload: 4 },
+      volumeGroupSnapshotLabelKey: "group",
+    },
+    status: { ...backupStatus, hookStatus: { hooksAttempted: 2, hooksFailed: 0 }, backupItemOperationsAttempted: 1 },
+  },
+  {
+    kind: "Restore",
+    resource: "restores.velero.io",
+    spec: {
+      ...restoreSpec,
+      hooks: {
+        resources: [
+          {
+            name: "warm-up",
+            labelSelector: selector,
+            postHooks: [
+              { exec: { command: ["warm"], waitForReady: true, execTimeout: "1m0s", waitTimeout: "5m0s" } },
+              { init: { initContainers: [{ name: "seed", image: "busybox", command: ["true"] }], timeout: "1m0s" } },
+            ],
+          },
+        ],
+      },
+      resourceModifier: { kind: "configmap", name: "modifiers" },
+      uploaderConfig: { writeSparseFiles: true, parallelFilesDownload: 2 },
+    },
+    status: { ...restoreStatus, restoreItemOperationsAttempted: 0 },
+  },
+  { kind: "BackupStorageLocation", resource: "backupstoragelocations.velero.io", spec: bslSpec, status: bslStatus },
+  { kind: "VolumeSnapshotLocation", resource: "volumesnapshotlocations.velero.io", spec: vslSpec, status: vslStatus },
+  { kind: "DeleteBackupRequest", resource: "deletebackuprequests.velero.io", spec: dbrSpec, status: dbrStatus },
+];
+
+/** Objects of the right shape but a wrong field, each with the field the API server must name. */
+export const INVALID: { kind: string; spec: Record<string, unknown>; field: string }[] = [
+  { kind: "Backup", spec: { ttl: 5 }, field: "spec.ttl" },
+  { kind: "Backup", spec: { includeClusterResources: "yes" }, field: "spec.includeClusterResources" },
+  { kind: "Backup", spec: { labelSelector: { matchLabels: { app: 1 } } }, field: "spec.labelSelector.matchLabels.app" },
+  { kind: "Restore", spec: { namespaceMapping: ["a:b"] }, field: "spec.namespaceMapping" },
+  { kind: "BackupStorageLocation", spec: { provider: "aws", objectStorage: {} }, field: "spec.objectStorage.bucket" },
+  {
+    kind: "BackupStorageLocation",
+    spec: { provider: "aws", objectStorage: { bucket: "b" }, accessMode: "Sometimes" },
+    field: "spec.accessMode",
+  },
+  { kind: "VolumeSnapshotLocation", spec: { config: {} }, field: "spec.provider" },
+  { kind: "DeleteBackupRequest", spec: {}, field: "spec.backupName" },
+];
