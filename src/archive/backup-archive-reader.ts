@@ -57,9 +57,11 @@ function sizeReason(size: number, limit: number): string {
  * a time as the stream is read; nothing is ever written to disk. The whole archive is refused,
  * with an UnsafeArchiveEntryError naming the entry, at the first entry that has an absolute path,
  * a `..` segment, is a link or anything but a regular file or directory, or is a kept entry over
- * `maxEntryBytes` (the items before it have been yielded by then). Directory entries and paths that are not items under `resources/` are skipped
- * (see parseItemPath); `metadata/version` goes to `onFormatVersion`. Each item appears twice in
- * a Velero archive: once at the top level and once under its preferred-version directory.
+ * `maxEntryBytes` (the items before it have been yielded by then). A damaged or foreign stream
+ * fails with "cannot read backup archive: ...". Directory entries, and paths that are not items
+ * under `resources/` (see parseItemPath), are skipped; `metadata/version` goes to
+ * `onFormatVersion`. Each item appears twice in a Velero archive: once at the top level and once
+ * under its preferred-version directory.
  */
 export async function* readBackupArchive(
   input: Readable,
@@ -98,8 +100,9 @@ export async function* readBackupArchive(
     const isVersion = path === METADATA_VERSION_PATH;
     const location = DIRECTORY_TYPES.has(entry.type) || isVersion ? undefined : parseItemPath(path);
     if (!isVersion && !location) return void entry.resume();
-    if (entry.size > maxEntryBytes)
+    if (entry.size > maxEntryBytes) {
       return fail(new UnsafeArchiveEntryError(entry.path, sizeReason(entry.size, maxEntryBytes)));
+    }
     const chunks: Buffer[] = [];
     entry.on("data", (chunk: Buffer) => chunks.push(chunk));
     entry.on("end", () => {

@@ -5,12 +5,16 @@ import { apiVersionOf, collectionPath, groupResource, type ApiResource } from ".
 import { isNotFound } from "../kube/errors.js";
 import { listPages } from "../kube/list.js";
 import type { OperationLog } from "../logs/operation-log.js";
+import { mergeConcurrently } from "./merge.js";
 import type { BackupScope } from "./scope.js";
 
 export interface CollectedItem {
   resource: ApiResource;
   object: KubernetesObject;
 }
+
+/** LISTs in flight at once: enough to hide each request's latency, few enough to bound memory. */
+const LIST_CONCURRENCY = 8;
 
 const CORE = (resource: string) => (r: ApiResource) => r.group === "" && r.resource === resource;
 const isCrdResource = (r: ApiResource) => r.group === "apiextensions.k8s.io" && r.resource === "customresourcedefinitions";
@@ -47,16 +51,26 @@ export class ItemCollector {
   async estimateTotal(namespaces: string[]): Promise<number | undefined> {
     if (this.scope.selectors[0] !== undefined) return undefined;
     let total = namespaces.length;
-    await Promise.all(
-      this.listable().map(async (r) => {
-        if (!r.namespaced && !this.scope.includesClusterScoped(r)) return;
-        const page = await this.client.get<{ items: unknown[]; metadata?: { remainingItemCount?: number } }>(
-          collectionPath(r),
-          { limit: 1 },
-        );
-        total += page.items.length + (page.metadata?.remainingItemCount ?? 0);
-      }),
-    );
+    const named = this.scope.namedNamespaces;
+    const count = async (r: ApiResource, namespace?: string) => {
+      const page = await this.client.get<{ items: unknown[]; metadata?: { remainingItemCount?: number } }>(
+        collectionPath(r, namespace),
+        { limit: 1 },
+      );
+      total += page.items.length + (page.metadata?.remainingItemCount ?? 0);
+    };
+    const counts: Promise<void>[] = [];
+    for (const r of this.listable()) {
+      if (CORE("namespaces")(r)) continue;
+      if (!r.namespaced) {
+        if (this.scope.includesClusterScoped(r)) counts.push(count(r));
+      } else if (named) {
+        for (const ns of named) counts.push(count(r, ns));
+      } else {
+        counts.push(count(r));
+      }
+    }
+    await Promise.all(counts);
     return total;
   }
 
@@ -82,16 +96,18 @@ export class ItemCollector {
         onError({ resource: groupResource(r), namespace }, err);
       }
     };
+    const sources: (() => AsyncGenerator<CollectedItem[]>)[] = [];
     for (const r of this.listable()) {
       if (CORE("namespaces")(r)) continue;
       if (!r.namespaced) {
-        if (this.scope.includesClusterScoped(r)) yield* guarded(this, r, undefined, () => true);
+        if (this.scope.includesClusterScoped(r)) sources.push(() => guarded(this, r, undefined, () => true));
       } else if (named) {
-        for (const ns of named) if (inScope.has(ns)) yield* guarded(this, r, ns, () => true);
+        for (const ns of named) if (inScope.has(ns)) sources.push(() => guarded(this, r, ns, () => true));
       } else {
-        yield* guarded(this, r, undefined, (o) => inScope.has(o.metadata?.namespace ?? ""));
+        sources.push(() => guarded(this, r, undefined, (o) => inScope.has(o.metadata?.namespace ?? "")));
       }
     }
+    yield* mergeConcurrently(sources, LIST_CONCURRENCY);
     yield await this.namespaceObjects(namespaces);
   }
 

@@ -10,7 +10,10 @@ import { loadKubeConfig } from "../kube/config.js";
  * Parses `k1=v1,k2=v2` (Velero's map flags); repeating the flag adds to the map.
  * A value may hold `=`; an entry without `=` or with an empty key is refused, named.
  */
-export function parseKeyValuePairs(text: string, previous: Record<string, string> = {}): Record<string, string> {
+export function parseKeyValuePairs(
+  text: string,
+  previous: Record<string, string> = {},
+): Record<string, string> {
   const result = { ...previous };
   for (const pair of text.split(",")) {
     const eq = pair.indexOf("=");
@@ -49,13 +52,24 @@ async function readSecretFile(file: string): Promise<string> {
 
 export function installCommand(): Command {
   return new Command("install")
-    .description("install the velero.io CRDs, the velero-ts server and its default storage locations in a cluster")
+    .description(
+      "install the velero.io CRDs, the velero-ts server and its default storage locations in a cluster",
+    )
     .option("--namespace <namespace>", "the namespace to install into", DEFAULT_NAMESPACE)
-    .option("--provider <provider>", "the backup storage provider: aws (any S3-compatible store) or filesystem")
-    .option("--bucket <bucket>", "the bucket (or, for filesystem, the directory's name) to keep backups in")
+    .option(
+      "--provider <provider>",
+      "the backup storage provider: aws (any S3-compatible store) or filesystem",
+    )
+    .option("--bucket <bucket>", "the bucket to keep backups in (for filesystem, only a name)")
     .option("--prefix <prefix>", "the path inside the bucket to keep backups under")
-    .option("--backup-location-config <k=v,...>", "settings of the default backup location", parseKeyValuePairs)
-    .addOption(new Option("--config <k=v,...>", "alias of --backup-location-config").argParser(parseKeyValuePairs))
+    .option(
+      "--backup-location-config <k=v,...>",
+      "settings of the default backup location",
+      parseKeyValuePairs,
+    )
+    .addOption(
+      new Option("--config <k=v,...>", "alias of --backup-location-config").argParser(parseKeyValuePairs),
+    )
     .option(
       "--snapshot-location-config <k=v,...>",
       "settings of the default volume snapshot location (installs one)",
@@ -82,7 +96,8 @@ export function installCommand(): Command {
         prefix: flags.prefix,
         backupLocationConfig: { ...flags.config, ...flags.backupLocationConfig },
         snapshotLocationConfig: flags.snapshotLocationConfig,
-        secretFileContents: flags.secretFile === undefined ? undefined : await readSecretFile(flags.secretFile),
+        secretFileContents:
+          flags.secretFile === undefined ? undefined : await readSecretFile(flags.secretFile),
         noSecret: !flags.secret,
         useNodeAgent: flags.useNodeAgent ?? false,
         useVolumeSnapshots: flags.useVolumeSnapshots ?? false,
@@ -93,7 +108,9 @@ export function installCommand(): Command {
         process.stdout.write(formatManifests(objects, flags.output ?? "yaml"));
         return;
       }
-      await applyInstall(loadKubeConfig(flags.kubeconfig, flags.kubecontext), objects, (line) => console.log(line));
+      await applyInstall(loadKubeConfig(flags.kubeconfig, flags.kubecontext), objects, (line) =>
+        console.log(line),
+      );
       console.log(
         `velero-ts is installed in namespace ${flags.namespace}. ` +
           `See the server's logs with: kubectl logs deployment/velero -n ${flags.namespace}`,

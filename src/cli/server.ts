@@ -34,6 +34,8 @@ export function serverCommand(): Command {
           log.info("server stopping");
           server.stop();
           resolve();
+          // Watches and keep-alive sockets close in their own time: end now.
+          process.exit(0);
         };
         process.once("SIGTERM", stop);
         process.once("SIGINT", stop);

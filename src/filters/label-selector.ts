@@ -10,6 +10,8 @@ type Token = { kind: "identifier" | "symbol"; text: string } | { kind: "end"; te
 
 const SYMBOLS = ["!=", "==", "=", "!", "(", ")", ",", ">", "<"];
 const WHITESPACE = /\s/;
+/** Whitespace or a character of a symbol. */
+const IDENTIFIER_END = /[\s=!(),<>]/;
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -26,8 +28,7 @@ function tokenize(text: string): Token[] {
       continue;
     }
     let end = i;
-    while (end < text.length && !WHITESPACE.test(text[end]!) && !SYMBOLS.some((s) => text.startsWith(s, end)))
-      end++;
+    while (end < text.length && !IDENTIFIER_END.test(text[end]!)) end++;
     tokens.push({ kind: "identifier", text: text.slice(i, end) });
     i = end;
   }

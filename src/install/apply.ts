@@ -64,14 +64,15 @@ async function apply(client: KubernetesObjectApi, desired: KubernetesObject): Pr
  * added stay; managedFields are left out so the server keeps them.
  */
 function mergeIntoExisting(existing: KubernetesObject, desired: KubernetesObject): KubernetesObject {
-  const { managedFields: _managed, ...existingMeta } = existing.metadata ?? {};
+  const metadata = { ...existing.metadata };
+  delete metadata.managedFields;
   return {
     ...existing,
     ...desired,
     metadata: {
-      ...existingMeta,
-      labels: { ...existingMeta.labels, ...desired.metadata?.labels },
-      annotations: { ...existingMeta.annotations, ...desired.metadata?.annotations },
+      ...metadata,
+      labels: { ...metadata.labels, ...desired.metadata?.labels },
+      annotations: { ...metadata.annotations, ...desired.metadata?.annotations },
     },
   };
 }
@@ -85,7 +86,11 @@ async function waitEstablished(client: KubernetesObjectApi, names: string[]): Pr
   }
 }
 
-async function waitOneEstablished(client: KubernetesObjectApi, name: string, deadline: number): Promise<void> {
+async function waitOneEstablished(
+  client: KubernetesObjectApi,
+  name: string,
+  deadline: number,
+): Promise<void> {
   for (;;) {
     const crd = await client.read<V1CustomResourceDefinition>({
       apiVersion: "apiextensions.k8s.io/v1",
@@ -113,7 +118,10 @@ async function withDiscoveryRetry<T>(action: () => Promise<T>): Promise<T> {
       return await action();
     } catch (err) {
       const unknownKind =
-        err instanceof Error && /Unrecognized API version and kind|Failed to fetch resource metadata/.test(err.message);
+        (err instanceof ApiException &&
+          err.code === 404 &&
+          err.message.startsWith("Failed to fetch resource metadata")) ||
+        (err instanceof Error && err.message.startsWith("Unrecognized API version and kind"));
       if (!unknownKind || Date.now() > deadline) throw err;
     }
     await sleep(250);

@@ -20,6 +20,8 @@ export interface InstallOptions {
   image: string;
 }
 
+/** The object stores velero-ts drives (src/storage/providers.ts). */
+const PROVIDERS = ["aws", "velero.io/aws", "filesystem"];
 /** Providers whose store needs no credentials, so neither --secret-file nor --no-secret is asked for. */
 const PROVIDERS_WITHOUT_CREDENTIALS = ["filesystem"];
 
@@ -37,7 +39,17 @@ export function validateInstallOptions(o: InstallOptions): void {
     );
   }
   if (!o.provider) throw new InstallOptionsError("--provider is required (aws or filesystem)");
+  if (!PROVIDERS.includes(o.provider)) {
+    throw new InstallOptionsError(
+      `--provider ${o.provider} is not supported: use aws (any S3-compatible store) or filesystem`,
+    );
+  }
   if (!o.bucket) throw new InstallOptionsError("--bucket is required");
+  if (o.provider === "filesystem" && !o.backupLocationConfig.path) {
+    throw new InstallOptionsError(
+      "provider filesystem keeps backups in a directory: pass --backup-location-config path=<directory>",
+    );
+  }
   if (!o.image) throw new InstallOptionsError("--image must not be empty");
   const hasSecret = o.secretFileContents !== undefined;
   if (hasSecret && o.noSecret) {

@@ -16,7 +16,10 @@ export interface WorkloadOptions {
   withSecret: boolean;
 }
 
-const fromField = (name: string, fieldPath: string): V1EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+const fromField = (name: string, fieldPath: string): V1EnvVar => ({
+  name,
+  valueFrom: { fieldRef: { fieldPath } },
+});
 
 /** Velero's rule: a pinned tag is pulled once, an untagged or :latest image on every start. */
 function pullPolicy(image: string): string {
@@ -38,7 +41,9 @@ function container(name: string, o: WorkloadOptions, args: string[], env: V1EnvV
         ? [{ name: "AWS_SHARED_CREDENTIALS_FILE", value: `${CREDENTIALS_DIR}/${CREDENTIALS_KEY}` }]
         : []),
     ],
-    volumeMounts: o.withSecret ? [{ name: CREDENTIALS_SECRET, mountPath: CREDENTIALS_DIR, readOnly: true }] : [],
+    volumeMounts: o.withSecret
+      ? [{ name: CREDENTIALS_SECRET, mountPath: CREDENTIALS_DIR, readOnly: true }]
+      : [],
   };
 }
 
@@ -74,11 +79,19 @@ export function nodeAgentDaemonSet(o: WorkloadOptions): V1DaemonSet {
   const selector = { name: NODE_AGENT_NAME };
   const agent = container(NODE_AGENT_NAME, o, ["node-agent"], [fromField("NODE_NAME", "spec.nodeName")]);
   // HostToContainer: volumes the kubelet mounts after the agent started still show up inside it.
-  agent.volumeMounts!.unshift({ name: "host-pods", mountPath: HOST_PODS_DIR, mountPropagation: "HostToContainer" });
+  agent.volumeMounts!.unshift({
+    name: "host-pods",
+    mountPath: HOST_PODS_DIR,
+    mountPropagation: "HostToContainer",
+  });
   return {
     apiVersion: "apps/v1",
     kind: "DaemonSet",
-    metadata: { name: NODE_AGENT_NAME, namespace: o.namespace, labels: { [COMPONENT_LABEL]: COMPONENT_VELERO } },
+    metadata: {
+      name: NODE_AGENT_NAME,
+      namespace: o.namespace,
+      labels: { [COMPONENT_LABEL]: COMPONENT_VELERO },
+    },
     spec: {
       selector: { matchLabels: selector },
       template: {

@@ -23,7 +23,7 @@ export class KubeClient {
 
   constructor(
     readonly kubeConfig: KubeConfig,
-    private readonly options: { maxRetries?: number; maxSockets?: number } = {},
+    private readonly options: { maxRetries?: number; maxSockets?: number; timeoutMs?: number } = {},
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster)
@@ -96,6 +96,10 @@ export class KubeClient {
         });
       });
       r.on("error", reject);
+      // A request the server never answers must not hold its caller forever.
+      r.setTimeout(this.options.timeoutMs ?? 60_000, () =>
+        r.destroy(Object.assign(new Error(`${method} ${url.pathname} timed out`), { code: "ETIMEDOUT" })),
+      );
       if (body !== undefined) r.write(body);
       r.end();
     });

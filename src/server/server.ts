@@ -74,9 +74,14 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
 
 function every(ms: number, fn: () => Promise<void>, what: string, log: Logger): NodeJS.Timeout {
   let busy = false;
+  let since = 0;
   const run = () => {
-    if (busy) return;
+    if (busy) {
+      if (Date.now() - since > 300_000) log.warn({ what, sinceMs: Date.now() - since }, "still busy with the last run");
+      return;
+    }
     busy = true;
+    since = Date.now();
     fn()
       .catch((err: unknown) => log.warn({ err: errorMessage(err) }, `${what} failed`))
       .finally(() => (busy = false));

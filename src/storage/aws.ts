@@ -67,9 +67,9 @@ export class AwsObjectStore implements ObjectStore {
       ...(options.s3Url
         ? { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" }
         : {}),
+      // No request timeout: a download may rightly sit idle while its reader applies backpressure.
       requestHandler: {
         connectionTimeout: 10_000,
-        requestTimeout: 120_000,
         httpsAgent: {
           keepAlive: true,
           rejectUnauthorized: !options.insecureSkipTLSVerify,

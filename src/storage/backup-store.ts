@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
 import type { Backup } from "../api/v1/index.js";
 import * as keys from "./keys.js";
@@ -76,7 +76,8 @@ export class BackupStore {
 
   /**
    * Uploads every part, velero-backup.json last, so a backup is never listed before it is whole.
-   * When an upload fails, what was uploaded of this backup is deleted and the error rethrown.
+   * When an upload fails, what was uploaded of this backup is deleted, the parts' streams are
+   * destroyed and the error rethrown.
    */
   async putBackup(name: string, parts: BackupParts): Promise<void> {
     const uploads: [string, Body | string][] = [
@@ -94,6 +95,7 @@ export class BackupStore {
         await this.store.putObject(this.key(key), body);
       }
     } catch (err) {
+      for (const [, body] of uploads) if (body instanceof Readable) body.destroy();
       // Best effort: without velero-backup.json any leftover is never listed as a backup.
       await Promise.allSettled(attempted.map((key) => this.store.deleteObject(key)));
       throw err;

@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import type { V1CustomResourceDefinition, V1Deployment } from "@kubernetes/client-node";
 import { INVALID, SAMPLES } from "../unit/install-samples.js";
 import { kubeconfigPath, kubectl, testNamespace } from "./support.js";
 
@@ -58,7 +59,10 @@ test("velero-ts install on a real cluster", async (t) => {
   const first = await install(ns, "/tmp/velero-ts-store-1");
   await t.test("reports one line per object", () => {
     for (const crd of CRDS) {
-      assert.match(first.join("\n"), new RegExp(`^CustomResourceDefinition/${crd}: (created|already exists, \\w+)$`, "m"));
+      assert.match(
+        first.join("\n"),
+        new RegExp(`^CustomResourceDefinition/${crd}: (created|already exists, \\w+)$`, "m"),
+      );
     }
     assert.ok(first.includes(`Namespace/${ns}: already exists, updated`), first.join("\n"));
     assert.ok(first.includes(`ClusterRoleBinding/velero-${ns}: created`));
@@ -67,17 +71,11 @@ test("velero-ts install on a real cluster", async (t) => {
   });
 
   await t.test("the CRDs are Established and labelled component=velero", async () => {
-    const crds = await getJson<{ items: { metadata: { labels: Record<string, string> }; status: any }[] }>([
-      "get",
-      "crd",
-      ...CRDS,
-    ]);
+    const crds = await getJson<{ items: V1CustomResourceDefinition[] }>(["get", "crd", ...CRDS]);
     assert.equal(crds.items.length, CRDS.length);
     for (const crd of crds.items) {
-      assert.equal(crd.metadata.labels.component, "velero");
-      const established = (crd.status.conditions as { type: string; status: string }[]).find(
-        (c) => c.type === "Established",
-      );
+      assert.equal(crd.metadata?.labels?.component, "velero");
+      const established = crd.status?.conditions?.find((c) => c.type === "Established");
       assert.equal(established?.status, "True");
     }
   });
@@ -98,8 +96,8 @@ test("velero-ts install on a real cluster", async (t) => {
   });
 
   await t.test("the server runs as the velero ServiceAccount, bound to cluster-admin", async () => {
-    const deployment = await getJson<{ spec: any }>(["get", "deployment", "-n", ns, "velero"]);
-    assert.equal(deployment.spec.template.spec.serviceAccountName, "velero");
+    const deployment = await getJson<V1Deployment>(["get", "deployment", "-n", ns, "velero"]);
+    assert.equal(deployment.spec?.template.spec?.serviceAccountName, "velero");
     const crb = await getJson<{ roleRef: { name: string }; subjects: unknown[] }>([
       "get",
       "clusterrolebinding",
@@ -109,49 +107,87 @@ test("velero-ts install on a real cluster", async (t) => {
     assert.deepEqual(crb.subjects, [{ kind: "ServiceAccount", name: "velero", namespace: ns }]);
   });
 
-  await t.test("installing again is harmless: specs follow the flags, the cluster's status stays", async () => {
-    const status = { phase: "Available", lastValidationTime: "2026-01-02T03:04:05Z" };
-    await kubectl(["patch", "bsl", "-n", ns, "default", "--subresource=status", "--type=merge", "-p", JSON.stringify({ status })]);
+  await t.test(
+    "installing again is harmless: specs follow the flags, the cluster's status stays",
+    async () => {
+      const status = { phase: "Available", lastValidationTime: "2026-01-02T03:04:05Z" };
+      await kubectl([
+        "patch",
+        "bsl",
+        "-n",
+        ns,
+        "default",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        JSON.stringify({ status }),
+      ]);
 
-    const again = await install(ns, "/tmp/velero-ts-store-2");
-    assert.ok(again.every((line) => /: already exists, (updated|unchanged)$/.test(line) || line.startsWith("velero-ts is installed")), again.join("\n"));
-    assert.ok(again.includes("BackupStorageLocation/default: already exists, updated"));
-    assert.ok(again.includes("Deployment/velero: already exists, unchanged"));
+      const again = await install(ns, "/tmp/velero-ts-store-2");
+      assert.ok(
+        again.every(
+          (line) =>
+            /: already exists, (updated|unchanged)$/.test(line) || line.startsWith("velero-ts is installed"),
+        ),
+        again.join("\n"),
+      );
+      assert.ok(again.includes("BackupStorageLocation/default: already exists, updated"));
+      assert.ok(again.includes("Deployment/velero: already exists, unchanged"));
 
-    const bsl = await getJson<Bsl>(["get", "bsl", "-n", ns, "default"]);
-    assert.deepEqual(bsl.spec.config, { path: "/tmp/velero-ts-store-2" });
-    assert.deepEqual(bsl.status, status);
-  });
+      const bsl = await getJson<Bsl>(["get", "bsl", "-n", ns, "default"]);
+      assert.deepEqual(bsl.spec.config, { path: "/tmp/velero-ts-store-2" });
+      assert.deepEqual(bsl.status, status);
+    },
+  );
 
   await t.test("the API server refuses objects of the wrong shape, naming the field", async () => {
     for (const [i, bad] of INVALID.entries()) {
-      const object = { apiVersion: "velero.io/v1", kind: bad.kind, metadata: { name: `bad-${i}`, namespace: ns }, spec: bad.spec };
+      const object = {
+        apiVersion: "velero.io/v1",
+        kind: bad.kind,
+        metadata: { name: `bad-${i}`, namespace: ns },
+        spec: bad.spec,
+      };
       const result = await kubectlResult(["create", "--validate=strict", "-f", "-"], JSON.stringify(object));
       assert.equal(result.ok, false, `${bad.kind} ${JSON.stringify(bad.spec)} was accepted`);
       assert.ok(result.stderr.includes(bad.field), `${bad.field} in: ${result.stderr}`);
     }
   });
 
-  await t.test("the API server keeps every field of full objects of every kind, Velero's own included", async () => {
-    for (const sample of SAMPLES) {
-      const name = `full-${sample.kind.toLowerCase()}`;
-      const object = { apiVersion: "velero.io/v1", kind: sample.kind, metadata: { name, namespace: ns }, spec: sample.spec };
-      // Strict: a field the schema does not know is an error, not silently dropped.
-      await kubectl(["create", "--validate=strict", "-f", "-"], JSON.stringify(object));
-      await kubectl([
-        "patch",
-        sample.resource,
-        "-n",
-        ns,
-        name,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        JSON.stringify({ status: sample.status }),
-      ]);
-      const stored = await getJson<{ spec: unknown; status: unknown }>(["get", sample.resource, "-n", ns, name]);
-      assert.deepEqual(stored.spec, sample.spec, `${sample.kind} spec`);
-      assert.deepEqual(stored.status, sample.status, `${sample.kind} status`);
-    }
-  });
+  await t.test(
+    "the API server keeps every field of full objects of every kind, Velero's own included",
+    async () => {
+      for (const sample of SAMPLES) {
+        const name = `full-${sample.kind.toLowerCase()}`;
+        const object = {
+          apiVersion: "velero.io/v1",
+          kind: sample.kind,
+          metadata: { name, namespace: ns },
+          spec: sample.spec,
+        };
+        // Strict: a field the schema does not know is an error, not silently dropped.
+        await kubectl(["create", "--validate=strict", "-f", "-"], JSON.stringify(object));
+        await kubectl([
+          "patch",
+          sample.resource,
+          "-n",
+          ns,
+          name,
+          "--subresource=status",
+          "--type=merge",
+          "-p",
+          JSON.stringify({ status: sample.status }),
+        ]);
+        const stored = await getJson<{ spec: unknown; status: unknown }>([
+          "get",
+          sample.resource,
+          "-n",
+          ns,
+          name,
+        ]);
+        assert.deepEqual(stored.spec, sample.spec, `${sample.kind} spec`);
+        assert.deepEqual(stored.status, sample.status, `${sample.kind} status`);
+      }
+    },
+  );
 });

@@ -72,9 +72,11 @@ before(async () => {
 });
 
 after(async () => {
-  const exited = once(server, "exit");
-  server.stdin!.end();
-  await exited;
+  if (server.exitCode === null && server.signalCode === null) {
+    const exited = once(server, "exit");
+    server.stdin!.end();
+    await exited;
+  }
   await fs.rm(serverDir, { recursive: true, force: true });
 });
 

@@ -41,7 +41,9 @@ interface Manifest {
 const find = <T = Manifest>(objects: Manifest[], kind: string) => objects.find((o) => o.kind === kind) as T;
 
 test("a typical aws install has every object, in apply order, all labelled component=velero", () => {
-  const objects = manifests(awsOptions({ useNodeAgent: true, snapshotLocationConfig: { region: "us-east-1" } }));
+  const objects = manifests(
+    awsOptions({ useNodeAgent: true, snapshotLocationConfig: { region: "us-east-1" } }),
+  );
   assert.deepEqual(
     objects.map((o) => `${o.kind}/${o.metadata.name}`),
     [
@@ -61,7 +63,9 @@ test("a typical aws install has every object, in apply order, all labelled compo
     ],
   );
   for (const o of objects) assert.equal(o.metadata.labels?.component, "velero", `${o.kind} is labelled`);
-  for (const o of objects.filter((o) => !["CustomResourceDefinition", "Namespace", "ClusterRoleBinding"].includes(o.kind))) {
+  for (const o of objects.filter(
+    (o) => !["CustomResourceDefinition", "Namespace", "ClusterRoleBinding"].includes(o.kind),
+  )) {
     assert.equal(o.metadata.namespace, "velero", `${o.kind} is in the install's namespace`);
   }
 });
@@ -90,7 +94,9 @@ test("the credentials Secret holds the file, the BSL points at it and the server
     "cloud-credentials",
   );
   assert.equal(server.volumeMounts?.find((m) => m.name === "cloud-credentials")?.mountPath, "/credentials");
-  const env = Object.fromEntries(server.env!.map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]));
+  const env = Object.fromEntries(
+    server.env!.map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]),
+  );
   assert.equal(env.AWS_SHARED_CREDENTIALS_FILE, "/credentials/cloud");
   assert.equal(env.VELERO_NAMESPACE, "metadata.namespace");
 });
@@ -123,7 +129,10 @@ test("optional objects appear only when asked for", () => {
 
 test("the ClusterRoleBinding is named after the namespace unless it is velero, as Velero does", () => {
   const crb = (namespace: string) =>
-    find<Manifest & { subjects: { namespace: string }[] }>(manifests(awsOptions({ namespace })), "ClusterRoleBinding");
+    find<Manifest & { subjects: { namespace: string }[] }>(
+      manifests(awsOptions({ namespace })),
+      "ClusterRoleBinding",
+    );
   assert.equal(crb("velero").metadata.name, "velero");
   assert.equal(crb("backup-system").metadata.name, "velero-backup-system");
   assert.equal(crb("backup-system").subjects[0]!.namespace, "backup-system");
@@ -133,11 +142,20 @@ test("options that cannot make a working install are refused, saying what to pas
   const refused = (o: Partial<InstallOptions>, message: RegExp) =>
     assert.throws(() => installObjects(awsOptions(o)), message);
   refused({ provider: "" }, /--provider is required/);
+  refused({ provider: "gcp" }, /--provider gcp is not supported: use aws .* or filesystem/);
   refused({ bucket: "" }, /--bucket is required/);
+  refused(
+    { provider: "filesystem", backupLocationConfig: {} },
+    /provider filesystem .*: pass --backup-location-config path=<directory>/,
+  );
   refused({ noSecret: true }, /--secret-file and --no-secret cannot be used together/);
-  refused({ secretFileContents: undefined }, /provider aws needs credentials: pass --secret-file .* or --no-secret/);
+  refused(
+    { secretFileContents: undefined },
+    /provider aws needs credentials: pass --secret-file .* or --no-secret/,
+  );
   refused({ namespace: "Velero_NS" }, /--namespace "Velero_NS" is not a valid namespace name/);
-  assert.doesNotThrow(() => installObjects(awsOptions({ provider: "filesystem", secretFileContents: undefined })));
+  const filesystem = { provider: "filesystem", backupLocationConfig: { path: "/tmp/store" } };
+  assert.doesNotThrow(() => installObjects(awsOptions({ ...filesystem, secretFileContents: undefined })));
 });
 
 test("every CRD is namespaced, v1 served and stored, with the status subresource and a component label", () => {
@@ -161,10 +179,16 @@ test("the storage locations have their short names and kubectl columns", () => {
   assert.deepEqual(names("backupstoragelocations.velero.io"), ["bsl"]);
   assert.deepEqual(names("volumesnapshotlocations.velero.io"), ["vsl"]);
   const columns = (n: string) =>
-    (crds.get(n) as { versions: { additionalPrinterColumns: { name: string }[] }[] }).versions[0]!.additionalPrinterColumns.map(
-      (c) => c.name,
-    );
-  assert.deepEqual(columns("backupstoragelocations.velero.io"), ["Phase", "Last Validated", "Access Mode", "Default", "Age"]);
+    (
+      crds.get(n) as { versions: { additionalPrinterColumns: { name: string }[] }[] }
+    ).versions[0]!.additionalPrinterColumns.map((c) => c.name);
+  assert.deepEqual(columns("backupstoragelocations.velero.io"), [
+    "Phase",
+    "Last Validated",
+    "Access Mode",
+    "Default",
+    "Age",
+  ]);
   assert.ok(columns("backups.velero.io").includes("Phase"));
   assert.ok(columns("backups.velero.io").includes("Age"));
 });
@@ -178,7 +202,9 @@ function problems(schema: JsonSchema, value: unknown, path: string): string[] {
     case "object": {
       if (typeof value !== "object" || Array.isArray(value)) return [`${path}: must be an object`];
       const fields = value as Record<string, unknown>;
-      const missing = (schema.required ?? []).filter((k) => !(k in fields)).map((k) => `${path}.${k}: required`);
+      const missing = (schema.required ?? [])
+        .filter((k) => !(k in fields))
+        .map((k) => `${path}.${k}: required`);
       return [
         ...missing,
         ...Object.entries(fields).flatMap(([k, v]) => {
@@ -193,7 +219,9 @@ function problems(schema: JsonSchema, value: unknown, path: string): string[] {
       return value.flatMap((v, i) => problems(schema.items!, v, `${path}[${i}]`));
     case "string":
       if (typeof value !== "string") return [`${path}: must be a string`];
-      return schema.enum && !schema.enum.includes(value) ? [`${path}: must be one of ${schema.enum.join(", ")}`] : [];
+      return schema.enum && !schema.enum.includes(value)
+        ? [`${path}: must be one of ${schema.enum.join(", ")}`]
+        : [];
     case "integer":
       return Number.isInteger(value) ? [] : [`${path}: must be an integer`];
     case "boolean":

@@ -20,7 +20,10 @@ export interface Sample {
   status: Record<string, unknown>;
 }
 
-const selector = { matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "In", values: ["a"] }] };
+const selector = {
+  matchLabels: { app: "web" },
+  matchExpressions: [{ key: "tier", operator: "In", values: ["a"] }],
+};
 const T0 = "2026-01-02T03:04:05Z";
 const T1 = "2026-01-02T03:14:05Z";
 
@@ -129,12 +132,18 @@ export const SAMPLES: Sample[] = [
       ...backupSpec,
       includedClusterScopedResources: ["storageclasses"],
       excludedNamespaceScopedResources: ["secrets"],
-      hooks: { resources: [{ name: "freeze", includedNamespaces: ["app"], pre: [execHook], post: [execHook] }] },
+      hooks: {
+        resources: [{ name: "freeze", includedNamespaces: ["app"], pre: [execHook], post: [execHook] }],
+      },
       resourcePolicy: { kind: "configmap", name: "policies" },
       uploaderConfig: { parallelFilesUpload: 4 },
       volumeGroupSnapshotLabelKey: "group",
     },
-    status: { ...backupStatus, hookStatus: { hooksAttempted: 2, hooksFailed: 0 }, backupItemOperationsAttempted: 1 },
+    status: {
+      ...backupStatus,
+      hookStatus: { hooksAttempted: 2, hooksFailed: 0 },
+      backupItemOperationsAttempted: 1,
+    },
   },
   {
     kind: "Restore",
@@ -148,7 +157,12 @@ export const SAMPLES: Sample[] = [
             labelSelector: selector,
             postHooks: [
               { exec: { command: ["warm"], waitForReady: true, execTimeout: "1m0s", waitTimeout: "5m0s" } },
-              { init: { initContainers: [{ name: "seed", image: "busybox", command: ["true"] }], timeout: "1m0s" } },
+              {
+                init: {
+                  initContainers: [{ name: "seed", image: "busybox", command: ["true"] }],
+                  timeout: "1m0s",
+                },
+              },
             ],
           },
         ],
@@ -158,18 +172,41 @@ export const SAMPLES: Sample[] = [
     },
     status: { ...restoreStatus, restoreItemOperationsAttempted: 0 },
   },
-  { kind: "BackupStorageLocation", resource: "backupstoragelocations.velero.io", spec: bslSpec, status: bslStatus },
-  { kind: "VolumeSnapshotLocation", resource: "volumesnapshotlocations.velero.io", spec: vslSpec, status: vslStatus },
-  { kind: "DeleteBackupRequest", resource: "deletebackuprequests.velero.io", spec: dbrSpec, status: dbrStatus },
+  {
+    kind: "BackupStorageLocation",
+    resource: "backupstoragelocations.velero.io",
+    spec: bslSpec,
+    status: bslStatus,
+  },
+  {
+    kind: "VolumeSnapshotLocation",
+    resource: "volumesnapshotlocations.velero.io",
+    spec: vslSpec,
+    status: vslStatus,
+  },
+  {
+    kind: "DeleteBackupRequest",
+    resource: "deletebackuprequests.velero.io",
+    spec: dbrSpec,
+    status: dbrStatus,
+  },
 ];
 
 /** Objects of the right shape but a wrong field, each with the field the API server must name. */
 export const INVALID: { kind: string; spec: Record<string, unknown>; field: string }[] = [
   { kind: "Backup", spec: { ttl: 5 }, field: "spec.ttl" },
   { kind: "Backup", spec: { includeClusterResources: "yes" }, field: "spec.includeClusterResources" },
-  { kind: "Backup", spec: { labelSelector: { matchLabels: { app: 1 } } }, field: "spec.labelSelector.matchLabels.app" },
+  {
+    kind: "Backup",
+    spec: { labelSelector: { matchLabels: { app: 1 } } },
+    field: "spec.labelSelector.matchLabels.app",
+  },
   { kind: "Restore", spec: { namespaceMapping: ["a:b"] }, field: "spec.namespaceMapping" },
-  { kind: "BackupStorageLocation", spec: { provider: "aws", objectStorage: {} }, field: "spec.objectStorage.bucket" },
+  {
+    kind: "BackupStorageLocation",
+    spec: { provider: "aws", objectStorage: {} },
+    field: "spec.objectStorage.bucket",
+  },
   {
     kind: "BackupStorageLocation",
     spec: { provider: "aws", objectStorage: { bucket: "b" }, accessMode: "Sometimes" },

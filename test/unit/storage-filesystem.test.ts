@@ -160,18 +160,18 @@ test("a failed write leaves the previous object intact and no temp file", async 
   const root = await tempRoot();
   const store = new FilesystemObjectStore(root);
   await store.putObject("backups/b1/b1.tar.gz", "complete");
-  async function* breaksMidway() {
-    yield Buffer.alloc(64 * 1024, 1);
-    throw new Error("upstream broke");
-  }
-  await assert.rejects(
-    store.putObject("backups/b1/b1.tar.gz", Readable.from(breaksMidway())),
-    /upstream broke/,
-  );
-  await assert.rejects(
-    store.putObject("backups/b2/b2.tar.gz", Readable.from(breaksMidway())),
-    /upstream broke/,
-  );
+  const breaksMidway = () => {
+    let sent = false;
+    return new Readable({
+      read() {
+        if (sent) this.destroy(new Error("upstream broke"));
+        else this.push(Buffer.alloc(64 * 1024, 1));
+        sent = true;
+      },
+    });
+  };
+  await assert.rejects(store.putObject("backups/b1/b1.tar.gz", breaksMidway()), /upstream broke/);
+  await assert.rejects(store.putObject("backups/b2/b2.tar.gz", breaksMidway()), /upstream broke/);
 
   assert.equal(await text(await store.getObject("backups/b1/b1.tar.gz")), "complete");
   assert.equal(await store.objectExists("backups/b2/b2.tar.gz"), false);

@@ -33,8 +33,14 @@ const spec: JsonSchema = object(
     credential: secretKeySelector("The Secret key holding the credentials for this location."),
     default: boolean("Backups go here when they name no location."),
     // Defaulted so `kubectl get bsl` shows the mode the server applies anyway.
-    accessMode: { ...oneOf(ACCESS_MODES, "ReadOnly forbids new backups and deletions."), default: "ReadWrite" },
-    backupSyncPeriod: duration("How often backups in the store are synced into the cluster; 0s disables.", true),
+    accessMode: {
+      ...oneOf(ACCESS_MODES, "ReadOnly forbids new backups and deletions."),
+      default: "ReadWrite",
+    },
+    backupSyncPeriod: duration(
+      "How often backups in the store are synced into the cluster; 0s disables.",
+      true,
+    ),
     validationFrequency: duration("How often the location is checked; 0s disables.", true),
   },
   { required: ["provider", "objectStorage"] },

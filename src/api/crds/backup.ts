@@ -27,7 +27,12 @@ const execHook = object(
       "The command to run.",
       {
         container: string("The container to run it in; the pod's first container when empty."),
-        command: { type: "array", items: { type: "string" }, minItems: 1, description: "The command and its arguments." },
+        command: {
+          type: "array",
+          items: { type: "string" },
+          minItems: 1,
+          description: "The command and its arguments.",
+        },
         onError: oneOf(HOOK_ON_ERROR, "Whether a failure of the command fails the backup."),
         timeout: duration("How long to wait for the command."),
       },
@@ -70,7 +75,10 @@ const spec: JsonSchema = object("What to back up, and how.", {
   volumeSnapshotLocations: stringList("The VolumeSnapshotLocations to take volume snapshots with."),
   defaultVolumesToRestic: optionalBoolean("Deprecated: use defaultVolumesToFsBackup."),
   defaultVolumesToFsBackup: optionalBoolean("Back up every pod volume with file-system backup by default."),
-  orderedResources: stringMap("Resource name to a comma list of ns/name items backed up first, in order.", true),
+  orderedResources: stringMap(
+    "Resource name to a comma list of ns/name items backed up first, in order.",
+    true,
+  ),
   csiSnapshotTimeout: duration("How long to wait for a CSI snapshot to be ready."),
   itemOperationTimeout: duration("How long to wait for asynchronous item operations."),
   resourcePolicy: typedLocalObjectReference("A ConfigMap of resource policies."),

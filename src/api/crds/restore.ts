@@ -25,7 +25,12 @@ const postHook = object("A hook run in a restored pod.", {
     "A command run in a container once the pod runs.",
     {
       container: string("The container to run it in; the pod's first container when empty."),
-      command: { type: "array", items: { type: "string" }, minItems: 1, description: "The command and its arguments." },
+      command: {
+        type: "array",
+        items: { type: "string" },
+        minItems: 1,
+        description: "The command and its arguments.",
+      },
       onError: oneOf(HOOK_ON_ERROR, "Whether a failure of the command fails the restore."),
       execTimeout: duration("How long to wait for the command."),
       waitTimeout: duration("How long to wait for the container to be ready."),
@@ -79,7 +84,10 @@ const spec: JsonSchema = object("What to restore from which backup, and how.", {
     ),
   }),
   // Not an enum: the server refuses an unknown policy with FailedValidation and a message.
-  existingResourcePolicy: { ...string("What to do with objects that already exist, e.g. none or update."), nullable: true },
+  existingResourcePolicy: {
+    ...string("What to do with objects that already exist, e.g. none or update."),
+    nullable: true,
+  },
   itemOperationTimeout: duration("How long to wait for asynchronous item operations."),
   resourceModifier: typedLocalObjectReference("A ConfigMap of resource modifier rules.", true),
   uploaderConfig: object(

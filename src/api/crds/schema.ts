@@ -23,7 +23,11 @@ export function string(description: string): JsonSchema {
 
 /** A Go duration ("720h0m0s", "10m"); Velero keeps these as strings. */
 export function duration(description: string, nullable = false): JsonSchema {
-  return { type: "string", description: `${description} A Go duration, e.g. 720h0m0s.`, ...nullableIf(nullable) };
+  return {
+    type: "string",
+    description: `${description} A Go duration, e.g. 720h0m0s.`,
+    ...nullableIf(nullable),
+  };
 }
 
 export function timestamp(description: string): JsonSchema {
