@@ -53,11 +53,17 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
     log.info("Setting up backup", { ttl: backup.spec.ttl ?? DEFAULT_BACKUP_TTL });
     const discovery = await discover(deps.client);
     for (const failed of discovery.failedGroups) {
-      results.warning("velero", `could not discover ${failed.groupVersion}, its resources are not backed up: ${failed.error}`);
+      results.warning(
+        "velero",
+        `could not discover ${failed.groupVersion}, its resources are not backed up: ${failed.error}`,
+      );
     }
     const scope = new BackupScope(backup.spec, discovery.resources);
     for (const name of scope.unresolved) {
-      results.warning("velero", `resource "${name}" is not served by this cluster: it was left out of the filter`);
+      results.warning(
+        "velero",
+        `resource "${name}" is not served by this cluster: it was left out of the filter`,
+      );
       log.warn("Unable to resolve resource", { resource: name });
     }
     const collector = new ItemCollector(deps.client, discovery.resources, scope, log);
@@ -103,7 +109,9 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
     phase,
     startTimestamp: started,
     completionTimestamp: new Date().toISOString(),
-    expiration: new Date(Date.parse(started) + parseDuration(backup.spec.ttl ?? DEFAULT_BACKUP_TTL)).toISOString(),
+    expiration: new Date(
+      Date.parse(started) + parseDuration(backup.spec.ttl ?? DEFAULT_BACKUP_TTL),
+    ).toISOString(),
     progress,
     warnings: results.warningCount,
     errors: results.errorCount,
@@ -128,7 +136,11 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
     });
   } catch (err) {
     const reason = `could not upload the backup to its storage location: ${errorMessage(err)}`;
-    finished.status = { ...status, phase: "Failed", failureReason: failure ? `${failure}; ${reason}` : reason };
+    finished.status = {
+      ...status,
+      phase: "Failed",
+      failureReason: failure ? `${failure}; ${reason}` : reason,
+    };
   } finally {
     await log.remove();
     await fs.rm(workDir, { recursive: true, force: true });

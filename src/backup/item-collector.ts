@@ -17,7 +17,8 @@ export interface CollectedItem {
 const LIST_CONCURRENCY = 8;
 
 const CORE = (resource: string) => (r: ApiResource) => r.group === "" && r.resource === resource;
-const isCrdResource = (r: ApiResource) => r.group === "apiextensions.k8s.io" && r.resource === "customresourcedefinitions";
+const isCrdResource = (r: ApiResource) =>
+  r.group === "apiextensions.k8s.io" && r.resource === "customresourcedefinitions";
 
 /**
  * Walks the cluster and yields, page by page, every item a backup takes: the items of
@@ -42,7 +43,8 @@ export class ItemCollector {
     const nsResource = this.resources.find(CORE("namespaces"))!;
     const names: string[] = [];
     for await (const page of listPages(this.client, nsResource)) {
-      for (const ns of page) if (this.scope.namespaces.shouldInclude(ns.metadata!.name!)) names.push(ns.metadata!.name!);
+      for (const ns of page)
+        if (this.scope.namespaces.shouldInclude(ns.metadata!.name!)) names.push(ns.metadata!.name!);
     }
     return names;
   }
@@ -112,7 +114,9 @@ export class ItemCollector {
   }
 
   private listable(): ApiResource[] {
-    return this.resources.filter((r) => r.verbs.includes("list") && r.verbs.includes("get") && this.scope.includesResource(r));
+    return this.resources.filter(
+      (r) => r.verbs.includes("list") && r.verbs.includes("get") && this.scope.includesResource(r),
+    );
   }
 
   private async *listResource(
@@ -161,7 +165,8 @@ export class ItemCollector {
     }
     if (CORE("persistentvolumeclaims")(r)) {
       const pv = (object as V1PersistentVolumeClaim).spec?.volumeName;
-      if (pv && this.scope.takesRelatedClusterItems) related.push(...(await this.getItem(CORE("persistentvolumes"), pv)));
+      if (pv && this.scope.takesRelatedClusterItems)
+        related.push(...(await this.getItem(CORE("persistentvolumes"), pv)));
     }
     const crdName = `${r.resource}.${r.group}`;
     if (r.group && this.scope.takesRelatedClusterItems && !this.crdsTaken.has(crdName)) {
@@ -172,7 +177,11 @@ export class ItemCollector {
   }
 
   /** GETs one item (and what it needs in turn) unless excluded or already taken. */
-  private async getItem(which: (r: ApiResource) => boolean, name: string, namespace?: string): Promise<CollectedItem[]> {
+  private async getItem(
+    which: (r: ApiResource) => boolean,
+    name: string,
+    namespace?: string,
+  ): Promise<CollectedItem[]> {
     const r = this.resources.find(which);
     if (!r || !this.scope.includesResource(r)) return [];
     let object: KubernetesObject;

@@ -9,7 +9,11 @@ export async function* mergeConcurrently<T>(
 ): AsyncGenerator<T> {
   const waiting = sources[Symbol.iterator]();
   const running = new Map<AsyncGenerator<T>, Promise<{ it: AsyncGenerator<T>; result: IteratorResult<T> }>>();
-  const pull = (it: AsyncGenerator<T>) => running.set(it, it.next().then((result) => ({ it, result })));
+  const pull = (it: AsyncGenerator<T>) =>
+    running.set(
+      it,
+      it.next().then((result) => ({ it, result })),
+    );
   const startNext = () => {
     const next = waiting.next();
     if (!next.done) pull(next.value());

@@ -49,7 +49,8 @@ export class BackupScope {
   /** Exact namespace names when the include list names them (no globs), so each can be listed alone. */
   get namedNamespaces(): string[] | undefined {
     const inc = this.spec.includedNamespaces ?? [];
-    if (inc.length === 0 || inc.some((n) => n.includes("*") || n.includes("?") || n.includes("["))) return undefined;
+    if (inc.length === 0 || inc.some((n) => n.includes("*") || n.includes("?") || n.includes("[")))
+      return undefined;
     return inc.filter((n) => this.namespaces.shouldInclude(n));
   }
 
@@ -82,7 +83,9 @@ export function validateBackupSpec(spec: BackupSpec): string[] {
   const res = new IncludesExcludes(spec.includedResources ?? [], spec.excludedResources ?? []);
   errors.push(...res.validate().map((e) => `Invalid included/excluded resource lists: ${e}`));
   if (spec.labelSelector && spec.orLabelSelectors?.length) {
-    errors.push("encountered labelSelector as well as orLabelSelectors in backup spec, only one can be specified");
+    errors.push(
+      "encountered labelSelector as well as orLabelSelectors in backup spec, only one can be specified",
+    );
   }
   for (const selector of [spec.labelSelector, ...(spec.orLabelSelectors ?? [])]) {
     if (!selector) continue;

@@ -18,8 +18,14 @@ export function describeResults(results: ResultsFile): string[] {
 function section(title: string, buckets: ResultBuckets): string[] {
   if (countMessages(buckets) === 0) return [`${title}:  <none>`];
   const lines = [`${title}:`];
-  lines.push(`  Velero:     ${buckets.velero.length ? "" : "<none>"}`, ...buckets.velero.map((m) => `    ${m}`));
-  lines.push(`  Cluster:    ${buckets.cluster.length ? "" : "<none>"}`, ...buckets.cluster.map((m) => `    ${m}`));
+  lines.push(
+    `  Velero:     ${buckets.velero.length ? "" : "<none>"}`,
+    ...buckets.velero.map((m) => `    ${m}`),
+  );
+  lines.push(
+    `  Cluster:    ${buckets.cluster.length ? "" : "<none>"}`,
+    ...buckets.cluster.map((m) => `    ${m}`),
+  );
   const namespaces = Object.keys(buckets.namespaces).sort();
   lines.push(`  Namespaces: ${namespaces.length ? "" : "<none>"}`);
   for (const ns of namespaces) lines.push(`    ${ns}:`, ...buckets.namespaces[ns]!.map((m) => `      ${m}`));

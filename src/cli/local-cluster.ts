@@ -23,29 +23,40 @@ export function localClusterCommand(): Command {
     .option("--api-port <port>", "port for kube-apiserver on 127.0.0.1 (default: a free one)", positiveInt)
     .option("--no-install", "do not install velero-ts into the cluster nor start its server")
     .option("--storage-dir <dir>", "directory of the default backup storage location (default: DIR/storage)")
-    .action(async (opts: { dir: string; nodes: number; apiPort?: number; install: boolean; storageDir?: string }) => {
-      const result = await up({
-        dir: opts.dir,
-        nodes: opts.nodes,
-        apiPort: opts.apiPort,
-        install: opts.install,
-        storageDir: opts.storageDir,
-        buildProgress: buildProgressBar("building the Kubernetes control plane"),
-        say: (line) => console.error(line),
-      });
-      console.log(
-        result.alreadyRunning
-          ? `local cluster already running at ${result.apiServer}`
-          : `local cluster running at ${result.apiServer}`,
-      );
-      console.log(`export KUBECONFIG=${result.kubeconfig}`);
-    });
+    .action(
+      async (opts: {
+        dir: string;
+        nodes: number;
+        apiPort?: number;
+        install: boolean;
+        storageDir?: string;
+      }) => {
+        const result = await up({
+          dir: opts.dir,
+          nodes: opts.nodes,
+          apiPort: opts.apiPort,
+          install: opts.install,
+          storageDir: opts.storageDir,
+          buildProgress: buildProgressBar("building the Kubernetes control plane"),
+          say: (line) => console.error(line),
+        });
+        console.log(
+          result.alreadyRunning
+            ? `local cluster already running at ${result.apiServer}`
+            : `local cluster running at ${result.apiServer}`,
+        );
+        console.log(`export KUBECONFIG=${result.kubeconfig}`);
+      },
+    );
 
   cmd
     .command("down")
     .description("stop every process `up` started; the cluster's data stays unless --delete-data is given")
     .option("--dir <dir>", "the cluster's directory", DEFAULT_DIR)
-    .option("--delete-data", "also delete the cluster's data (etcd, volumes, backups in DIR/storage, certificates, logs, kubeconfig)")
+    .option(
+      "--delete-data",
+      "also delete the cluster's data (etcd, volumes, backups in DIR/storage, certificates, logs, kubeconfig)",
+    )
     .action(async (opts: { dir: string; deleteData?: boolean }) => {
       const stopped = await down({ dir: opts.dir, deleteData: opts.deleteData });
       console.log(stopped.length ? `stopped ${stopped.join(", ")}` : "nothing was running");

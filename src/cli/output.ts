@@ -10,7 +10,8 @@ export function outputFormat(value: string): OutputFormat {
 
 /** Prints objects as JSON or YAML the way kubectl does: one object alone, several as a List. */
 export function printObjects(objects: unknown[], format: "json" | "yaml", single: boolean): void {
-  const value = single && objects.length === 1 ? objects[0] : { apiVersion: "v1", kind: "List", items: objects };
+  const value =
+    single && objects.length === 1 ? objects[0] : { apiVersion: "v1", kind: "List", items: objects };
   process.stdout.write(format === "json" ? JSON.stringify(value, null, 4) + "\n" : stringify(value));
 }
 

@@ -7,16 +7,27 @@ import { startServer } from "../server/server.js";
 export function serverCommand(): Command {
   return new Command("server")
     .description("run the velero-ts server: the controllers of backups, storage locations, sync and expiry")
-    .option("--namespace <ns>", "the namespace of velero-ts' resources", process.env.VELERO_NAMESPACE ?? "velero")
+    .option(
+      "--namespace <ns>",
+      "the namespace of velero-ts' resources",
+      process.env.VELERO_NAMESPACE ?? "velero",
+    )
     .option("--kubeconfig <file>", "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config or in-cluster)")
     .option("--kubecontext <context>", "kubeconfig context to use")
     .option("--backup-sync-period <duration>", "how often to sync backups from storage locations", "1m")
     .option("--store-validation-frequency <duration>", "how often to check each storage location", "1m")
     .option("--garbage-collection-frequency <duration>", "how often to delete expired backups", "1h")
-    .option("--default-backup-ttl <duration>", "how long backups are kept when they say nothing", DEFAULT_BACKUP_TTL)
+    .option(
+      "--default-backup-ttl <duration>",
+      "how long backups are kept when they say nothing",
+      DEFAULT_BACKUP_TTL,
+    )
     .option("--log-level <level>", "debug, info, warning or error", "info")
     .action(async (opts: Record<string, string>) => {
-      const log = pino({ level: opts.logLevel === "warning" ? "warn" : opts.logLevel, base: { component: "server" } });
+      const log = pino({
+        level: opts.logLevel === "warning" ? "warn" : opts.logLevel,
+        base: { component: "server" },
+      });
       const server = await startServer(
         {
           namespace: opts.namespace!,

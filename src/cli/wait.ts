@@ -22,7 +22,10 @@ export async function waitForPhase(
 ): Promise<string> {
   const started = Date.now();
   const bar = stream.isTTY
-    ? new SingleBar({ format: `${what} [{bar}] {value}/{total} items  {phase}`, stream, hideCursor: true }, Presets.shades_classic)
+    ? new SingleBar(
+        { format: `${what} [{bar}] {value}/{total} items  {phase}`, stream, hideCursor: true },
+        Presets.shades_classic,
+      )
     : undefined;
   let barStarted = false;
   let lastLine = 0;
@@ -46,7 +49,9 @@ export async function waitForPhase(
         bar.update(seen.done ?? 0, { phase });
       } else if (!bar && Date.now() - lastLine > 5000) {
         lastLine = Date.now();
-        stream.write(`${what}: ${phase}${seen.total !== undefined ? `, ${seen.done ?? 0} of ${seen.total} items` : ""}\n`);
+        stream.write(
+          `${what}: ${phase}${seen.total !== undefined ? `, ${seen.done ?? 0} of ${seen.total} items` : ""}\n`,
+        );
       }
       await sleep(500);
     }

@@ -57,11 +57,9 @@ export class VeleroClient {
     });
   }
 
+  /** velero.io CRDs have no status subresource (as in Velero): status is patched on the object. */
   patchStatus<T>(plural: VeleroPlural, name: string, status: unknown): Promise<T> {
-    return this.client.request<T>("PATCH", `${this.path(plural, name)}/status`, {
-      body: { status },
-      contentType: MERGE_PATCH,
-    });
+    return this.patch<T>(plural, name, { status });
   }
 
   /** Deletes an object; a missing one is fine. */

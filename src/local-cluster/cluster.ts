@@ -167,7 +167,11 @@ async function startAll(
 }
 
 /** Installs velero-ts (CRDs, namespace, the default filesystem location) and starts its server. */
-async function installVelero(layout: ClusterLayout, state: ClusterState, say: (line: string) => void): Promise<void> {
+async function installVelero(
+  layout: ClusterLayout,
+  state: ClusterState,
+  say: (line: string) => void,
+): Promise<void> {
   say(`installing velero-ts with the default backup storage location in ${state.storageDir}`);
   await fs.mkdir(state.storageDir, { recursive: true });
   const objects = installObjects({

@@ -1,7 +1,13 @@
 import path from "node:path";
 
 /** The processes `local-cluster up` starts, in start order. */
-export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "node-simulator", "velero-server"] as const;
+export const COMPONENTS = [
+  "etcd",
+  "kube-apiserver",
+  "kube-controller-manager",
+  "node-simulator",
+  "velero-server",
+] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 /** Every path under a local cluster's directory, in one place. */

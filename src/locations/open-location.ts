@@ -35,16 +35,24 @@ export async function findLocation(velero: VeleroClient, name?: string): Promise
  * Opens a location's backup store with its credentials: the Secret key the location
  * names, or else the file in AWS_SHARED_CREDENTIALS_FILE (the server's mounted secret).
  */
-export async function openBackupStore(velero: VeleroClient, location: BackupStorageLocation): Promise<BackupStore> {
+export async function openBackupStore(
+  velero: VeleroClient,
+  location: BackupStorageLocation,
+): Promise<BackupStore> {
   return backupStoreFor(location, await locationCredentials(velero, location));
 }
 
-async function locationCredentials(velero: VeleroClient, location: BackupStorageLocation): Promise<string | undefined> {
+async function locationCredentials(
+  velero: VeleroClient,
+  location: BackupStorageLocation,
+): Promise<string | undefined> {
   const ref = location.spec.credential;
   if (ref) {
     let secret: V1Secret;
     try {
-      secret = await velero.client.get<V1Secret>(`/api/v1/namespaces/${velero.namespace}/secrets/${ref.name}`);
+      secret = await velero.client.get<V1Secret>(
+        `/api/v1/namespaces/${velero.namespace}/secrets/${ref.name}`,
+      );
     } catch (err) {
       if (isNotFound(err)) {
         throw new Error(
@@ -55,7 +63,9 @@ async function locationCredentials(velero: VeleroClient, location: BackupStorage
     }
     const value = secret.data?.[ref.key];
     if (value === undefined) {
-      throw new Error(`secret ${ref.name} has no key "${ref.key}" (named by backup storage location "${location.metadata.name}")`);
+      throw new Error(
+        `secret ${ref.name} has no key "${ref.key}" (named by backup storage location "${location.metadata.name}")`,
+      );
     }
     return Buffer.from(value, "base64").toString("utf8");
   }

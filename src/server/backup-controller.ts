@@ -32,7 +32,8 @@ export class BackupController {
       if (backup.status?.phase !== "InProgress") continue;
       await this.setStatus(backup, {
         phase: "Failed",
-        failureReason: 'found a backup with status "InProgress" during the server starting, mark it as "Failed"',
+        failureReason:
+          'found a backup with status "InProgress" during the server starting, mark it as "Failed"',
         completionTimestamp: new Date().toISOString(),
       });
     }
@@ -79,12 +80,13 @@ export class BackupController {
     }
 
     const store = await openBackupStore(this.velero, location).catch((err: unknown) => err as Error);
-    const taken =
-      store instanceof Error ? undefined : await store.backupExists(name).catch(() => false);
+    const taken = store instanceof Error ? undefined : await store.backupExists(name).catch(() => false);
     if (taken) {
       await this.setStatus(backup, {
         phase: "FailedValidation",
-        validationErrors: [`a backup named ${name} already exists in backup storage location ${location.metadata.name}`],
+        validationErrors: [
+          `a backup named ${name} already exists in backup storage location ${location.metadata.name}`,
+        ],
       });
       return "done";
     }
@@ -103,10 +105,18 @@ export class BackupController {
     });
     this.log.info({ backup: name, location: location.metadata.name }, "backup started");
 
-    if (store instanceof Error) {
+    // A location that cannot be reached fails the backup now rather than after all the work.
+    const unreachable =
+      store instanceof Error
+        ? store
+        : await store.validate().then(
+            () => undefined,
+            (err: unknown) => err as Error,
+          );
+    if (store instanceof Error || unreachable) {
       await this.setStatus(inProgress, {
         phase: "Failed",
-        failureReason: `could not open backup storage location ${location.metadata.name}: ${store.message}`,
+        failureReason: `backup storage location ${location.metadata.name} is unavailable: ${errorMessage(unreachable)}`,
         completionTimestamp: new Date().toISOString(),
       });
       return "done";
@@ -115,23 +125,33 @@ export class BackupController {
     let lastProgress = 0;
     let progressWrite: Promise<void> = Promise.resolve();
     const finished = await runBackup(
-      { ...inProgress, spec: { ...inProgress.spec, ttl }, status: { ...inProgress.status, startTimestamp: started } },
+      {
+        ...inProgress,
+        spec: { ...inProgress.spec, ttl },
+        status: { ...inProgress.status, startTimestamp: started },
+      },
       {
         client: this.velero.client,
         store,
-        echo: (level, msg, fields) => (level === "error" || level === "warning") && this.log.warn(fields, msg),
+        echo: (level, msg, fields) =>
+          (level === "error" || level === "warning") && this.log.warn(fields, msg),
         onProgress: (progress) => {
           if (Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
           lastProgress = Date.now();
           progressWrite = progressWrite
             .then(() => this.setStatus(inProgress, { progress }))
-            .catch((err: unknown) => this.log.warn({ backup: name, err: errorMessage(err) }, "could not update progress"));
+            .catch((err: unknown) =>
+              this.log.warn({ backup: name, err: errorMessage(err) }, "could not update progress"),
+            );
         },
       },
     );
     await progressWrite;
     await this.setStatus(inProgress, finished.status!);
-    this.log.info({ backup: name, phase: finished.status?.phase, failureReason: finished.status?.failureReason }, "backup finished");
+    this.log.info(
+      { backup: name, phase: finished.status?.phase, failureReason: finished.status?.failureReason },
+      "backup finished",
+    );
     return "done";
   }
 

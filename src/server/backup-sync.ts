@@ -24,7 +24,9 @@ export class BackupSync {
     const locations = await this.velero.list<BackupStorageLocation>("backupstoragelocations");
     for (const location of locations) {
       const name = location.metadata.name!;
-      const period = location.spec.backupSyncPeriod ? parseDuration(location.spec.backupSyncPeriod) : this.defaultPeriodMs;
+      const period = location.spec.backupSyncPeriod
+        ? parseDuration(location.spec.backupSyncPeriod)
+        : this.defaultPeriodMs;
       if (period === 0 || Date.now() < (this.lastSynced.get(name) ?? 0) + period) continue;
       this.lastSynced.set(name, Date.now());
       try {
@@ -56,10 +58,10 @@ export class BackupSync {
           annotations: stored.metadata.annotations,
         },
         spec: { ...stored.spec, storageLocation: locationName },
+        status: stored.status,
       };
       try {
         await this.velero.create("backups", body);
-        await this.velero.patchStatus("backups", name, stored.status ?? {});
         this.log.info({ backup: name, location: locationName }, "synced backup from its storage location");
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
@@ -71,8 +73,13 @@ export class BackupSync {
       const finished = ["Completed", "PartiallyFailed"].includes(backup.status?.phase ?? "");
       if (backup.spec.storageLocation !== locationName || !finished || inStore.has(name)) continue;
       await this.velero.delete("backups", name);
-      this.log.info({ backup: name, location: locationName }, "deleted a Backup whose files are gone from its storage location");
+      this.log.info(
+        { backup: name, location: locationName },
+        "deleted a Backup whose files are gone from its storage location",
+      );
     }
-    await this.velero.patchStatus("backupstoragelocations", locationName, { lastSyncedTime: new Date().toISOString() });
+    await this.velero.patchStatus("backupstoragelocations", locationName, {
+      lastSyncedTime: new Date().toISOString(),
+    });
   }
 }

@@ -54,7 +54,9 @@ export class DeletionController {
           backup.spec.storageLocation ?? "default",
         );
         if (!location) {
-          errors.push(`backup storage location ${backup.spec.storageLocation} not found: the backup's files were not deleted`);
+          errors.push(
+            `backup storage location ${backup.spec.storageLocation} not found: the backup's files were not deleted`,
+          );
         } else if (location.spec.accessMode === "ReadOnly") {
           errors.push(
             `cannot delete backup because backup storage location ${location.metadata.name} is currently in read-only mode`,
@@ -66,10 +68,14 @@ export class DeletionController {
         errors.push(`error deleting backup from backup storage: ${errorMessage(err)}`);
       }
       if (errors.length === 0) await this.velero.delete("backups", backupName);
-      else await this.velero.patchStatus("backups", backupName, { phase: backup.status?.phase ?? "Completed" });
+      else
+        await this.velero.patchStatus("backups", backupName, { phase: backup.status?.phase ?? "Completed" });
     }
 
-    this.log.info({ backup: backupName, errors }, errors.length ? "backup deletion failed" : "backup deleted");
+    this.log.info(
+      { backup: backupName, errors },
+      errors.length ? "backup deletion failed" : "backup deleted",
+    );
     if (errors.length === 0) await this.velero.delete("deletebackuprequests", requestName);
     else await this.velero.patchStatus("deletebackuprequests", requestName, { phase: "Processed", errors });
     return "done";

@@ -47,7 +47,10 @@ export class LocationValidator {
       };
     }
     if (status.phase !== location.status?.phase || status.message !== (location.status?.message ?? "")) {
-      this.log.info({ location: name, phase: status.phase, message: status.message }, "backup storage location checked");
+      this.log.info(
+        { location: name, phase: status.phase, message: status.message },
+        "backup storage location checked",
+      );
     }
     await this.velero.patchStatus("backupstoragelocations", name, status);
     return status;

@@ -59,7 +59,12 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
     every(2000, () => sync.tick(), "syncing backups", log),
     every(options.garbageCollectionFrequencyMs, () => gc.tick(), "collecting expired backups", log),
     // Events can be missed while a watch restarts: look at everything now and then.
-    every(30_000, () => Promise.resolve(backups.list().forEach((b) => backupQueue.add(keyOf(b)))), "resync", log),
+    every(
+      30_000,
+      () => Promise.resolve(backups.list().forEach((b) => backupQueue.add(keyOf(b)))),
+      "resync",
+      log,
+    ),
   ];
   log.info({ namespace: options.namespace }, "server started");
   return {
@@ -77,7 +82,8 @@ function every(ms: number, fn: () => Promise<void>, what: string, log: Logger): 
   let since = 0;
   const run = () => {
     if (busy) {
-      if (Date.now() - since > 300_000) log.warn({ what, sinceMs: Date.now() - since }, "still busy with the last run");
+      if (Date.now() - since > 300_000)
+        log.warn({ what, sinceMs: Date.now() - since }, "still busy with the last run");
       return;
     }
     busy = true;

@@ -28,7 +28,7 @@ stringData: {password: hunter2}
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: unrelated}
-data: {x: y}
+data: {x: "y"}
 ---
 apiVersion: v1
 kind: PersistentVolumeClaim
@@ -97,7 +97,9 @@ test("a namespace backup writes Velero's files, takes the claim's PV, and is Com
   ) as Record<string, string[]>;
   assert.ok(resourceList["v1/ConfigMap"]?.includes(`${ns}/settings`));
   assert.deepEqual(resourceList["v1/PersistentVolume"], [pv]);
-  const volumes = JSON.parse(gunzipSync(await fs.readFile(path.join(dir, `${name}-volumeinfo.json.gz`))).toString()) as {
+  const volumes = JSON.parse(
+    gunzipSync(await fs.readFile(path.join(dir, `${name}-volumeinfo.json.gz`))).toString(),
+  ) as {
     pvcName: string;
     pvName: string;
     skipped: boolean;
@@ -156,7 +158,10 @@ test("bad input ends with a message that says what to change, and no backup look
     const b = JSON.parse((await velero(["backup", "get", noLocation, "-o", "json"])).stdout) as Backup;
     return b.status?.phase === "FailedValidation" ? b : undefined;
   });
-  assert.match(failed.status!.validationErrors!.join("\n"), /backup storage location "nowhere" does not exist/);
+  assert.match(
+    failed.status!.validationErrors!.join("\n"),
+    /backup storage location "nowhere" does not exist/,
+  );
   await assert.rejects(fs.access(path.join(storageDir(), "backups", noLocation)), "nothing was written");
 
   const taken = await velero(["backup", "create", noLocation]);
@@ -192,7 +197,10 @@ test("a ReadOnly location refuses new backups", async (t) => {
     const b = JSON.parse((await velero(["backup", "get", name, "-o", "json"])).stdout) as Backup;
     return b.status?.phase === "FailedValidation" ? b : undefined;
   });
-  assert.match(failed.status!.validationErrors![0]!, new RegExp(`backup storage location ${location} is currently in read-only mode`));
+  assert.match(
+    failed.status!.validationErrors![0]!,
+    new RegExp(`backup storage location ${location} is currently in read-only mode`),
+  );
 });
 
 test("backup delete removes every file and the Backup; an expired backup is collected", async (t) => {
@@ -212,7 +220,14 @@ test("backup delete removes every file and the Backup; an expired backup is coll
   });
 
   const expiring = backupName("ttl");
-  assert.equal((await velero(["backup", "create", expiring, "--include-namespaces", ns, "--ttl", "1s", "--wait"])).code, 0);
-  await waitUntil("the expired backup to be collected", 60_000, async () => (await velero(["backup", "get", expiring])).code !== 0);
+  assert.equal(
+    (await velero(["backup", "create", expiring, "--include-namespaces", ns, "--ttl", "1s", "--wait"])).code,
+    0,
+  );
+  await waitUntil(
+    "the expired backup to be collected",
+    60_000,
+    async () => (await velero(["backup", "get", expiring])).code !== 0,
+  );
   await assert.rejects(fs.access(path.join(storageDir(), "backups", expiring, "velero-backup.json")));
 });

@@ -111,17 +111,7 @@ test("velero-ts install on a real cluster", async (t) => {
     "installing again is harmless: specs follow the flags, the cluster's status stays",
     async () => {
       const status = { phase: "Available", lastValidationTime: "2026-01-02T03:04:05Z" };
-      await kubectl([
-        "patch",
-        "bsl",
-        "-n",
-        ns,
-        "default",
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        JSON.stringify({ status }),
-      ]);
+      await kubectl(["patch", "bsl", "-n", ns, "default", "--type=merge", "-p", JSON.stringify({ status })]);
 
       const again = await install(ns, "/tmp/velero-ts-store-2");
       assert.ok(
@@ -173,7 +163,6 @@ test("velero-ts install on a real cluster", async (t) => {
           "-n",
           ns,
           name,
-          "--subresource=status",
           "--type=merge",
           "-p",
           JSON.stringify({ status: sample.status }),

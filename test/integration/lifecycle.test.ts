@@ -10,6 +10,8 @@ import { promisify } from "node:util";
 import { COMPONENTS, ClusterLayout } from "../../src/local-cluster/layout.js";
 import { freePort } from "../../src/local-cluster/ports.js";
 import { isAlive, runningPid } from "../../src/local-cluster/processes.js";
+import { waitUntil } from "./support.js";
+import { storageDir, velero } from "./velero.js";
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL("../../../bin/velero-ts.js", import.meta.url));
@@ -33,7 +35,21 @@ test("up, up again, status, a crash, recovery and down: a second cluster's whole
   const layout = new ClusterLayout(dir);
   t.after(() => cli(["local-cluster", "down", "--dir", dir, "--delete-data"]));
 
-  const first = await cli(["local-cluster", "up", "--dir", dir, "--nodes", "1"]);
+  // A backup made on the test run's cluster, in the storage directory this second cluster shares.
+  const shared = `shared-${Date.now()}`;
+  const made = await velero(["backup", "create", shared, "--include-namespaces", "default", "--wait"]);
+  assert.equal(made.code, 0, made.stderr);
+
+  const first = await cli([
+    "local-cluster",
+    "up",
+    "--dir",
+    dir,
+    "--nodes",
+    "1",
+    "--storage-dir",
+    storageDir(),
+  ]);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, new RegExp(`export KUBECONFIG=${layout.kubeconfig}`));
   const started = await pids(layout);
@@ -41,6 +57,19 @@ test("up, up again, status, a crash, recovery and down: a second cluster's whole
     started.every((p) => p !== undefined),
     "every component runs",
   );
+
+  // Backup sync: the other cluster's backup appears here, ready to restore from.
+  const synced = await waitUntil(
+    "the shared backup to be synced into the second cluster",
+    60_000,
+    async () => {
+      const got = await velero(["backup", "get", shared, "--kubeconfig", layout.kubeconfig], {
+        KUBECONFIG: "",
+      });
+      return got.code === 0 && /Completed/.test(got.stdout);
+    },
+  );
+  assert.ok(synced);
 
   const again = await cli(["local-cluster", "up", "--dir", dir, "--nodes", "1"]);
   assert.equal(again.code, 0);
@@ -67,10 +96,10 @@ test("up, up again, status, a crash, recovery and down: a second cluster's whole
   assert.equal(recovered.code, 0, recovered.stderr);
   assert.match(
     recovered.stderr,
-    /left etcd, kube-controller-manager running without the rest: stopping them first/,
+    /left etcd, kube-controller-manager, velero-server running without the rest: stopping them first/,
   );
   assert.ok(
-    !(await isAlive(started[0]!)) && !(await isAlive(started[2]!)),
+    !(await isAlive(started[0]!)) && !(await isAlive(started[2]!)) && !(await isAlive(started[4]!)),
     "the survivors of the crash were stopped, not orphaned",
   );
   const { stdout } = await kubectl(["get", "namespace", "survivor", "-o", "name"]);
@@ -81,7 +110,7 @@ test("up, up again, status, a crash, recovery and down: a second cluster's whole
   process.kill(second[1]!, "SIGKILL");
   const down = await cli(["local-cluster", "down", "--dir", dir]);
   assert.equal(down.code, 0);
-  assert.match(down.stdout, /stopped node-simulator, kube-controller-manager, etcd/);
+  assert.match(down.stdout, /stopped velero-server, node-simulator, kube-controller-manager, etcd/);
   for (const pid of second) assert.equal(await isAlive(pid!), false, `process ${pid} is left behind`);
   await fs.access(path.join(dir, "etcd"));
   await fs.access(layout.kubeconfig);

@@ -1,91 +1,37 @@
 // AwsObjectStore and BackupStore against a real S3-compatible server (s3rver) on 127.0.0.1.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { promises as fs } from "node:fs";
 import net from "node:net";
-import os from "node:os";
-import path from "node:path";
-import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Backup } from "../../src/api/v1/index.js";
 import { AwsObjectStore, type AwsObjectStoreOptions } from "../../src/storage/aws.js";
 import { BackupStore } from "../../src/storage/backup-store.js";
 import { ObjectNotFoundError } from "../../src/storage/object-store.js";
+import { S3_CREDENTIALS, startS3Server, type S3Server } from "./s3-server.js";
 
-// s3rver checks request signatures against this fixed key pair.
-const CREDENTIALS = "[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n";
 const BUCKET = "velero-backups";
 
-// s3rver runs in a child node process with the OpenSSL legacy provider: its ListObjectsV2
-// continuation tokens use DES, which OpenSSL 3 leaves out by default. Its listing with a delimiter
-// prunes directories below a common prefix, so it misses prefixes whose objects all lie two levels
-// down (as backups/<name>/<file> do); S3 does not, so the pruning filter is dropped. The server
-// prints its port, then one line per request, and exits when its stdin closes (also if this test dies).
-const SERVER_SCRIPT = `
-const utils = require("s3rver/lib/utils");
-const walk = utils.walk;
-utils.walk = (dir) => walk(dir);
-const S3rver = require("s3rver");
-const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: process.argv[1] });
-server.run().then(({ port }) => {
-  server.httpServer.on("request", (req) => console.log(req.method + " " + req.url));
-  console.log("listening " + port);
-});
-process.stdin.on("end", () => process.exit(0)).resume();
-`;
-
-let server: ChildProcess;
-let serverDir: string;
+let server: S3Server;
 let s3Url: string;
 /** "METHOD /path?query" of every request the server got. */
-const requests: string[] = [];
+let requests: string[];
 
 before(async () => {
-  serverDir = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-s3rver-"));
-  const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
-  server = spawn(process.execPath, ["--openssl-legacy-provider", "-e", SERVER_SCRIPT, serverDir], {
-    cwd: repoRoot,
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const port = await new Promise<string>((resolve, reject) => {
-    server.once("exit", (code) => reject(new Error(`s3rver exited with code ${code}`)));
-    createInterface({ input: server.stdout! }).on("line", (line) => {
-      if (line.startsWith("listening ")) resolve(line.slice("listening ".length));
-      else requests.push(line);
-    });
-  });
-  s3Url = `http://127.0.0.1:${port}`;
-  const client = new S3Client({
-    region: "us-east-1",
-    endpoint: s3Url,
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  });
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  client.destroy();
+  server = await startS3Server([BUCKET]);
+  s3Url = server.url;
+  requests = server.requests;
 });
 
-after(async () => {
-  if (server.exitCode === null && server.signalCode === null) {
-    const exited = once(server, "exit");
-    server.stdin!.end();
-    await exited;
-  }
-  await fs.rm(serverDir, { recursive: true, force: true });
-});
+after(() => server.stop());
 
 function s3Store(options: Partial<AwsObjectStoreOptions> = {}): AwsObjectStore {
   return new AwsObjectStore({
     bucket: BUCKET,
     s3Url,
     s3ForcePathStyle: true,
-    credentialsFile: CREDENTIALS,
+    credentialsFile: S3_CREDENTIALS,
     ...options,
   });
 }

@@ -20,7 +20,11 @@ export interface VeleroCrdDefinition {
   printerColumns: PrinterColumn[];
 }
 
-/** A namespaced velero.io/v1 CRD, served and stored, with the status subresource. */
+/**
+ * A namespaced velero.io/v1 CRD, served and stored. Like Velero's own CRDs it has no status
+ * subresource: status is written with the object, so a Backup synced from storage is created
+ * with its status in one step, and Velero's own tools can read and write these objects.
+ */
 export function veleroCrd(def: VeleroCrdDefinition): V1CustomResourceDefinition {
   const manifest = {
     apiVersion: "apiextensions.k8s.io/v1",
@@ -45,7 +49,6 @@ export function veleroCrd(def: VeleroCrdDefinition): V1CustomResourceDefinition 
           name: VELERO_V1,
           served: true,
           storage: true,
-          subresources: { status: {} },
           additionalPrinterColumns: [
             ...def.printerColumns,
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },

@@ -12,4 +12,8 @@ export interface DeleteBackupRequestStatus {
   errors?: string[];
 }
 
-export type DeleteBackupRequest = VeleroObject<"DeleteBackupRequest", DeleteBackupRequestSpec, DeleteBackupRequestStatus>;
+export type DeleteBackupRequest = VeleroObject<
+  "DeleteBackupRequest",
+  DeleteBackupRequestSpec,
+  DeleteBackupRequestStatus
+>;

@@ -41,7 +41,8 @@ export function keyValues(pairs: string[] | undefined, flag: string): Record<str
 function credential(value: string | undefined): { name: string; key: string } | undefined {
   if (!value) return undefined;
   const [name, key, extra] = value.split("=");
-  if (!name || !key || extra !== undefined) throw new Error(`--credential: "${value}" is not secret-name=key`);
+  if (!name || !key || extra !== undefined)
+    throw new Error(`--credential: "${value}" is not secret-name=key`);
   return { name, key };
 }
 
@@ -73,17 +74,28 @@ function createCommand(): Command {
   return withClientFlags(new Command("create"))
     .description("create a backup storage location")
     .argument("<name>", "name of the location")
-    .requiredOption("--provider <provider>", "object store provider: filesystem or aws (any S3-compatible store)")
+    .requiredOption(
+      "--provider <provider>",
+      "object store provider: filesystem or aws (any S3-compatible store)",
+    )
     .requiredOption("--bucket <bucket>", "bucket to keep backups in")
     .option("--prefix <prefix>", "prefix under the bucket")
-    .option("--config <list>", "provider configuration, key=value,... (aws: region,s3Url,s3ForcePathStyle,profile; filesystem: path)", commaList)
+    .option(
+      "--config <list>",
+      "provider configuration, key=value,... (aws: region,s3Url,s3ForcePathStyle,profile; filesystem: path)",
+      commaList,
+    )
     .option("--credential <secret=key>", "secret and key in the velero namespace holding the credentials")
     .option("--default", "make this the default location")
     .option("--access-mode <mode>", "ReadWrite or ReadOnly", accessMode, "ReadWrite")
     .option("--backup-sync-period <duration>", "how often to sync backups from this location", duration)
     .option("--validation-frequency <duration>", "how often to check this location", duration)
     .option("--cacert <file>", "file with the PEM CA bundle of the object store")
-    .option("-o, --output <format>", "print the location as json or yaml instead of creating it", outputFormat)
+    .option(
+      "-o, --output <format>",
+      "print the location as json or yaml instead of creating it",
+      outputFormat,
+    )
     .action(async (name: string, flags: LocationFlags) => {
       const location: BackupStorageLocation = {
         apiVersion: VELERO_API_VERSION,
@@ -125,28 +137,32 @@ function getCommand(): Command {
     .argument("[name]", "name of one location")
     .option("--default", "show only the default location")
     .option("-o, --output <format>", "table, json or yaml", outputFormat, "table")
-    .action(async (name: string | undefined, flags: ClientFlags & { default?: boolean; output: OutputFormat }) => {
-      let locations = await veleroClient(flags).list<BackupStorageLocation>("backupstoragelocations");
-      if (name) locations = locations.filter((l) => l.metadata.name === name);
-      if (flags.default) locations = locations.filter((l) => l.spec.default);
-      if (name && !locations.length) throw new Error(`backup storage location "${name}" not found`);
-      if (flags.output !== "table") {
-        printObjects(locations, flags.output, Boolean(name));
-        return;
-      }
-      printTable(
-        ["NAME", "PROVIDER", "BUCKET/PREFIX", "PHASE", "LAST VALIDATED", "ACCESS MODE", "DEFAULT"],
-        locations.map((l) => [
-          l.metadata.name!,
-          l.spec.provider,
-          l.spec.objectStorage.prefix ? `${l.spec.objectStorage.bucket}/${l.spec.objectStorage.prefix}` : l.spec.objectStorage.bucket,
-          l.status?.phase ?? "Unknown",
-          formatTimestamp(l.status?.lastValidationTime),
-          l.spec.accessMode ?? "ReadWrite",
-          l.spec.default ? "true" : "",
-        ]),
-      );
-    });
+    .action(
+      async (name: string | undefined, flags: ClientFlags & { default?: boolean; output: OutputFormat }) => {
+        let locations = await veleroClient(flags).list<BackupStorageLocation>("backupstoragelocations");
+        if (name) locations = locations.filter((l) => l.metadata.name === name);
+        if (flags.default) locations = locations.filter((l) => l.spec.default);
+        if (name && !locations.length) throw new Error(`backup storage location "${name}" not found`);
+        if (flags.output !== "table") {
+          printObjects(locations, flags.output, Boolean(name));
+          return;
+        }
+        printTable(
+          ["NAME", "PROVIDER", "BUCKET/PREFIX", "PHASE", "LAST VALIDATED", "ACCESS MODE", "DEFAULT"],
+          locations.map((l) => [
+            l.metadata.name!,
+            l.spec.provider,
+            l.spec.objectStorage.prefix
+              ? `${l.spec.objectStorage.bucket}/${l.spec.objectStorage.prefix}`
+              : l.spec.objectStorage.bucket,
+            l.status?.phase ?? "Unknown",
+            formatTimestamp(l.status?.lastValidationTime),
+            l.spec.accessMode ?? "ReadWrite",
+            l.spec.default ? "true" : "",
+          ]),
+        );
+      },
+    );
 }
 
 function setCommand(): Command {
@@ -159,7 +175,8 @@ function setCommand(): Command {
     .option("--access-mode <mode>", "ReadWrite or ReadOnly", accessMode)
     .action(async (name: string, flags: Partial<LocationFlags> & ClientFlags) => {
       const velero = veleroClient(flags);
-      if (!(await velero.get("backupstoragelocations", name))) throw new Error(`backup storage location "${name}" not found`);
+      if (!(await velero.get("backupstoragelocations", name)))
+        throw new Error(`backup storage location "${name}" not found`);
       const spec = {
         ...(flags.credential ? { credential: credential(flags.credential) } : {}),
         ...(flags.cacert ? { objectStorage: { caCert: readFileSync(flags.cacert).toString("base64") } } : {}),
@@ -179,11 +196,14 @@ function deleteCommand(): Command {
     .action(async (name: string, flags: ClientFlags & { confirm?: boolean }) => {
       if (!flags.confirm) throw new Error("add --confirm to delete the location and its Backup objects");
       const velero = veleroClient(flags);
-      if (!(await velero.get("backupstoragelocations", name))) throw new Error(`backup storage location "${name}" not found`);
+      if (!(await velero.get("backupstoragelocations", name)))
+        throw new Error(`backup storage location "${name}" not found`);
       await velero.delete("backupstoragelocations", name);
       const backups = await velero.list<Backup>("backups", `${STORAGE_LOCATION_LABEL}=${name}`);
       for (const b of backups) await velero.delete("backups", b.metadata.name!);
-      console.log(`Backup storage location "${name}" deleted successfully, with ${backups.length} Backup object(s).`);
+      console.log(
+        `Backup storage location "${name}" deleted successfully, with ${backups.length} Backup object(s).`,
+      );
     });
 }
 

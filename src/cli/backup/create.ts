@@ -39,7 +39,8 @@ export function backupFromFlags(name: string, flags: CreateFlags, namespace: str
   const labels: Record<string, string> = {};
   for (const pair of flags.labels ?? []) {
     const [k, v, extra] = pair.split("=");
-    if (!k || v === undefined || extra !== undefined) throw new Error(`invalid label "${pair}": use key=value`);
+    if (!k || v === undefined || extra !== undefined)
+      throw new Error(`invalid label "${pair}": use key=value`);
     labels[k] = v;
   }
   if (flags.storageLocation) labels[STORAGE_LOCATION_LABEL] = flags.storageLocation;
@@ -52,7 +53,9 @@ export function backupFromFlags(name: string, flags: CreateFlags, namespace: str
       excludedNamespaces: flags.excludeNamespaces,
       includedResources: flags.includeResources,
       excludedResources: flags.excludeResources,
-      ...(flags.includeClusterResources !== undefined ? { includeClusterResources: flags.includeClusterResources } : {}),
+      ...(flags.includeClusterResources !== undefined
+        ? { includeClusterResources: flags.includeClusterResources }
+        : {}),
       ...(flags.selector ? { labelSelector: parseLabelSelector(flags.selector) } : {}),
       ...(flags.orSelector
         ? { orLabelSelectors: flags.orSelector.split(" or ").map((s) => parseLabelSelector(s.trim())) }
@@ -69,8 +72,16 @@ export function backupCreateCommand(): Command {
     .description("create a backup")
     .argument("<name>", "name of the backup")
     .option("--include-namespaces <list>", "namespaces to include (comma-separated, * for all)", commaList)
-    .option("--exclude-namespaces <list>", "namespaces to exclude (comma-separated, globs allowed)", commaList)
-    .option("--include-resources <list>", "resources to include, e.g. deployments,configmaps (* for all)", commaList)
+    .option(
+      "--exclude-namespaces <list>",
+      "namespaces to exclude (comma-separated, globs allowed)",
+      commaList,
+    )
+    .option(
+      "--include-resources <list>",
+      "resources to include, e.g. deployments,configmaps (* for all)",
+      commaList,
+    )
     .option("--exclude-resources <list>", "resources to exclude", commaList)
     .option(
       "--include-cluster-resources [bool]",
@@ -95,18 +106,27 @@ export function backupCreateCommand(): Command {
       try {
         await velero.create("backups", backup);
       } catch (err) {
-        if (isAlreadyExists(err)) throw new Error(`a backup named "${name}" already exists: choose another name`);
+        if (isAlreadyExists(err))
+          throw new Error(`a backup named "${name}" already exists: choose another name`);
         throw err;
       }
       console.log(`Backup request "${name}" submitted successfully.`);
       if (!flags.wait) {
-        console.log(`Run \`velero-ts backup describe ${name}\` or \`velero-ts backup logs ${name}\` for more details.`);
+        console.log(
+          `Run \`velero-ts backup describe ${name}\` or \`velero-ts backup logs ${name}\` for more details.`,
+        );
         return;
       }
-      console.log("Waiting for backup to complete. You may safely press ctrl-c to stop waiting - your backup will continue in the background.");
+      console.log(
+        "Waiting for backup to complete. You may safely press ctrl-c to stop waiting - your backup will continue in the background.",
+      );
       const phase = await waitForPhase(`backup ${name}`, FINISHED_BACKUP_PHASES, async () => {
         const b = await velero.get<Backup>("backups", name);
-        return { phase: b?.status?.phase, done: b?.status?.progress?.itemsBackedUp, total: b?.status?.progress?.totalItems };
+        return {
+          phase: b?.status?.phase,
+          done: b?.status?.progress?.itemsBackedUp,
+          total: b?.status?.progress?.totalItems,
+        };
       });
       console.log(
         `Backup completed with status: ${phase}. You may check for more information using the commands \`velero-ts backup describe ${name}\` and \`velero-ts backup logs ${name}\`.`,

@@ -32,7 +32,9 @@ export function backupDeleteCommand(): Command {
 
 async function confirmed(): Promise<boolean> {
   if (!process.stdin.isTTY) {
-    throw new Error("refusing to delete without confirmation: add --confirm (there is no terminal to ask on)");
+    throw new Error(
+      "refusing to delete without confirmation: add --confirm (there is no terminal to ask on)",
+    );
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {

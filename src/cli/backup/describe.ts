@@ -19,19 +19,27 @@ export function backupDescribeCommand(): Command {
     .action(async (name: string, flags: ClientFlags & { details?: boolean }) => {
       const velero = veleroClient(flags);
       const { backup, store } = await backupAndStore(velero, name);
-      const requests = await velero.list<DeleteBackupRequest>("deletebackuprequests", `${BACKUP_NAME_LABEL}=${name}`);
+      const requests = await velero.list<DeleteBackupRequest>(
+        "deletebackuprequests",
+        `${BACKUP_NAME_LABEL}=${name}`,
+      );
       const lines = describeBackup(backup, requests);
       const finished = ["Completed", "PartiallyFailed", "Failed"].includes(backup.status?.phase ?? "");
       if (finished) {
         try {
-          lines.push("", ...describeResults(await gunzipJson<ResultsFile>(await store.getBackupResults(name))));
+          lines.push(
+            "",
+            ...describeResults(await gunzipJson<ResultsFile>(await store.getBackupResults(name))),
+          );
         } catch (err) {
           lines.push("", `Errors and warnings: <error getting results: ${errorMessage(err)}>`);
         }
       }
       if (flags.details && finished) {
         try {
-          const resources = await gunzipJson<Record<string, string[]>>(await store.getBackupResourceList(name));
+          const resources = await gunzipJson<Record<string, string[]>>(
+            await store.getBackupResourceList(name),
+          );
           lines.push("", "Resource List:");
           for (const kind of Object.keys(resources).sort()) {
             lines.push(`  ${kind}:`, ...resources[kind]!.map((item) => `    - ${item}`));
@@ -62,7 +70,11 @@ export function describeBackup(backup: Backup, requests: DeleteBackupRequest[] =
     ? ` (run \`velero-ts backup logs ${name}\` for more information)`
     : "";
   const clusterScoped =
-    s.includeClusterResources === true ? "included" : s.includeClusterResources === false ? "excluded" : "auto";
+    s.includeClusterResources === true
+      ? "included"
+      : s.includeClusterResources === false
+        ? "excluded"
+        : "auto";
   const lines = [
     `Name:         ${name}`,
     `Namespace:    ${backup.metadata.namespace}`,
@@ -109,7 +121,11 @@ export function describeBackup(backup: Backup, requests: DeleteBackupRequest[] =
     );
   }
   for (const request of requests.filter((r) => r.status?.errors?.length)) {
-    lines.push("", "Deletion Attempts:", `  ${formatTimestamp(request.metadata.creationTimestamp as unknown as string)}: ${request.status?.phase}`);
+    lines.push(
+      "",
+      "Deletion Attempts:",
+      `  ${formatTimestamp(request.metadata.creationTimestamp as unknown as string)}: ${request.status?.phase}`,
+    );
     lines.push("  Errors:", ...request.status!.errors!.map((e) => `    ${e}`));
   }
   return lines;

@@ -14,7 +14,8 @@ export function backupDownloadCommand(): Command {
     .option("--force", "overwrite the file if it exists")
     .action(async (name: string, flags: ClientFlags & { output?: string; force?: boolean }) => {
       const file = path.resolve(flags.output ?? `${name}-data.tar.gz`);
-      if (existsSync(file) && !flags.force) throw new Error(`file ${file} already exists: remove it or use --force`);
+      if (existsSync(file) && !flags.force)
+        throw new Error(`file ${file} already exists: remove it or use --force`);
       const { store } = await backupAndStore(veleroClient(flags), name);
       const tmp = `${file}.part`;
       try {

@@ -2,7 +2,14 @@ import { Command } from "commander";
 import type { Backup } from "../../api/v1/index.js";
 import { formatLabelSelector } from "../../filters/label-selector.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
-import { formatTimestamp, humanUntil, outputFormat, printObjects, printTable, type OutputFormat } from "../output.js";
+import {
+  formatTimestamp,
+  humanUntil,
+  outputFormat,
+  printObjects,
+  printTable,
+  type OutputFormat,
+} from "../output.js";
 
 export function backupGetCommand(): Command {
   return withClientFlags(new Command("get"))
@@ -18,7 +25,11 @@ export function backupGetCommand(): Command {
         if (missing.length) throw new Error(`backups not found: ${missing.join(", ")}`);
         backups = backups.filter((b) => names.includes(b.metadata.name!));
       }
-      backups.sort((a, b) => (b.metadata.creationTimestamp ?? "").toString().localeCompare((a.metadata.creationTimestamp ?? "").toString()));
+      backups.sort((a, b) =>
+        (b.metadata.creationTimestamp ?? "")
+          .toString()
+          .localeCompare((a.metadata.creationTimestamp ?? "").toString()),
+      );
       if (flags.output !== "table") {
         printObjects(backups, flags.output, names.length === 1);
         return;

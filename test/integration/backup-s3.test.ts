@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { Backup, BackupStorageLocation } from "../../src/api/v1/index.js";
+import { kubectl, testNamespace, waitUntil } from "./support.js";
+import { S3_CREDENTIALS, startS3Server, type S3Server } from "./s3-server.js";
+import { velero } from "./velero.js";
+
+const BUCKET = "velero-e2e";
+let s3: S3Server;
+
+before(async () => {
+  s3 = await startS3Server([BUCKET]);
+});
+after(() => s3.stop());
+
+test("a backup to an S3 location, and backup sync bringing back a Backup the cluster lost", async (t) => {
+  const ns = await testNamespace(t, "s3");
+  await kubectl(["create", "configmap", "app-config", "-n", ns, "--from-literal=k=v"]);
+  const location = `s3-${ns}`;
+  const secret = `creds-${ns}`;
+  await kubectl([
+    "create",
+    "secret",
+    "generic",
+    secret,
+    "-n",
+    "velero",
+    `--from-literal=cloud=${S3_CREDENTIALS}`,
+  ]);
+  t.after(async () => {
+    await velero(["backup-location", "delete", location, "--confirm"]);
+    await kubectl(["delete", "secret", secret, "-n", "velero"]);
+  });
+  const created = await velero([
+    "backup-location",
+    "create",
+    location,
+    "--provider",
+    "aws",
+    "--bucket",
+    BUCKET,
+    "--prefix",
+    ns,
+    "--config",
+    `region=us-east-1,s3ForcePathStyle=true,s3Url=${s3.url}`,
+    "--credential",
+    `${secret}=cloud`,
+  ]);
+  assert.equal(created.code, 0, created.stderr);
+  await waitUntil("the S3 location to be Available", 60_000, async () => {
+    const l = JSON.parse(
+      (await velero(["backup-location", "get", location, "-o", "json"])).stdout,
+    ) as BackupStorageLocation;
+    return l.status?.phase === "Available";
+  });
+
+  const name = `s3b-${ns}`;
+  const backup = await velero([
+    "backup",
+    "create",
+    name,
+    "--include-namespaces",
+    ns,
+    "--storage-location",
+    location,
+    "--wait",
+  ]);
+  assert.equal(backup.code, 0, backup.stderr);
+  assert.match(backup.stdout, /Completed/);
+  for (const file of ["velero-backup.json", `${name}.tar.gz`, `${name}-logs.gz`, `${name}-results.gz`]) {
+    assert.ok(
+      s3.requests.some((r) => r.startsWith(`PUT /${BUCKET}/${ns}/backups/${name}/${file}`)),
+      `${file} was uploaded under the location's prefix`,
+    );
+  }
+  const logs = await velero(["backup", "logs", name]);
+  assert.match(logs.stdout, /Backup completed/);
+
+  // The cluster loses its Backup object; the files are still in the bucket: sync brings it back.
+  await kubectl(["delete", "backup", name, "-n", "velero"]);
+  const synced = await waitUntil<Backup>("backup sync to bring the Backup back", 60_000, async () => {
+    const got = await velero(["backup", "get", name, "-o", "json"]);
+    return got.code === 0 ? (JSON.parse(got.stdout) as Backup) : undefined;
+  });
+  assert.equal(synced.status?.phase, "Completed");
+  assert.equal(synced.spec.storageLocation, location);
+  assert.equal(synced.metadata.labels?.["velero.io/storage-location"], location);
+});
+
+test("an unreachable S3 location is reported Unavailable with the reason", async (t) => {
+  const ns = await testNamespace(t, "s3bad");
+  const location = `dead-${ns}`;
+  const secret = `creds-${ns}`;
+  await kubectl([
+    "create",
+    "secret",
+    "generic",
+    secret,
+    "-n",
+    "velero",
+    `--from-literal=cloud=${S3_CREDENTIALS}`,
+  ]);
+  t.after(async () => {
+    await velero(["backup-location", "delete", location, "--confirm"]);
+    await kubectl(["delete", "secret", secret, "-n", "velero"]);
+  });
+  await velero([
+    "backup-location",
+    "create",
+    location,
+    "--provider",
+    "aws",
+    "--bucket",
+    BUCKET,
+    "--config",
+    "region=us-east-1,s3ForcePathStyle=true,s3Url=http://127.0.0.1:9",
+    "--credential",
+    `${secret}=cloud`,
+  ]);
+  const unavailable = await waitUntil<BackupStorageLocation>(
+    "the location to be Unavailable",
+    60_000,
+    async () => {
+      const l = JSON.parse(
+        (await velero(["backup-location", "get", location, "-o", "json"])).stdout,
+      ) as BackupStorageLocation;
+      return l.status?.phase === "Unavailable" ? l : undefined;
+    },
+  );
+  assert.match(unavailable.status!.message!, /cannot reach the object store/);
+
+  const name = `dead-${ns}`;
+  await velero(["backup", "create", name, "--include-namespaces", ns, "--storage-location", location]);
+  const failed = await waitUntil<Backup>("the backup to fail", 60_000, async () => {
+    const b = JSON.parse((await velero(["backup", "get", name, "-o", "json"])).stdout) as Backup;
+    return b.status?.phase === "Failed" ? b : undefined;
+  });
+  assert.match(failed.status!.failureReason!, /cannot reach the object store/);
+});

@@ -1,0 +1,76 @@
+// A real S3-compatible server (s3rver) on 127.0.0.1 for the tests, in a child process.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+
+/** s3rver checks request signatures against this fixed key pair; an AWS credentials file holding it. */
+export const S3_CREDENTIALS = "[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n";
+
+// s3rver runs in a child node process with the OpenSSL legacy provider: its ListObjectsV2
+// continuation tokens use DES, which OpenSSL 3 leaves out by default. Its listing with a delimiter
+// prunes directories below a common prefix, so it misses prefixes whose objects all lie two levels
+// down (as backups/<name>/<file> do); S3 does not, so the pruning filter is dropped. The server
+// prints its port, then one line per request, and exits when its stdin closes (also if the test dies).
+const SERVER_SCRIPT = `
+const utils = require("s3rver/lib/utils");
+const walk = utils.walk;
+utils.walk = (dir) => walk(dir);
+const S3rver = require("s3rver");
+const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: process.argv[1] });
+server.run().then(({ port }) => {
+  server.httpServer.on("request", (req) => console.log(req.method + " " + req.url));
+  console.log("listening " + port);
+});
+process.stdin.on("end", () => process.exit(0)).resume();
+`;
+
+export interface S3Server {
+  url: string;
+  /** "METHOD /path?query" of every request the server got. */
+  requests: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts s3rver on a free port with the given buckets. */
+export async function startS3Server(buckets: string[]): Promise<S3Server> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-s3rver-"));
+  const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
+  const child = spawn(process.execPath, ["--openssl-legacy-provider", "-e", SERVER_SCRIPT, dir], {
+    cwd: repoRoot,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const requests: string[] = [];
+  const port = await new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`s3rver exited with code ${code}`)));
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      if (line.startsWith("listening ")) resolve(line.slice("listening ".length));
+      else requests.push(line);
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const client = new S3Client({
+    region: "us-east-1",
+    endpoint: url,
+    forcePathStyle: true,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+  });
+  for (const bucket of buckets) await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  client.destroy();
+  return {
+    url,
+    requests,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, "exit");
+        child.stdin.end();
+        await exited;
+      }
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
