@@ -23,8 +23,8 @@ export class VolumeInfoCollector {
   add(object: KubernetesObject): void {
     if (object.apiVersion !== "v1") return;
     if (object.kind === "PersistentVolume")
-      this.pvs.set(object.metadata!.name!, object as V1PersistentVolume);
-    if (object.kind === "PersistentVolumeClaim") this.pvcs.push(object as V1PersistentVolumeClaim);
+      this.pvs.set(object.metadata!.name!, object);
+    if (object.kind === "PersistentVolumeClaim") this.pvcs.push(object);
   }
 
   entries(): BackupVolumeInfo[] {

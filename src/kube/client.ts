@@ -87,8 +87,8 @@ export class KubeClient {
           if (status >= 200 && status < 300) {
             try {
               resolve((text ? JSON.parse(text) : undefined) as T);
-            } catch (err) {
-              reject(err as Error);
+            } catch {
+              reject(new Error(`${method} ${url.pathname}: the answer is not JSON: ${text.slice(0, 200)}`));
             }
             return;
           }
