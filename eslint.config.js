@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".local-cluster/", ".test-cluster/", "**/*.js"] },
+  { ignores: ["dist/", "node_modules/", ".local-cluster/", ".test-cluster/", ".bench-*/", "**/*.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

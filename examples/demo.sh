@@ -9,6 +9,12 @@ export KUBECONFIG=$PWD/$dir/kubeconfig
 kubectl apply -f examples/demo.yaml
 kubectl rollout status deployment/demo -n demo --timeout=120s
 kubectl get nodes,pods,pvc -A -o wide
+
+# A backup of the demo namespace into the default location ($dir/storage, provider filesystem).
+backup="demo-$(date +%Y%m%d%H%M%S)"
+npx velero-ts backup create "$backup" --include-namespaces demo --wait
+npx velero-ts backup describe "$backup" --details
+ls -l "$dir/storage/backups/$backup"
 echo
 echo "The cluster keeps running. Use it with:  export KUBECONFIG=$KUBECONFIG"
 echo "Stop it with:                          npx velero-ts local-cluster down --dir $dir"

@@ -43,6 +43,8 @@ function assertPathSegment(what: string, value: string): void {
   }
 }
 
+const WRITE_CHUNK_BYTES = 256 * 1024;
+
 /**
  * Writes a Velero backup archive (tar + gzip) to a stream, item by item. Velero reads these
  * archives, so entries are plain ustar (pax for long paths) regular files, without directory entries.
@@ -54,6 +56,9 @@ export class BackupArchiveWriter {
   #failure: Error | undefined;
   #ended = false;
   #itemCount = 0;
+  /** Entries not handed to gzip yet: zlib works best on large chunks, one thread-pool trip each. */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
 
   constructor(out: Writable) {
     this.#gzip = createGzip();
@@ -102,14 +107,20 @@ export class BackupArchiveWriter {
   async finish(): Promise<void> {
     if (!this.#ended) {
       this.#ended = true;
-      this.#gzip.end(END_OF_ARCHIVE);
+      this.#gzip.end(Buffer.concat([...this.#pending, END_OF_ARCHIVE]));
+      this.#pending = [];
     }
     await this.#done;
   }
 
   async #write(blocks: Buffer[]): Promise<void> {
     if (this.#failure) throw this.#failure;
-    // One write per item: zlib compresses each written chunk in its own round trip to the thread pool.
-    if (!this.#gzip.write(Buffer.concat(blocks))) await Promise.race([once(this.#gzip, "drain"), this.#done]);
+    for (const b of blocks) this.#pendingBytes += b.length;
+    this.#pending.push(...blocks);
+    if (this.#pendingBytes < WRITE_CHUNK_BYTES) return;
+    const chunk = Buffer.concat(this.#pending);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (!this.#gzip.write(chunk)) await Promise.race([once(this.#gzip, "drain"), this.#done]);
   }
 }

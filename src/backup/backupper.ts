@@ -68,8 +68,13 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
     }
     const collector = new ItemCollector(deps.client, discovery.resources, scope, log);
     const namespaces = await collector.namespacesInScope();
-    progress.totalItems = await collector.estimateTotal(namespaces);
-    deps.onProgress?.({ ...progress });
+    // The estimate (one-item LISTs) runs beside the walk rather than before it.
+    void collector.estimateTotal(namespaces).then(
+      (total) => {
+        if (total !== undefined) progress.totalItems = Math.max(total, progress.itemsBackedUp);
+      },
+      (err: unknown) => log.warn(`could not estimate the number of items: ${errorMessage(err)}`),
+    );
 
     const writer = new BackupArchiveWriter(createWriteStream(archivePath));
     for await (const page of collector.collect(namespaces, (where, err) => recordError(where, err))) {

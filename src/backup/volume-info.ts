@@ -22,8 +22,7 @@ export class VolumeInfoCollector {
 
   add(object: KubernetesObject): void {
     if (object.apiVersion !== "v1") return;
-    if (object.kind === "PersistentVolume")
-      this.pvs.set(object.metadata!.name!, object);
+    if (object.kind === "PersistentVolume") this.pvs.set(object.metadata!.name!, object);
     if (object.kind === "PersistentVolumeClaim") this.pvcs.push(object);
   }
 

@@ -19,7 +19,7 @@ const RETRYABLE_NETWORK_ERRORS = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE",
  */
 export class KubeClient {
   private readonly server: URL;
-  private readonly agent: https.Agent;
+  private auth?: { agent: https.Agent; headers: https.RequestOptions["headers"]; at: number };
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -29,7 +29,6 @@ export class KubeClient {
     if (!cluster)
       throw new Error("the kubeconfig has no current cluster: set a current context or pass --kubecontext");
     this.server = new URL(cluster.server);
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
   }
 
   get<T>(path: string, query?: RequestOptions["query"]): Promise<T> {
@@ -50,7 +49,35 @@ export class KubeClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.auth?.agent.destroy();
+  }
+
+  /**
+   * TLS material and auth headers from the kubeconfig, in one keep-alive agent. The
+   * kubeconfig library makes a new agent on every call, which would cost a TLS handshake
+   * per request; headers (tokens that may expire) are read again every minute.
+   */
+  private async authenticated(): Promise<{ agent: https.Agent; headers: https.RequestOptions["headers"] }> {
+    if (this.auth && Date.now() - this.auth.at < 60_000) return this.auth;
+    const opts: https.RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(opts);
+    const agent =
+      this.auth?.agent ??
+      new https.Agent({
+        keepAlive: true,
+        maxSockets: this.options.maxSockets ?? 64,
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        servername: opts.servername,
+        ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+      });
+    const headers = {
+      ...opts.headers,
+      ...(opts.auth ? { Authorization: `Basic ${Buffer.from(opts.auth).toString("base64")}` } : {}),
+    };
+    this.auth = { agent, headers, at: Date.now() };
+    return this.auth;
   }
 
   private async once<T>(method: string, path: string, options: RequestOptions): Promise<T> {
@@ -58,14 +85,16 @@ export class KubeClient {
     for (const [k, v] of Object.entries(options.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const { agent, headers } = await this.authenticated();
     const req: https.RequestOptions = {
       method,
       protocol: url.protocol,
       hostname: url.hostname,
       port: url.port,
       path: `${url.pathname}${url.search}`,
-      agent: this.agent,
+      agent,
       headers: {
+        ...headers,
         Accept: "application/json",
         ...(body === undefined
           ? {}
@@ -75,7 +104,6 @@ export class KubeClient {
             }),
       },
     };
-    await this.kubeConfig.applyToHTTPSOptions(req);
     return new Promise<T>((resolve, reject) => {
       const r = https.request(req, (res) => {
         const chunks: Buffer[] = [];

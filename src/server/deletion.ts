@@ -1,27 +1,11 @@
 import type { Logger } from "pino";
-import { BACKUP_NAME_LABEL, BACKUP_UID_LABEL } from "../api/labels.js";
 import type { Backup, BackupStorageLocation, DeleteBackupRequest } from "../api/v1/index.js";
-import { VELERO_API_VERSION } from "../api/v1/index.js";
-import { labelValue } from "../filters/label-value.js";
+import { deleteBackupRequestFor } from "../backup/delete-request.js";
 import { errorMessage } from "../kube/errors.js";
 import { getByKey, type Cache } from "../kube/informer.js";
 import type { VeleroClient } from "../kube/velero-client.js";
 import type { Outcome } from "../kube/work-queue.js";
 import { openBackupStore } from "../locations/open-location.js";
-
-/** The DeleteBackupRequest that asks to delete a backup, labelled as Velero labels it. */
-export function deleteBackupRequestFor(backup: Backup): DeleteBackupRequest {
-  const name = backup.metadata.name!;
-  return {
-    apiVersion: VELERO_API_VERSION,
-    kind: "DeleteBackupRequest",
-    metadata: {
-      generateName: `${name}-`,
-      labels: { [BACKUP_NAME_LABEL]: labelValue(name), [BACKUP_UID_LABEL]: backup.metadata.uid ?? "" },
-    },
-    spec: { backupName: name },
-  };
-}
 
 /**
  * Works DeleteBackupRequests: deletes every file of the backup from its location, then

@@ -231,3 +231,10 @@ test("backup delete removes every file and the Backup; an expired backup is coll
   );
   await assert.rejects(fs.access(path.join(storageDir(), "backups", expiring, "velero-backup.json")));
 });
+
+test("--wait with no server for the namespace says so instead of hanging", async (t) => {
+  const ns = await testNamespace(t, "nosrv");
+  const result = await velero(["backup", "create", backupName("orphan"), "-n", ns, "--wait"]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /has not been picked up after 20s: is the velero-ts server running\?/);
+});

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { createInterface } from "node:readline/promises";
 import type { Backup } from "../../api/v1/index.js";
-import { deleteBackupRequestFor } from "../../server/deletion.js";
+import { deleteBackupRequestFor } from "../../backup/delete-request.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 
 export function backupDeleteCommand(): Command {

@@ -1,0 +1,146 @@
+// Shared by the benchmark scripts: a cluster of their own, filling it, and a server to measure.
+import { spawn, type ChildProcess } from "node:child_process";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildProgressBar } from "../src/cli/progress.js";
+import { KubeClient } from "../src/kube/client.js";
+import { loadKubeConfig } from "../src/kube/config.js";
+import { applyInstall } from "../src/install/apply.js";
+import { installObjects } from "../src/install/manifests.js";
+import { DEFAULT_IMAGE } from "../src/install/options.js";
+import { up } from "../src/local-cluster/cluster.js";
+
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+const CLI = path.join(repoRoot, "bin", "velero-ts.js");
+export const VELERO_NS = "velero";
+
+/** A fresh local cluster for a benchmark, with velero-ts' CRDs and a filesystem location but no server. */
+export async function benchCluster(
+  name: string,
+): Promise<{ dir: string; kubeconfig: string; client: KubeClient }> {
+  const dir = path.join(repoRoot, `.bench-${name}`);
+  const { down } = await import("../src/local-cluster/cluster.js");
+  await down({ dir, deleteData: true });
+  const cluster = await up({
+    dir,
+    nodes: 2,
+    install: false,
+    buildProgress: buildProgressBar("building the Kubernetes control plane"),
+    say: (l) => console.error(`[cluster] ${l}`),
+  });
+  const storage = path.join(dir, "storage");
+  await fs.mkdir(storage, { recursive: true });
+  const objects = installObjects({
+    namespace: VELERO_NS,
+    provider: "filesystem",
+    bucket: "bench",
+    backupLocationConfig: { path: storage },
+    noSecret: true,
+    useNodeAgent: false,
+    useVolumeSnapshots: false,
+    image: DEFAULT_IMAGE,
+  }).filter((o) => o.kind !== "Deployment" && o.kind !== "DaemonSet");
+  const kc = loadKubeConfig(cluster.kubeconfig);
+  await applyInstall(kc, objects);
+  return { dir, kubeconfig: cluster.kubeconfig, client: new KubeClient(kc, { maxSockets: 64 }) };
+}
+
+export async function stopBenchCluster(dir: string): Promise<void> {
+  const { down } = await import("../src/local-cluster/cluster.js");
+  await down({ dir });
+}
+
+/** Runs fn over items with at most `concurrency` at a time. */
+export async function pool<T>(
+  items: T[],
+  concurrency: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+/** The objects of one benchmark namespace: configmaps, secrets, services and deployments, 100 in all. */
+export function namespaceObjects(ns: string): { path: string; body: Record<string, unknown> }[] {
+  const objects: { path: string; body: Record<string, unknown> }[] = [];
+  const payload = "x".repeat(512);
+  for (let i = 0; i < 40; i++) {
+    objects.push({
+      path: `/api/v1/namespaces/${ns}/configmaps`,
+      body: { metadata: { name: `config-${i}`, labels: { app: `app-${i % 10}` } }, data: { payload } },
+    });
+    objects.push({
+      path: `/api/v1/namespaces/${ns}/secrets`,
+      body: { metadata: { name: `secret-${i}` }, stringData: { password: `secret-${i}-${payload}` } },
+    });
+  }
+  for (let i = 0; i < 10; i++) {
+    objects.push({
+      path: `/api/v1/namespaces/${ns}/services`,
+      body: {
+        metadata: { name: `svc-${i}` },
+        spec: { selector: { app: `app-${i}` }, ports: [{ port: 80, targetPort: 8080 }] },
+      },
+    });
+    objects.push({
+      path: `/apis/apps/v1/namespaces/${ns}/deployments`,
+      body: {
+        metadata: { name: `deploy-${i}` },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: `app-${i}` } },
+          template: {
+            metadata: { labels: { app: `app-${i}` } },
+            spec: { containers: [{ name: "c", image: "nginx" }] },
+          },
+        },
+      },
+    });
+  }
+  return objects;
+}
+
+/** Creates namespaces [from, to) with their objects; returns the number of objects created. */
+export async function fill(client: KubeClient, from: number, to: number): Promise<number> {
+  const names = Array.from({ length: to - from }, (_, i) => `bench-${String(from + i).padStart(3, "0")}`);
+  await pool(names, 16, (ns) =>
+    client.request("POST", "/api/v1/namespaces", { body: { metadata: { name: ns } } }),
+  );
+  const objects = names.flatMap(namespaceObjects);
+  await pool(objects, 32, (o) => client.request("POST", o.path, { body: o.body }));
+  return objects.length;
+}
+
+/** A velero-ts server as a child process, so its own peak memory can be read. */
+export function startServer(kubeconfig: string): ChildProcess {
+  return spawn(
+    process.execPath,
+    [CLI, "server", `--kubeconfig=${kubeconfig}`, `--namespace=${VELERO_NS}`, "--log-level=warning"],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+}
+
+/** The peak resident memory of a process so far (VmHWM), in MiB. */
+export async function peakRssMiB(pid: number): Promise<number> {
+  const status = await fs.readFile(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+export async function stopServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null) return;
+  const exited = new Promise((r) => server.once("exit", r));
+  server.kill("SIGTERM");
+  await exited;
+}
+
+export function rate(count: number, ms: number): number {
+  return count / (ms / 1000);
+}
