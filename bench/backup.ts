@@ -51,7 +51,7 @@ async function timedBackup(client: KubeClient, kubeconfig: string, name: string)
           throw new Error(`backup ${name} ended ${phase}: ${b?.status?.failureReason ?? ""}`);
         return {
           ms: Date.now() - started,
-          items: b!.status!.progress!.itemsBackedUp!,
+          items: b.status!.progress!.itemsBackedUp!,
           peak: await peakRssMiB(server.pid!),
         };
       }
