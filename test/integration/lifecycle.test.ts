@@ -5,26 +5,17 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { COMPONENTS, ClusterLayout } from "../../src/local-cluster/layout.js";
 import { freePort } from "../../src/local-cluster/ports.js";
 import { isAlive, runningPid } from "../../src/local-cluster/processes.js";
 import { waitUntil } from "./support.js";
 import { storageDir, velero } from "./velero.js";
+import { runCli } from "../cli.js";
 
 const run = promisify(execFile);
-const BIN = fileURLToPath(new URL("../../../bin/velero-ts.js", import.meta.url));
 
-async function cli(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = runCli;
 
 async function pids(layout: ClusterLayout): Promise<(number | undefined)[]> {
   return Promise.all(COMPONENTS.map((c) => runningPid(layout, c)));

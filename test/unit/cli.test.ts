@@ -1,27 +1,15 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { runCli } from "../cli.js";
 
-const run = promisify(execFile);
-const BIN = fileURLToPath(new URL("../../../bin/velero-ts.js", import.meta.url));
 const PACKAGE = JSON.parse(await fs.readFile(new URL("../../../package.json", import.meta.url), "utf8")) as {
   version: string;
 };
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = runCli;
 
 test("--help lists the commands", async () => {
   const { code, stdout } = await cli(["--help"]);

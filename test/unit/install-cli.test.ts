@@ -1,29 +1,17 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import type { KubernetesObject, V1DaemonSet } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import type { BackupStorageLocation } from "../../src/api/v1/index.js";
 import { parseKeyValuePairs } from "../../src/cli/install.js";
-
-const run = promisify(execFile);
-const BIN = fileURLToPath(new URL("../../../bin/velero-ts.js", import.meta.url));
+import { runCli } from "../cli.js";
 
 /** The CLI with a kubeconfig that does not exist: any attempt to reach a cluster fails. */
-async function cli(args: string[]) {
-  const env = { ...process.env, KUBECONFIG: "/nonexistent/kubeconfig", HOME: "/nonexistent" };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function cli(args: string[]) {
+  return runCli(args, { ...process.env, KUBECONFIG: "/nonexistent/kubeconfig", HOME: "/nonexistent" });
 }
 
 async function secretFile(): Promise<string> {
