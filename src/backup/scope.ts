@@ -40,12 +40,6 @@ export class BackupScope {
     this.selectors = selectors.length ? selectors.map(labelSelectorQuery) : [undefined];
   }
 
-  /** Whether every namespace is in the backup (no include list narrower than *, no excludes). */
-  get allNamespaces(): boolean {
-    const inc = this.spec.includedNamespaces ?? [];
-    return (inc.length === 0 || inc.includes("*")) && (this.spec.excludedNamespaces ?? []).length === 0;
-  }
-
   /** Exact namespace names when the include list names them (no globs), so each can be listed alone. */
   get namedNamespaces(): string[] | undefined {
     const inc = this.spec.includedNamespaces ?? [];
@@ -67,7 +61,7 @@ export class BackupScope {
     const flag = this.spec.includeClusterResources;
     if (flag === false) return false;
     if (flag === true) return this.includesResource(r);
-    return this.allNamespaces && this.includesResource(r);
+    return this.namespaces.includesEverything() && this.includesResource(r);
   }
 
   get takesRelatedClusterItems(): boolean {

@@ -40,16 +40,13 @@ export function serverCommand(): Command {
         },
         log,
       );
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          log.info("server stopping");
-          server.stop();
-          resolve();
-          // Watches and keep-alive sockets close in their own time: end now.
-          process.exit(0);
-        };
-        process.once("SIGTERM", stop);
-        process.once("SIGINT", stop);
-      });
+      const stop = () => {
+        log.info("server stopping");
+        server.stop();
+        // Watches and keep-alive sockets close in their own time: end now.
+        process.exit(0);
+      };
+      process.once("SIGTERM", stop);
+      process.once("SIGINT", stop);
     });
 }

@@ -17,8 +17,6 @@ const PROGRESS_EVERY_MS = 1000;
  * then InProgress with progress updates, then Completed, PartiallyFailed or Failed.
  */
 export class BackupController {
-  private running: Promise<unknown> = Promise.resolve();
-
   constructor(
     private readonly velero: VeleroClient,
     private readonly backups: Cache<Backup>,
@@ -39,14 +37,8 @@ export class BackupController {
     }
   }
 
-  reconcile(key: string): Promise<Outcome> {
-    // Backups run one after another; the queue may hand over the next key meanwhile.
-    const next = this.running.then(() => this.reconcileOne(key));
-    this.running = next.catch(() => undefined);
-    return next;
-  }
-
-  private async reconcileOne(key: string): Promise<Outcome> {
+  /** One backup at a time: the server's queue for backups works one key at a time. */
+  async reconcile(key: string): Promise<Outcome> {
     const cached = getByKey(this.backups, key);
     if (!cached || (cached.status?.phase && cached.status.phase !== "New")) return "done";
     // The cache may lag behind our own writes: read the backup itself before starting it.
