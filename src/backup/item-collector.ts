@@ -30,6 +30,8 @@ export class ItemCollector {
   private readonly seen = new Set<string>();
   private readonly namespacesWithItems = new Set<string>();
   private readonly crdsTaken = new Set<string>();
+  /** The Namespace objects in scope, as listed at the start: backed up last without a GET each. */
+  private readonly namespaceItems = new Map<string, KubernetesObject>();
 
   constructor(
     private readonly client: KubeClient,
@@ -43,8 +45,11 @@ export class ItemCollector {
     const nsResource = this.resources.find(CORE("namespaces"))!;
     const names: string[] = [];
     for await (const page of listPages(this.client, nsResource)) {
-      for (const ns of page)
-        if (this.scope.namespaces.shouldInclude(ns.metadata!.name!)) names.push(ns.metadata!.name!);
+      for (const ns of page) {
+        if (!this.scope.namespaces.shouldInclude(ns.metadata!.name!)) continue;
+        names.push(ns.metadata!.name!);
+        this.namespaceItems.set(ns.metadata!.name!, ns);
+      }
     }
     return names;
   }
@@ -213,7 +218,8 @@ export class ItemCollector {
     }
     for (const name of namespaces) {
       if (filtered && !matching.has(name) && !this.namespacesWithItems.has(name)) continue;
-      items.push(...(await this.getItem(CORE("namespaces"), name)));
+      const object = this.namespaceItems.get(name);
+      if (object && this.take(r, object)) items.push({ resource: r, object });
     }
     return items;
   }
