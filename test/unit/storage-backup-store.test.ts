@@ -9,6 +9,7 @@ import type { Backup } from "../../src/api/v1/index.js";
 import { BackupStore, type BackupParts } from "../../src/storage/backup-store.js";
 import { FilesystemObjectStore } from "../../src/storage/filesystem.js";
 import type { ObjectStore } from "../../src/storage/object-store.js";
+import { filesUnder } from "../files.js";
 
 /** A filesystem store that records the order of writes and deletes, and can fail one write. */
 class RecordingStore extends FilesystemObjectStore implements ObjectStore {
@@ -53,14 +54,6 @@ function parts(name: string): BackupParts {
     resourceList: Buffer.from(`resources of ${name}`),
     volumeInfo: Buffer.from(`volumes of ${name}`),
   };
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"))
-    .sort();
 }
 
 test("putBackup writes every file under Velero's keys, velero-backup.json last", async () => {

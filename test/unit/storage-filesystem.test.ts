@@ -7,18 +7,10 @@ import { text } from "node:stream/consumers";
 import { test } from "node:test";
 import { FilesystemObjectStore } from "../../src/storage/filesystem.js";
 import { ObjectNotFoundError } from "../../src/storage/object-store.js";
+import { filesUnder } from "../files.js";
 
 async function tempRoot(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-fs-store-"));
-}
-
-/** Every file under dir, as "/"-separated paths relative to it. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"))
-    .sort();
 }
 
 test("objects written from a buffer, a string or a stream read back as plain files under the root", async () => {

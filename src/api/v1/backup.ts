@@ -1,4 +1,4 @@
-import type { LabelSelector, VeleroObject } from "./meta.js";
+import { OPERATION_PHASES, type LabelSelector, type VeleroObject } from "./meta.js";
 
 /** velero.io/v1 Backup: what to back up, and how it went. Field names are Velero's. */
 export interface BackupSpec {
@@ -25,19 +25,7 @@ export interface BackupSpec {
   metadata?: { labels?: Record<string, string> };
 }
 
-export const BACKUP_PHASES = [
-  "New",
-  "FailedValidation",
-  "InProgress",
-  "WaitingForPluginOperations",
-  "WaitingForPluginOperationsPartiallyFailed",
-  "Finalizing",
-  "FinalizingPartiallyFailed",
-  "Completed",
-  "PartiallyFailed",
-  "Failed",
-  "Deleting",
-] as const;
+export const BACKUP_PHASES = [...OPERATION_PHASES, "Deleting"] as const;
 export type BackupPhase = (typeof BACKUP_PHASES)[number];
 
 export interface BackupProgress {

@@ -22,3 +22,17 @@ export interface SecretKeySelector {
   key: string;
   optional?: boolean;
 }
+
+/** The phases Velero's Backups and Restores share (a Backup adds "Deleting"). */
+export const OPERATION_PHASES = [
+  "New",
+  "FailedValidation",
+  "InProgress",
+  "WaitingForPluginOperations",
+  "WaitingForPluginOperationsPartiallyFailed",
+  "Finalizing",
+  "FinalizingPartiallyFailed",
+  "Completed",
+  "PartiallyFailed",
+  "Failed",
+] as const;

@@ -1,4 +1,4 @@
-import type { LabelSelector, VeleroObject } from "./meta.js";
+import { OPERATION_PHASES, type LabelSelector, type VeleroObject } from "./meta.js";
 
 export type ExistingResourcePolicy = "none" | "update";
 
@@ -21,18 +21,7 @@ export interface RestoreSpec {
   itemOperationTimeout?: string;
 }
 
-export const RESTORE_PHASES = [
-  "New",
-  "FailedValidation",
-  "InProgress",
-  "WaitingForPluginOperations",
-  "WaitingForPluginOperationsPartiallyFailed",
-  "Finalizing",
-  "FinalizingPartiallyFailed",
-  "Completed",
-  "PartiallyFailed",
-  "Failed",
-] as const;
+export const RESTORE_PHASES = [...OPERATION_PHASES] as const;
 export type RestorePhase = (typeof RESTORE_PHASES)[number];
 
 export interface RestoreStatus {
