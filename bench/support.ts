@@ -10,6 +10,7 @@ import { applyInstall } from "../src/install/apply.js";
 import { installObjects } from "../src/install/manifests.js";
 import { DEFAULT_IMAGE } from "../src/install/options.js";
 import { up } from "../src/local-cluster/cluster.js";
+import { forEachConcurrently } from "../src/concurrency/pool.js";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = path.join(repoRoot, "bin", "velero-ts.js");
@@ -49,20 +50,6 @@ export async function benchCluster(
 export async function stopBenchCluster(dir: string): Promise<void> {
   const { down } = await import("../src/local-cluster/cluster.js");
   await down({ dir });
-}
-
-/** Runs fn over items with at most `concurrency` at a time. */
-export async function pool<T>(
-  items: T[],
-  concurrency: number,
-  fn: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }
 
 /** The objects of one benchmark namespace: configmaps, secrets, services and deployments, 100 in all. */
@@ -108,19 +95,37 @@ export function namespaceObjects(ns: string): { path: string; body: Record<strin
 /** Creates namespaces [from, to) with their objects; returns the number of objects created. */
 export async function fill(client: KubeClient, from: number, to: number): Promise<number> {
   const names = Array.from({ length: to - from }, (_, i) => `bench-${String(from + i).padStart(3, "0")}`);
-  await pool(names, 16, (ns) =>
+  await forEachConcurrently(names, 16, (ns) =>
     client.request("POST", "/api/v1/namespaces", { body: { metadata: { name: ns } } }),
   );
   const objects = names.flatMap(namespaceObjects);
-  await pool(objects, 32, (o) => client.request("POST", o.path, { body: o.body }));
+  await forEachConcurrently(objects, 32, (o) => client.request("POST", o.path, { body: o.body }));
   return objects.length;
 }
 
-/** A velero-ts server as a child process, so its own peak memory can be read. */
+/**
+ * A velero-ts server as a child process, so its own peak memory can be read.
+ * BENCH_CPU_PROFILE=DIR writes the server's V8 CPU profile into DIR when it stops;
+ * BENCH_SERVER_HEAP_MIB=N caps the server's old-generation heap, to show its memory is bounded
+ * (uncapped, V8 lets the heap grow lazily, so peak RSS drifts up with the work done).
+ */
 export function startServer(kubeconfig: string): ChildProcess {
+  const profileDir = process.env.BENCH_CPU_PROFILE;
+  const heapMiB = process.env.BENCH_SERVER_HEAP_MIB;
+  const profile = [
+    ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+    ...(heapMiB ? [`--max-old-space-size=${heapMiB}`] : []),
+  ];
   return spawn(
     process.execPath,
-    [CLI, "server", `--kubeconfig=${kubeconfig}`, `--namespace=${VELERO_NS}`, "--log-level=warning"],
+    [
+      ...profile,
+      CLI,
+      "server",
+      `--kubeconfig=${kubeconfig}`,
+      `--namespace=${VELERO_NS}`,
+      "--log-level=warning",
+    ],
     {
       stdio: ["ignore", "ignore", "inherit"],
     },

@@ -68,14 +68,6 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
     }
     const collector = new ItemCollector(deps.client, discovery.resources, scope, log);
     const namespaces = await collector.namespacesInScope();
-    // The estimate (one-item LISTs) runs beside the walk rather than before it.
-    void collector.estimateTotal(namespaces).then(
-      (total) => {
-        if (total !== undefined) progress.totalItems = Math.max(total, progress.itemsBackedUp);
-      },
-      (err: unknown) => log.warn(`could not estimate the number of items: ${errorMessage(err)}`),
-    );
-
     const writer = new BackupArchiveWriter(createWriteStream(archivePath));
     for await (const page of collector.collect(namespaces, (where, err) => recordError(where, err))) {
       for (const { resource, object } of page) {
@@ -93,10 +85,8 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
         );
         volumes.add(object);
         progress.itemsBackedUp++;
-        if (progress.totalItems !== undefined && progress.itemsBackedUp > progress.totalItems) {
-          progress.totalItems = progress.itemsBackedUp;
-        }
       }
+      progress.totalItems = progress.itemsBackedUp + collector.remainingEstimate;
       deps.onProgress?.({ ...progress });
     }
     await writer.finish();

@@ -5,7 +5,7 @@ import { apiVersionOf, collectionPath, groupResource, type ApiResource } from ".
 import { isNotFound } from "../kube/errors.js";
 import { listPages } from "../kube/list.js";
 import type { OperationLog } from "../logs/operation-log.js";
-import { mergeConcurrently } from "./merge.js";
+import { mergeConcurrently } from "../concurrency/merge.js";
 import type { BackupScope } from "./scope.js";
 
 export interface CollectedItem {
@@ -32,6 +32,9 @@ export class ItemCollector {
   private readonly crdsTaken = new Set<string>();
   /** The Namespace objects in scope, as listed at the start: backed up last without a GET each. */
   private readonly namespaceItems = new Map<string, KubernetesObject>();
+  /** Per LIST in flight, the items the server said remain after its last page. */
+  private readonly remainingInFlight = new Map<object, number>();
+  private namespacesPending = 0;
 
   constructor(
     private readonly client: KubeClient,
@@ -54,31 +57,17 @@ export class ItemCollector {
     return names;
   }
 
-  /** A quick estimate of the item count from one-item LISTs (remainingItemCount), for progress. */
-  async estimateTotal(namespaces: string[]): Promise<number | undefined> {
-    if (this.scope.selectors[0] !== undefined) return undefined;
-    let total = namespaces.length;
-    const named = this.scope.namedNamespaces;
-    const count = async (r: ApiResource, namespace?: string) => {
-      const page = await this.client.get<{ items: unknown[]; metadata?: { remainingItemCount?: number } }>(
-        collectionPath(r, namespace),
-        { limit: 1 },
-      );
-      total += page.items.length + (page.metadata?.remainingItemCount ?? 0);
-    };
-    const counts: Promise<void>[] = [];
-    for (const r of this.listable()) {
-      if (CORE("namespaces")(r)) continue;
-      if (!r.namespaced) {
-        if (this.scope.includesClusterScoped(r)) counts.push(count(r));
-      } else if (named) {
-        for (const ns of named) counts.push(count(r, ns));
-      } else {
-        counts.push(count(r));
-      }
-    }
-    await Promise.all(counts);
-    return total;
+  /**
+   * Items the walk still expects: what the LISTs in flight have left (their last page's
+   * remainingItemCount) and the Namespace objects, which come last. LISTs not started yet
+   * add to it when they start, so it grows early in a backup and shrinks to 0 at its end;
+   * it costs no request of its own (a one-item LIST per resource to count ahead costs the
+   * API server almost as much as listing everything).
+   */
+  get remainingEstimate(): number {
+    let remaining = this.namespacesPending;
+    for (const n of this.remainingInFlight.values()) remaining += n;
+    return remaining;
   }
 
   /**
@@ -114,8 +103,11 @@ export class ItemCollector {
         sources.push(() => guarded(this, r, undefined, (o) => inScope.has(o.metadata?.namespace ?? "")));
       }
     }
+    this.namespacesPending = namespaces.length;
     yield* mergeConcurrently(sources, LIST_CONCURRENCY);
-    yield await this.namespaceObjects(namespaces);
+    const namespaceObjects = await this.namespaceObjects(namespaces);
+    this.namespacesPending = 0;
+    yield namespaceObjects;
   }
 
   private listable(): ApiResource[] {
@@ -130,19 +122,35 @@ export class ItemCollector {
     keep: (o: KubernetesObject) => boolean,
   ): AsyncGenerator<CollectedItem[]> {
     let count = 0;
+    const inFlight = {};
+    const onRemaining = (n: number) => this.remainingInFlight.set(inFlight, n);
+    try {
+      yield* this.listPagesOf(r, namespace, keep, onRemaining, (n) => (count += n));
+    } finally {
+      this.remainingInFlight.delete(inFlight);
+    }
+    if (count) this.log.info(`Backed up ${count} items of ${groupResource(r)}`, { namespace });
+  }
+
+  private async *listPagesOf(
+    r: ApiResource,
+    namespace: string | undefined,
+    keep: (o: KubernetesObject) => boolean,
+    onRemaining: (n: number) => void,
+    onTaken: (n: number) => void,
+  ): AsyncGenerator<CollectedItem[]> {
     for (const labelSelector of this.scope.selectors) {
-      for await (const page of listPages(this.client, r, { namespace, labelSelector })) {
+      for await (const page of listPages(this.client, r, { namespace, labelSelector, onRemaining })) {
         const items: CollectedItem[] = [];
         for (const object of page) {
           if (!keep(object) || !this.take(r, object)) continue;
           items.push({ resource: r, object });
           items.push(...(await this.relatedItems(r, object)));
         }
-        count += items.length;
+        onTaken(items.length);
         if (items.length) yield items;
       }
     }
-    if (count) this.log.info(`Backed up ${count} items of ${groupResource(r)}`, { namespace });
   }
 
   /** Marks an item taken; false when it was taken before or is excluded by label. */

@@ -48,8 +48,77 @@ export function collectionPath(r: ApiResource, namespace?: string): string {
     : `${base}/${r.resource}`;
 }
 
-/** Every served resource (no subresources) at its group's preferred version. */
+/** The aggregated discovery document (apidiscovery.k8s.io/v2): every group in one answer. */
+interface APIGroupDiscoveryList {
+  kind?: string;
+  items?: {
+    metadata?: { name?: string };
+    versions?: {
+      version: string;
+      freshness?: string;
+      resources?: {
+        resource: string;
+        responseKind?: { kind?: string };
+        scope: "Namespaced" | "Cluster";
+        singularResource?: string;
+        shortNames?: string[];
+        verbs: string[];
+      }[];
+    }[];
+  }[];
+}
+
+const AGGREGATED_DISCOVERY =
+  "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+
+/**
+ * Every served resource (no subresources) at its group's preferred version. Uses aggregated
+ * discovery (two requests in all) where the server has it, else one request per group.
+ */
 export async function discover(client: KubeClient): Promise<Discovery> {
+  const [core, groups] = await Promise.all([
+    client.request<APIGroupDiscoveryList>("GET", "/api", { accept: AGGREGATED_DISCOVERY }),
+    client.request<APIGroupDiscoveryList>("GET", "/apis", { accept: AGGREGATED_DISCOVERY }),
+  ]);
+  const discovery =
+    core.kind === "APIGroupDiscoveryList" && groups.kind === "APIGroupDiscoveryList"
+      ? fromAggregated([...(core.items ?? []), ...(groups.items ?? [])])
+      : await discoverGroupByGroup(client);
+  discovery.resources.sort((a, b) => groupResource(a).localeCompare(groupResource(b)));
+  return discovery;
+}
+
+function fromAggregated(items: NonNullable<APIGroupDiscoveryList["items"]>): Discovery {
+  const discovery: Discovery = { resources: [], failedGroups: [] };
+  for (const item of items) {
+    const group = item.metadata?.name ?? "";
+    // Versions come in the server's order of preference.
+    const preferred = item.versions?.[0];
+    if (!preferred) continue;
+    const groupVersion = group ? `${group}/${preferred.version}` : preferred.version;
+    if (preferred.freshness === "Stale") {
+      discovery.failedGroups.push({ groupVersion, error: "the server's discovery of this group is stale" });
+      continue;
+    }
+    for (const r of preferred.resources ?? []) {
+      const kind = r.responseKind?.kind ?? "";
+      discovery.resources.push({
+        group,
+        version: preferred.version,
+        resource: r.resource,
+        kind,
+        namespaced: r.scope === "Namespaced",
+        verbs: r.verbs,
+        shortNames: r.shortNames ?? [],
+        singularName: r.singularResource || kind.toLowerCase(),
+      });
+    }
+  }
+  return discovery;
+}
+
+/** Discovery for servers without the aggregated document: /api, /apis, then each group's version. */
+async function discoverGroupByGroup(client: KubeClient): Promise<Discovery> {
   const core = await client.get<{ versions: string[] }>("/api");
   const groups = await client.get<{
     groups: { name: string; preferredVersion: { groupVersion: string; version: string } }[];
@@ -88,7 +157,6 @@ export async function discover(client: KubeClient): Promise<Discovery> {
       }
     }),
   );
-  discovery.resources.sort((a, b) => groupResource(a).localeCompare(groupResource(b)));
   return discovery;
 }
 

@@ -8,6 +8,8 @@ export interface ListOptions {
   labelSelector?: string;
   /** Items per page. */
   limit?: number;
+  /** Told after each page how many items the server says remain (0 after the last page). */
+  onRemaining?: (count: number) => void;
 }
 
 /**
@@ -22,7 +24,7 @@ export async function* listPages(
 ): AsyncGenerator<KubernetesObject[]> {
   let token: string | undefined;
   do {
-    let page: { items: KubernetesObject[]; metadata?: { continue?: string } };
+    let page: { items: KubernetesObject[]; metadata?: { continue?: string; remainingItemCount?: number } };
     try {
       page = await client.get(collectionPath(r, options.namespace), {
         limit: options.limit ?? 500,
@@ -40,7 +42,9 @@ export async function* listPages(
       item.apiVersion = apiVersion;
       item.kind = r.kind;
     }
-    yield page.items;
     token = page.metadata?.continue || undefined;
+    // The server counts what remains only for unfiltered lists; without it, a page's worth is a guess.
+    options.onRemaining?.(token ? (page.metadata?.remainingItemCount ?? page.items.length) : 0);
+    yield page.items;
   } while (token);
 }

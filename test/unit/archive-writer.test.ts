@@ -112,13 +112,22 @@ test("GNU tar reads the archive, including paths too long for plain ustar", asyn
     namespace: "n".repeat(63),
     name: "a".repeat(253),
   };
-  const archive = await archiveOf([deployment, longItem]);
+  // Over ustar's 100-byte name field but within name and prefix together.
+  const middleItem: ArchiveItem = { ...deployment, namespace: "m".repeat(40), name: "b".repeat(60) };
+  const archive = await archiveOf([deployment, longItem, middleItem]);
   const listing = execFileSync("tar", ["-tvz", "--numeric-owner"], { input: archive })
     .toString()
     .trim()
     .split("\n");
-  assert.equal(listing.length, 5);
+  assert.equal(listing.length, 7);
   for (const line of listing) assert.match(line, /^-rw-r--r-- 0\/0 /);
+  const middlePath = `resources/deployments.apps/namespaces/${"m".repeat(40)}/${"b".repeat(60)}.json`;
+  assert.ok(middlePath.length > 100);
+  assert.ok(listing.some((line) => line.endsWith(` ${middlePath}`)));
+  assert.deepEqual(
+    JSON.parse(execFileSync("tar", ["-xzO", middlePath], { input: archive }).toString()),
+    middleItem.object,
+  );
   const longPath = `resources/deployments.apps/v1-preferredversion/namespaces/${"n".repeat(63)}/${"a".repeat(253)}.json`;
   assert.ok(
     listing.some((line) => line.endsWith(` ${longPath}`)),

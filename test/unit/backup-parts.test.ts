@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { formatDuration, parseDuration } from "../../src/api/duration.js";
-import { mergeConcurrently } from "../../src/backup/merge.js";
+import { mergeConcurrently } from "../../src/concurrency/merge.js";
 import { NO_VOLUME_DATA_REASON, VolumeInfoCollector } from "../../src/backup/volume-info.js";
 import { Results } from "../../src/results/results.js";
 
