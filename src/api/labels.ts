@@ -21,3 +21,29 @@ export const COMPONENT_VELERO = "velero";
  * characters and the first 6 hex characters of the value's sha256, as Velero does.
  */
 export const LABEL_VALUE_MAX = 63;
+
+/** On any object: "true" makes a restore put back its status too. */
+export const RESTORE_STATUS_ANNOTATION = "velero.io/restore-status";
+/** On a mirror pod: the kubelet made it from a static manifest; restoring it is pointless. */
+export const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
+/** What `kubectl apply` last sent: the fields the user set explicitly. */
+export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
+/** Job controller labels, tied to the uid of a Job that a restore does not bring back. */
+export const JOB_CONTROLLER_UID_LABELS = ["controller-uid", "batch.kubernetes.io/controller-uid"];
+/** Binding and provisioning annotations of a claim, which belong to the claim's old life. */
+export const PVC_BINDING_ANNOTATIONS = [
+  "pv.kubernetes.io/bind-completed",
+  "pv.kubernetes.io/bound-by-controller",
+  "volume.kubernetes.io/storage-provisioner",
+  "volume.beta.kubernetes.io/storage-provisioner",
+  "volume.kubernetes.io/selected-node",
+];
+/** Binding annotations of a volume, removed with its claimRef's uid. */
+export const PV_BINDING_ANNOTATIONS = [
+  "pv.kubernetes.io/bind-completed",
+  "pv.kubernetes.io/bound-by-controller",
+];
+/** On a service-account token Secret: the uid of the ServiceAccount it was made for. */
+export const SERVICE_ACCOUNT_UID_ANNOTATION = "kubernetes.io/service-account.uid";
+/** On a Backup made by a Schedule: the schedule's name. */
+export const SCHEDULE_NAME_LABEL = "velero.io/schedule-name";

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { backupCommand } from "./backup/index.js";
+import { restoreCommand } from "./restore/index.js";
 import { backupLocationCommand } from "./backup-location/index.js";
 import { installCommand } from "./install.js";
 import { localClusterCommand } from "./local-cluster.js";
@@ -19,6 +20,7 @@ export function program(): Command {
   root.addCommand(localClusterCommand());
   root.addCommand(installCommand());
   root.addCommand(backupCommand());
+  root.addCommand(restoreCommand());
   root.addCommand(backupLocationCommand());
   root.addCommand(serverCommand());
   return root;

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { pino } from "pino";
 import { parseDuration } from "../api/duration.js";
 import { DEFAULT_BACKUP_TTL } from "../backup/backupper.js";
+import { DEFAULT_RESTORE_PRIORITIES, parseRestorePriorities } from "../restore/priorities.js";
 import { startServer } from "../server/server.js";
 
 export function serverCommand(): Command {
@@ -22,6 +23,16 @@ export function serverCommand(): Command {
       "how long backups are kept when they say nothing",
       DEFAULT_BACKUP_TTL,
     )
+    .option(
+      "--restore-resource-priorities <list>",
+      "the order restores create resources in: a comma list, a lone '-' splitting high from low priority (default: Velero's)",
+    )
+    .option("--restore-concurrency <n>", "requests a restore sends at once inside a tier", "32")
+    .option(
+      "--resource-terminating-timeout <duration>",
+      "how long a restore waits for a terminating namespace to go",
+      "10m",
+    )
     .option("--log-level <level>", "debug, info, warning or error", "info")
     .action(async (opts: Record<string, string>) => {
       const log = pino({
@@ -37,6 +48,13 @@ export function serverCommand(): Command {
           storeValidationFrequencyMs: parseDuration(opts.storeValidationFrequency!),
           garbageCollectionFrequencyMs: parseDuration(opts.garbageCollectionFrequency!),
           defaultBackupTtl: opts.defaultBackupTtl!,
+          restore: {
+            priorities: opts.restoreResourcePriorities
+              ? parseRestorePriorities(opts.restoreResourcePriorities)
+              : DEFAULT_RESTORE_PRIORITIES,
+            concurrency: positiveInteger(opts.restoreConcurrency!, "--restore-concurrency"),
+            terminatingTimeoutMs: parseDuration(opts.resourceTerminatingTimeout!),
+          },
         },
         log,
       );
@@ -49,4 +67,11 @@ export function serverCommand(): Command {
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);
     });
+}
+
+function positiveInteger(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${flag} must be a whole number of at least 1, not "${text}"`);
+  return n;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Backup, DeleteBackupRequest } from "../api/v1/index.js";
+import type { Backup, DeleteBackupRequest, Restore } from "../api/v1/index.js";
 import { VELERO_GROUP, VELERO_V1 } from "../api/v1/index.js";
 import { KubeClient } from "../kube/client.js";
 import { loadKubeConfig } from "../kube/config.js";
@@ -11,6 +11,7 @@ import { BackupController } from "./backup-controller.js";
 import { BackupSync } from "./backup-sync.js";
 import { DeletionController, GarbageCollector } from "./deletion.js";
 import { LocationValidator } from "./location-validator.js";
+import { RestoreController, type RestoreControllerOptions } from "./restore-controller.js";
 import { veleroInformer } from "./velero-informers.js";
 
 export interface ServerOptions {
@@ -21,6 +22,7 @@ export interface ServerOptions {
   storeValidationFrequencyMs: number;
   garbageCollectionFrequencyMs: number;
   defaultBackupTtl: string;
+  restore: RestoreControllerOptions;
 }
 
 /** A running server: its controllers until stop() is called. */
@@ -29,7 +31,7 @@ export interface RunningServer {
 }
 
 /**
- * `velero-ts server`: the controllers of backups, storage locations, backup sync,
+ * `velero-ts server`: the controllers of backups, restores, storage locations, backup sync,
  * expiry and deletion, for the velero.io resources of one namespace.
  */
 export async function startServer(options: ServerOptions, log: Logger): Promise<RunningServer> {
@@ -43,13 +45,20 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
   const backupController = new BackupController(velero, backups, log, options.defaultBackupTtl);
   const deletion = new DeletionController(velero, requests, log);
   await backupController.failInterrupted();
+  const restores = veleroInformer<Restore>(kc, options.namespace, "restores");
+  const restoreController = new RestoreController(velero, restores, log, options.restore);
+  await restoreController.failInterrupted();
 
   const backupQueue = new WorkQueue("backups", (k) => backupController.reconcile(k), log, 1);
   const deletionQueue = new WorkQueue("deletebackuprequests", (k) => deletion.reconcile(k), log, 1);
+  // Restores have a queue of their own: they never wait behind a backup.
+  const restoreQueue = new WorkQueue("restores", (k) => restoreController.reconcile(k), log, 1);
   feed(backups, (k) => backupQueue.add(k));
+  feed(restores, (k) => restoreQueue.add(k));
   feed(requests, (k) => deletionQueue.add(k));
   await startInformer("backups", backups, log);
   await startInformer("deletebackuprequests", requests, log);
+  await startInformer("restores", restores, log);
 
   const validator = new LocationValidator(velero, log, options.storeValidationFrequencyMs);
   const sync = new BackupSync(velero, log, options.backupSyncPeriodMs);
@@ -61,7 +70,11 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
     // Events can be missed while a watch restarts: look at everything now and then.
     every(
       30_000,
-      () => Promise.resolve(backups.list().forEach((b) => backupQueue.add(keyOf(b)))),
+      () => {
+        backups.list().forEach((b) => backupQueue.add(keyOf(b)));
+        restores.list().forEach((r) => restoreQueue.add(keyOf(r)));
+        return Promise.resolve();
+      },
       "resync",
       log,
     ),
@@ -72,6 +85,7 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
       timers.forEach(clearInterval);
       void backups.stop();
       void requests.stop();
+      void restores.stop();
       client.close();
     },
   };

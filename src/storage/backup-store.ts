@@ -135,6 +135,13 @@ export class BackupStore {
       throw new Error(`deleting backup "${name}" left ${failures.length} object(s): ${failures.join("; ")}`);
   }
 
+  /** Deletes every file of a restore. */
+  async deleteRestore(name: string): Promise<void> {
+    for (const key of await this.store.listObjects(this.key(keys.restoreDir(name)))) {
+      await this.store.deleteObject(key);
+    }
+  }
+
   /** A restore's files, stored as given (already gzipped). */
   putRestoreLog(restore: string, body: Body): Promise<void> {
     return this.put(keys.restoreLogKey(restore), body);

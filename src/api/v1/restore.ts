@@ -36,3 +36,11 @@ export interface RestoreStatus {
 }
 
 export type Restore = VeleroObject<"Restore", RestoreSpec, RestoreStatus>;
+
+/** Phases after which a restore does nothing more. */
+export const FINISHED_RESTORE_PHASES: readonly RestorePhase[] = [
+  "Completed",
+  "PartiallyFailed",
+  "Failed",
+  "FailedValidation",
+];

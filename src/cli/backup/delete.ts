@@ -1,8 +1,8 @@
 import { Command } from "commander";
-import { createInterface } from "node:readline/promises";
 import type { Backup } from "../../api/v1/index.js";
 import { deleteBackupRequestFor } from "../../backup/delete-request.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
+import { confirmed } from "../confirm.js";
 
 export function backupDeleteCommand(): Command {
   return withClientFlags(new Command("delete"))
@@ -28,19 +28,4 @@ export function backupDeleteCommand(): Command {
         );
       }
     });
-}
-
-async function confirmed(): Promise<boolean> {
-  if (!process.stdin.isTTY) {
-    throw new Error(
-      "refusing to delete without confirmation: add --confirm (there is no terminal to ask on)",
-    );
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    const answer = await rl.question("Are you sure you want to continue (Y/N)? ");
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
 }

@@ -1,0 +1,17 @@
+import { createInterface } from "node:readline/promises";
+
+/** Asks on the terminal before a deletion; with no terminal, refuses and says to pass --confirm. */
+export async function confirmed(): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    throw new Error(
+      "refusing to delete without confirmation: add --confirm (there is no terminal to ask on)",
+    );
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question("Are you sure you want to continue (Y/N)? ");
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}

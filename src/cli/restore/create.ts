@@ -1,0 +1,212 @@
+import { Command, InvalidArgumentError } from "commander";
+import { FINISHED_RESTORE_PHASES, VELERO_API_VERSION, type Restore } from "../../api/v1/index.js";
+import { parseLabelSelector } from "../../filters/label-selector.js";
+import { discover } from "../../kube/discovery.js";
+import { isAlreadyExists } from "../../kube/errors.js";
+import type { VeleroClient } from "../../kube/velero-client.js";
+import { parseNamespaceMappings } from "../../restore/namespace-mapping.js";
+import { canonicalName } from "../../restore/planning.js";
+import { DEFAULT_RESTORE_PRIORITIES } from "../../restore/priorities.js";
+import { loadAndPlan } from "../../restore/restorer.js";
+import { validateRestoreSpec } from "../../restore/validation.js";
+import { backupAndStore } from "../backup/store-of.js";
+import { commaList, veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
+import { outputFormat, printObjects, type OutputFormat } from "../output.js";
+import { waitForPhase } from "../wait.js";
+import { printPlan } from "./plan-output.js";
+
+interface CreateFlags extends ClientFlags {
+  fromBackup?: string;
+  fromSchedule?: string;
+  includeNamespaces?: string[];
+  excludeNamespaces?: string[];
+  includeResources?: string[];
+  excludeResources?: string[];
+  includeClusterResources?: boolean;
+  namespaceMappings?: string;
+  selector?: string;
+  orSelector?: string;
+  restoreVolumes?: boolean;
+  preserveNodeports?: boolean;
+  statusIncludeResources?: string[];
+  statusExcludeResources?: string[];
+  existingResourcePolicy?: string;
+  labels?: string[];
+  wait?: boolean;
+  dryRun?: boolean;
+  output?: OutputFormat;
+}
+
+function optionalBool(value: string | undefined): boolean {
+  if (value === undefined || value === "true") return true;
+  if (value === "false") return false;
+  throw new InvalidArgumentError("must be true or false");
+}
+
+/** Velero's default restore name: the backup's name and the time, `b1-20261121153024`. */
+export function defaultRestoreName(source: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+  return `${source}-${stamp}`;
+}
+
+/** The Restore a `restore create` asks for. Bad flag values end here, before anything is sent. */
+export function restoreFromFlags(name: string | undefined, flags: CreateFlags, namespace: string): Restore {
+  if (!flags.fromBackup === !flags.fromSchedule) {
+    throw new Error("either --from-backup or --from-schedule must be given, but not both");
+  }
+  if (flags.selector && flags.orSelector) {
+    throw new Error("--selector and --or-selector cannot be used together: pick one");
+  }
+  if (flags.existingResourcePolicy && !["none", "update"].includes(flags.existingResourcePolicy)) {
+    throw new Error("existing-resource-policy has invalid value, it accepts only none, update as value");
+  }
+  const labels: Record<string, string> = {};
+  for (const pair of flags.labels ?? []) {
+    const [k, v, extra] = pair.split("=");
+    if (!k || v === undefined || extra !== undefined)
+      throw new Error(`invalid label "${pair}": use key=value`);
+    labels[k] = v;
+  }
+  const mapping = flags.namespaceMappings ? parseNamespaceMappings(flags.namespaceMappings) : undefined;
+  const status = flags.statusIncludeResources?.length || flags.statusExcludeResources?.length;
+  return {
+    apiVersion: VELERO_API_VERSION,
+    kind: "Restore",
+    metadata: {
+      name: name ?? defaultRestoreName((flags.fromBackup ?? flags.fromSchedule)!),
+      namespace,
+      ...(Object.keys(labels).length ? { labels } : {}),
+    },
+    spec: {
+      ...(flags.fromBackup ? { backupName: flags.fromBackup } : { scheduleName: flags.fromSchedule }),
+      includedNamespaces: flags.includeNamespaces?.length ? flags.includeNamespaces : ["*"],
+      ...(flags.excludeNamespaces ? { excludedNamespaces: flags.excludeNamespaces } : {}),
+      ...(flags.includeResources ? { includedResources: flags.includeResources } : {}),
+      ...(flags.excludeResources ? { excludedResources: flags.excludeResources } : {}),
+      ...(flags.includeClusterResources !== undefined
+        ? { includeClusterResources: flags.includeClusterResources }
+        : {}),
+      ...(mapping ? { namespaceMapping: mapping } : {}),
+      ...(flags.selector ? { labelSelector: parseLabelSelector(flags.selector) } : {}),
+      ...(flags.orSelector
+        ? { orLabelSelectors: flags.orSelector.split(" or ").map((s) => parseLabelSelector(s.trim())) }
+        : {}),
+      ...(flags.restoreVolumes !== undefined ? { restorePVs: flags.restoreVolumes } : {}),
+      ...(flags.preserveNodeports !== undefined ? { preserveNodePorts: flags.preserveNodeports } : {}),
+      ...(status
+        ? {
+            restoreStatus: {
+              includedResources: flags.statusIncludeResources,
+              excludedResources: flags.statusExcludeResources,
+            },
+          }
+        : {}),
+      ...(flags.existingResourcePolicy
+        ? { existingResourcePolicy: flags.existingResourcePolicy as "none" | "update" }
+        : {}),
+    },
+  };
+}
+
+export function restoreCreateCommand(): Command {
+  return withClientFlags(new Command("create"))
+    .description("create a restore, or with --dry-run show what it would do")
+    .argument("[name]", "name of the restore (default: <backup>-<timestamp>)")
+    .option("--from-backup <backup>", "backup to restore from")
+    .option("--from-schedule <schedule>", "restore from the latest completed backup of this schedule")
+    .option("--include-namespaces <list>", "namespaces to include (comma-separated, * for all)", commaList)
+    .option("--exclude-namespaces <list>", "namespaces to exclude", commaList)
+    .option("--include-resources <list>", "resources to include, e.g. deployments,configmaps", commaList)
+    .option("--exclude-resources <list>", "resources to exclude", commaList)
+    .option(
+      "--include-cluster-resources [bool]",
+      "include cluster-scoped resources (unset: only when restoring all namespaces)",
+      optionalBool,
+    )
+    .option("--namespace-mappings <mappings>", "restore namespaces under other names: src1:dst1,src2:dst2")
+    .option("-l, --selector <selector>", "only restore items matching this label selector")
+    .option("--or-selector <selectors>", 'restore items matching any of these selectors: "a=b or c=d"')
+    .option("--restore-volumes [bool]", "restore volumes from snapshots", optionalBool)
+    .option("--preserve-nodeports [bool]", "keep the node ports of services", optionalBool)
+    .option("--status-include-resources <list>", "resources whose status is restored too", commaList)
+    .option("--status-exclude-resources <list>", "resources whose status is not restored", commaList)
+    .option(
+      "--existing-resource-policy <policy>",
+      "what to do with objects that already exist: none or update",
+    )
+    .option("--labels <list>", "labels for the restore, key=value,...", commaList)
+    .option("--wait", "wait for the restore to finish")
+    .option("--dry-run", "print the plan: what would be created, updated or skipped and why; change nothing")
+    .option(
+      "-o, --output <format>",
+      "json or yaml: print the restore (with --dry-run: the plan) instead",
+      outputFormat,
+    )
+    .action(async (name: string | undefined, flags: CreateFlags) => {
+      const restore = restoreFromFlags(name, flags, flags.namespace);
+      if (flags.dryRun) return dryRun(veleroClient(flags), restore, flags.output ?? "table");
+      if (flags.output && flags.output !== "table") {
+        printObjects([restore], flags.output, true);
+        return;
+      }
+      const velero = veleroClient(flags);
+      const restoreName = restore.metadata.name!;
+      try {
+        await velero.create("restores", restore);
+      } catch (err) {
+        if (isAlreadyExists(err))
+          throw new Error(`a restore named "${restoreName}" already exists: choose another name`);
+        throw err;
+      }
+      console.log(`Restore request "${restoreName}" submitted successfully.`);
+      if (!flags.wait) {
+        console.log(
+          `Run \`velero-ts restore describe ${restoreName}\` or \`velero-ts restore logs ${restoreName}\` for more details.`,
+        );
+        return;
+      }
+      console.log(
+        "Waiting for restore to complete. You may safely press ctrl-c to stop waiting - your restore will continue in the background.",
+      );
+      const phase = await waitForPhase(`restore ${restoreName}`, FINISHED_RESTORE_PHASES, async () => {
+        const r = await velero.get<Restore>("restores", restoreName);
+        return {
+          phase: r?.status?.phase,
+          done: r?.status?.progress?.itemsRestored,
+          total: r?.status?.progress?.totalItems,
+        };
+      });
+      console.log(
+        `Restore completed with status: ${phase}. You may check for more information using the commands \`velero-ts restore describe ${restoreName}\` and \`velero-ts restore logs ${restoreName}\`.`,
+      );
+      if (phase !== "Completed") process.exitCode = 1;
+    });
+}
+
+/**
+ * Plans the restore here, from the backup's files and a read of the cluster, and prints the plan.
+ * Nothing is written to the cluster or the storage location.
+ */
+async function dryRun(velero: VeleroClient, restore: Restore, format: OutputFormat): Promise<void> {
+  const { resources } = await discover(velero.client);
+  const errors = validateRestoreSpec(restore.spec, canonicalName(resources));
+  if (!restore.spec.backupName) errors.push("--dry-run needs --from-backup: schedules are not supported yet");
+  if (errors.length) throw new Error(`the restore would fail validation:\n  ${errors.join("\n  ")}`);
+  const { backup, store } = await backupAndStore(velero, restore.spec.backupName!);
+  const phase = backup.status?.phase;
+  if (phase !== "Completed" && phase !== "PartiallyFailed") {
+    throw new Error(
+      `backup "${restore.spec.backupName}" is ${phase ?? "New"}: only a Completed or PartiallyFailed backup can be restored`,
+    );
+  }
+  const { index, plan } = await loadAndPlan(restore, {
+    client: velero.client,
+    store,
+    priorities: DEFAULT_RESTORE_PRIORITIES,
+  });
+  try {
+    printPlan(plan, format);
+  } finally {
+    await index.spool.remove();
+  }
+}

@@ -1,0 +1,115 @@
+import { Command } from "commander";
+import type { Restore } from "../../api/v1/index.js";
+import { gunzipJson } from "../../encoding/gzip-json.js";
+import { formatLabelSelector } from "../../filters/label-selector.js";
+import { errorMessage } from "../../kube/errors.js";
+import type { ResultsFile } from "../../results/results.js";
+import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
+import { describeResults, list, mapOrNone } from "../describe-text.js";
+import { formatTimestamp } from "../output.js";
+import { restoreAndStore } from "./store-of.js";
+
+const OUTCOMES = ["created", "updated", "skipped", "failed"] as const;
+
+export function restoreDescribeCommand(): Command {
+  return withClientFlags(new Command("describe"))
+    .description("describe a restore")
+    .argument("<name>", "name of the restore")
+    .option("--details", "also show every item and what became of it")
+    .action(async (name: string, flags: ClientFlags & { details?: boolean }) => {
+      const { restore, store } = await restoreAndStore(veleroClient(flags), name);
+      const lines = describeRestore(restore);
+      const finished = ["Completed", "PartiallyFailed", "Failed"].includes(restore.status?.phase ?? "");
+      if (finished) {
+        try {
+          const s = await store();
+          lines.push("", ...describeResults(await gunzipJson<ResultsFile>(await s.getRestoreResults(name))));
+          const resources = await gunzipJson<Record<string, string[]>>(await s.getRestoreResourceList(name));
+          lines.push("", ...describeResourceList(resources, flags.details === true));
+        } catch (err) {
+          lines.push("", `Errors and warnings: <error getting restore results: ${errorMessage(err)}>`);
+        }
+      }
+      console.log(lines.join("\n"));
+    });
+}
+
+/** Velero's `restore describe` layout, from the Restore object alone. */
+export function describeRestore(restore: Restore): string[] {
+  const s = restore.spec;
+  const st = restore.status ?? {};
+  const name = restore.metadata.name!;
+  const phase = st.phase || "New";
+  const hint = ["Failed", "PartiallyFailed"].includes(phase)
+    ? ` (run 'velero-ts restore logs ${name}' for more information)`
+    : "";
+  const clusterScoped =
+    s.includeClusterResources === true
+      ? "included"
+      : s.includeClusterResources === false
+        ? "excluded"
+        : "auto";
+  const lines = [
+    `Name:         ${name}`,
+    `Namespace:    ${restore.metadata.namespace}`,
+    `Labels:       ${mapOrNone(restore.metadata.labels)}`,
+    `Annotations:  ${mapOrNone(restore.metadata.annotations)}`,
+    "",
+    `Phase:                       ${phase}${hint}`,
+    `Total items to be restored:  ${st.progress?.totalItems ?? "<unknown>"}`,
+    `Items restored:              ${st.progress?.itemsRestored ?? 0}`,
+    "",
+    `Started:    ${formatTimestamp(st.startTimestamp)}`,
+    `Completed:  ${formatTimestamp(st.completionTimestamp)}`,
+  ];
+  if (st.failureReason) lines.push("", `Failure reason:  ${st.failureReason}`);
+  if (st.validationErrors?.length)
+    lines.push("", "Validation errors:", ...st.validationErrors.map((e) => `  ${e}`));
+  const mapping = Object.entries(s.namespaceMapping ?? {});
+  lines.push(
+    "",
+    `Backup:  ${s.backupName ?? "<none>"}`,
+    ...(s.scheduleName ? [`Schedule:  ${s.scheduleName}`] : []),
+    "",
+    "Namespaces:",
+    `  Included:  ${list(s.includedNamespaces, "all namespaces found in the backup")}`,
+    `  Excluded:  ${list(s.excludedNamespaces)}`,
+    "",
+    "Resources:",
+    `  Included:        ${list(s.includedResources, "*")}`,
+    `  Excluded:        ${list(s.excludedResources, "nodes, events, events.events.k8s.io, backups.velero.io, restores.velero.io, resticrepositories.velero.io, csinodes.storage.k8s.io, volumeattachments.storage.k8s.io, backuprepositories.velero.io")}`,
+    `  Cluster-scoped:  ${clusterScoped}`,
+    "",
+    `Namespace mappings:  ${mapping.length ? mapping.map(([a, b]) => `${a}=${b}`).join(", ") : "<none>"}`,
+    "",
+    `Label selector:  ${formatLabelSelector(s.labelSelector)}`,
+    "",
+    `Or label selector:  ${s.orLabelSelectors?.length ? s.orLabelSelectors.map(formatLabelSelector).join(" or ") : "<none>"}`,
+    "",
+    `Restore PVs:  ${s.restorePVs === undefined || s.restorePVs === null ? "auto" : String(s.restorePVs)}`,
+    "",
+    `Existing Resource Policy:   ${s.existingResourcePolicy ?? "<none>"}`,
+    "",
+    `Preserve Service NodePorts:  ${s.preserveNodePorts === undefined || s.preserveNodePorts === null ? "auto" : String(s.preserveNodePorts)}`,
+  );
+  return lines;
+}
+
+/** The counts of what became of the items; with details, every item under its kind. */
+export function describeResourceList(resources: Record<string, string[]>, details: boolean): string[] {
+  const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<(typeof OUTCOMES)[number], number>;
+  for (const items of Object.values(resources)) {
+    for (const item of items) {
+      const outcome = /\((\w+)\)$/.exec(item)?.[1] as (typeof OUTCOMES)[number] | undefined;
+      if (outcome && outcome in counts) counts[outcome]++;
+    }
+  }
+  const lines = [`Items: ${OUTCOMES.map((o) => `${counts[o]} ${o}`).join(", ")}`];
+  if (details) {
+    lines.push("", "Resource List:");
+    for (const kind of Object.keys(resources).sort()) {
+      lines.push(`  ${kind}:`, ...resources[kind]!.map((item) => `    - ${item}`));
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,71 @@
+import { promises as fs } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+
+/** Where an item's bytes sit in a spool file. */
+export interface SpoolRef {
+  offset: number;
+  length: number;
+}
+
+const FLUSH_BYTES = 1024 * 1024;
+
+/**
+ * An append-only temporary file of item bodies, so a restore can go through a backup's items in
+ * its own order (priorities, not archive order) without holding them in memory. Writes are
+ * batched; reads see everything appended before them.
+ */
+export class ItemSpool {
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #size = 0;
+  #flushed = 0;
+  /** Flushes run one after another, each at the offset the last one ended. */
+  #flushing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly dir: string,
+    private readonly file: FileHandle,
+  ) {}
+
+  static async create(): Promise<ItemSpool> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-restore-"));
+    return new ItemSpool(dir, await fs.open(path.join(dir, "items"), "w+"));
+  }
+
+  async append(body: Buffer): Promise<SpoolRef> {
+    const ref = { offset: this.#size, length: body.length };
+    this.#pending.push(body);
+    this.#pendingBytes += body.length;
+    this.#size += body.length;
+    if (this.#pendingBytes >= FLUSH_BYTES) await this.#flush();
+    return ref;
+  }
+
+  async read(ref: SpoolRef): Promise<Buffer> {
+    if (ref.offset + ref.length > this.#flushed) await this.#flush();
+    if (ref.offset + ref.length > this.#flushed) await this.#flushing;
+    const buffer = Buffer.allocUnsafe(ref.length);
+    const { bytesRead } = await this.file.read(buffer, 0, ref.length, ref.offset);
+    if (bytesRead !== ref.length) throw new Error(`restore spool: read ${bytesRead} of ${ref.length} bytes`);
+    return buffer;
+  }
+
+  async remove(): Promise<void> {
+    await this.file.close().catch(() => undefined);
+    await fs.rm(this.dir, { recursive: true, force: true });
+  }
+
+  #flush(): Promise<void> {
+    if (this.#pendingBytes === 0) return this.#flushing;
+    const chunk = Buffer.concat(this.#pending);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#flushing = this.#flushing.then(async () => {
+      await this.file.write(chunk, 0, chunk.length, this.#flushed);
+      this.#flushed += chunk.length;
+    });
+    return this.#flushing;
+  }
+}

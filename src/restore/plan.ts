@@ -1,0 +1,400 @@
+/**
+ * The restore plan: for each item of a backup that a restore takes, what will happen to it and
+ * why. A pure function of the item, the restore's spec and what the target cluster holds; the
+ * engine feeds it resource by resource in restore order and executes what it decides.
+ */
+import { isDeepStrictEqual } from "node:util";
+import { BACKUP_NAME_LABEL, RESTORE_NAME_LABEL } from "../api/labels.js";
+import { type Item, type ItemContext, prepareItem, skipReason } from "./item-rules.js";
+import type { RestoreScope } from "./scope.js";
+
+export type PlanAction = "create" | "update" | "skip" | "fail";
+
+export interface PlanEntry {
+  groupResource: string;
+  apiVersion: string;
+  kind: string;
+  /** Where the item goes (the mapped namespace). */
+  namespace?: string;
+  name: string;
+  /** The namespace it had in the backup, when mapped elsewhere. */
+  sourceNamespace?: string;
+  action: PlanAction;
+  reason: string;
+  /** Warnings the plan raises about this item (a claim provisioned anew, a differing object). */
+  warnings: string[];
+}
+
+/** A planned item, with what to send: the object to create, or the merge patch of an update. */
+export interface PlannedItem {
+  entry: PlanEntry;
+  body?: Item;
+}
+
+export interface PlannerOptions {
+  scope: RestoreScope;
+  backupName: string;
+  restoreName: string;
+  preserveNodePorts: boolean;
+  /** Claims of the backup the restore takes (`ns/name`, backup namespaces): their volumes come too. */
+  restoredClaims: Set<string>;
+  /** Group-resources of custom resources the restore takes: their CRDs come too. */
+  restoredGroupResources: Set<string>;
+  /** Every PersistentVolume of the target cluster. */
+  clusterVolumes: Item[];
+}
+
+/** What became of a volume of the backup, for the claims planned after it. */
+type VolumeFate = { kind: "restored" } | { kind: "existing"; claim?: string } | { kind: "anew"; why: string };
+
+const CRDS = "customresourcedefinitions.apiextensions.k8s.io";
+
+/** Plans items one at a time, remembering what claims need to know about their volumes. */
+export class RestorePlanner {
+  readonly #volumes = new Map<string, VolumeFate>();
+  readonly #volumeIdentities: Map<string, string>;
+
+  constructor(private readonly options: PlannerOptions) {
+    this.#volumeIdentities = new Map(
+      options.clusterVolumes.flatMap((pv) => {
+        const id = volumeIdentity(pv);
+        return id ? [[id, pv.metadata?.name ?? ""] as const] : [];
+      }),
+    );
+  }
+
+  /**
+   * One item of the backup. `existing` is the object of the same name in the target cluster, if
+   * any. Returns undefined for an item the restore does not take (filtered out).
+   */
+  planItem(
+    groupResource: string,
+    where: { namespace?: string; name: string },
+    raw: Buffer | Item,
+    existing: (namespace: string | undefined, name: string) => Item | undefined,
+  ): PlannedItem | undefined {
+    const { scope } = this.options;
+    let item: Item;
+    try {
+      item = Buffer.isBuffer(raw) ? (JSON.parse(raw.toString("utf8")) as Item) : raw;
+      if (typeof item !== "object" || item === null || Array.isArray(item)) throw new Error("not an object");
+    } catch (err) {
+      if (where.namespace && !scope.includesNamespace(where.namespace)) return undefined;
+      if (!scope.includesResource(groupResource)) return undefined;
+      return {
+        entry: this.#entry(groupResource, { apiVersion: "", kind: "" }, where, "fail", [
+          `the backup's copy is not valid JSON: ${(err as Error).message}`,
+        ]),
+      };
+    }
+    if (!this.#takes(groupResource, where, item)) return undefined;
+
+    const base = { apiVersion: item.apiVersion ?? "", kind: item.kind ?? "" };
+    const skip = skipReason(groupResource, item);
+    if (skip) return { entry: this.#entry(groupResource, base, where, "skip", [skip]) };
+
+    const ctx: ItemContext = {
+      backupName: this.options.backupName,
+      restoreName: this.options.restoreName,
+      mapNamespace: (ns) => scope.mapNamespace(ns),
+      restoreStatus: scope.restoresStatus(groupResource),
+      preserveNodePorts: this.options.preserveNodePorts,
+    };
+    const prepared = prepareItem(groupResource, item, ctx);
+    const target = { namespace: prepared.metadata?.namespace, name: prepared.metadata?.name ?? where.name };
+    const warnings: string[] = [];
+    const inCluster = existing(target.namespace, target.name);
+
+    if (groupResource === "persistentvolumes") {
+      const decided = this.#planVolume(prepared, inCluster, warnings);
+      if (decided)
+        return {
+          entry: this.#entry(groupResource, base, where, decided.action, [decided.reason], warnings, target),
+          body: decided.body,
+        };
+    }
+    if (groupResource === "persistentvolumeclaims") this.#planClaim(prepared, warnings);
+
+    if (inCluster)
+      return this.#planExisting(groupResource, base, where, target, prepared, inCluster, warnings);
+    return {
+      entry: this.#entry(
+        groupResource,
+        base,
+        where,
+        "create",
+        [createReason(groupResource, prepared)],
+        warnings,
+        target,
+      ),
+      body: prepared,
+    };
+  }
+
+  /**
+   * The namespaces the restore needs, each planned from its backed-up Namespace object (renamed
+   * by the mapping) or as a bare one: created when missing, created after a wait when terminating.
+   */
+  planNamespace(
+    target: string,
+    backedUp: Item | undefined,
+    inCluster: Item | undefined,
+    sourceNamespace: string,
+  ): PlannedItem {
+    const base = { apiVersion: "v1", kind: "Namespace" };
+    const where = { name: sourceNamespace };
+    const to = { name: target };
+    if (inCluster && !inCluster.metadata?.["deletionTimestamp"]) {
+      return { entry: this.#entry("namespaces", base, where, "skip", ["namespace already exists"], [], to) };
+    }
+    const body = backedUp
+      ? prepareItem("namespaces", backedUp, {
+          backupName: this.options.backupName,
+          restoreName: this.options.restoreName,
+          mapNamespace: (ns) => this.options.scope.mapNamespace(ns),
+          restoreStatus: false,
+          preserveNodePorts: false,
+        })
+      : {
+          apiVersion: "v1",
+          kind: "Namespace",
+          metadata: {
+            name: target,
+            labels: {
+              [BACKUP_NAME_LABEL]: this.options.backupName,
+              [RESTORE_NAME_LABEL]: this.options.restoreName,
+            },
+          },
+        };
+    const reason = inCluster
+      ? "namespace is terminating: waits until it is gone, then creates it"
+      : backedUp
+        ? "created from the backed-up Namespace"
+        : "created for the items restored into it";
+    return { entry: this.#entry("namespaces", base, where, "create", [reason], [], to), body };
+  }
+
+  #takes(groupResource: string, where: { namespace?: string; name: string }, item: Item): boolean {
+    const { scope } = this.options;
+    if (where.namespace !== undefined) {
+      return (
+        scope.includesNamespace(where.namespace) &&
+        scope.includesResource(groupResource) &&
+        scope.matchesLabels(item.metadata?.labels)
+      );
+    }
+    let needed = false;
+    if (groupResource === "persistentvolumes") {
+      const ref = item.spec?.claimRef as { namespace?: string; name?: string } | undefined;
+      needed = ref !== undefined && this.options.restoredClaims.has(`${ref.namespace}/${ref.name}`);
+    } else if (groupResource === CRDS) {
+      needed = this.options.restoredGroupResources.has(where.name);
+    }
+    if (!scope.includesClusterItem(groupResource, needed)) return false;
+    // What restored items need comes whatever its labels, as Velero's additional items do.
+    return needed || scope.matchesLabels(item.metadata?.labels);
+  }
+
+  #planVolume(
+    pv: Item,
+    inCluster: Item | undefined,
+    warnings: string[],
+  ): { action: PlanAction; reason: string; body?: Item } | undefined {
+    const name = pv.metadata?.name ?? "";
+    const claimRef = pv.spec?.claimRef as { namespace?: string; name?: string } | undefined;
+    const claim = claimRef ? `${claimRef.namespace}/${claimRef.name}` : undefined;
+    if (pv.spec?.persistentVolumeReclaimPolicy === "Delete") {
+      this.#volumes.set(name, {
+        kind: "anew",
+        why: `volume ${name} has reclaim policy Delete and no data in the backup`,
+      });
+      return {
+        action: "skip",
+        reason: "reclaim policy Delete and no volume data in the backup: its claim is provisioned anew",
+      };
+    }
+    if (inCluster) {
+      const held = inCluster.spec?.claimRef as
+        { namespace?: string; name?: string; uid?: string } | undefined;
+      const heldBy = held ? `${held.namespace}/${held.name}` : undefined;
+      if (heldBy === claim && held?.uid && inCluster.status?.phase === "Released") {
+        this.#volumes.set(name, { kind: "existing", claim });
+        return {
+          action: "update",
+          reason:
+            "volume exists, released by its old claim: its claimRef's uid is cleared so the restored claim binds to it",
+          body: { spec: { claimRef: { uid: null, resourceVersion: null } } } as unknown as Item,
+        };
+      }
+      this.#volumes.set(name, { kind: "existing", claim: heldBy });
+      return undefined; // an existing object like any other
+    }
+    const id = volumeIdentity(pv);
+    const twin = id ? this.#volumeIdentities.get(id) : undefined;
+    if (twin) {
+      const why = `persistent volume ${name} was not restored: volume ${twin} in the cluster already uses the same storage (${id})`;
+      warnings.push(`${why}; its claim is provisioned anew`);
+      this.#volumes.set(name, { kind: "anew", why });
+      return { action: "skip", reason: `volume ${twin} in the cluster already uses the same storage` };
+    }
+    this.#volumes.set(name, { kind: "restored" });
+    if (id) this.#volumeIdentities.set(id, name);
+    return undefined;
+  }
+
+  /** Keeps a claim's volumeName only when that volume will be its own; otherwise it is provisioned anew. */
+  #planClaim(pvc: Item, warnings: string[]): void {
+    const volume = pvc.spec?.volumeName as string | undefined;
+    if (!volume || !pvc.spec) return;
+    const claim = `${pvc.metadata?.namespace}/${pvc.metadata?.name}`;
+    let fate = this.#volumes.get(volume);
+    if (!fate) {
+      const pv = this.options.clusterVolumes.find((v) => v.metadata?.name === volume);
+      const held = pv?.spec?.claimRef as { namespace?: string; name?: string } | undefined;
+      fate = pv
+        ? { kind: "existing", claim: held ? `${held.namespace}/${held.name}` : undefined }
+        : { kind: "anew", why: `volume ${volume} is neither restored nor in the cluster` };
+    }
+    if (fate.kind === "existing" && fate.claim !== undefined && fate.claim !== claim) {
+      warnings.push(
+        `persistent volume claim ${claim} was not bound to volume ${volume}, which claim ${fate.claim} holds: it is provisioned anew`,
+      );
+      delete pvc.spec.volumeName;
+    } else if (fate.kind === "anew") {
+      delete pvc.spec.volumeName;
+    }
+  }
+
+  #planExisting(
+    groupResource: string,
+    base: { apiVersion: string; kind: string },
+    where: { namespace?: string; name: string },
+    target: { namespace?: string; name: string },
+    prepared: Item,
+    inCluster: Item,
+    warnings: string[],
+  ): PlannedItem {
+    if (groupResource === "serviceaccounts") {
+      const patch = serviceAccountMerge(prepared, inCluster);
+      if (patch) {
+        return {
+          entry: this.#entry(
+            groupResource,
+            base,
+            where,
+            "update",
+            [
+              "service account exists: the backup's secrets, image pull secrets, labels and annotations are merged in",
+            ],
+            warnings,
+            target,
+          ),
+          body: patch,
+        };
+      }
+    }
+    if (differs(prepared, inCluster)) {
+      warnings.push(
+        `could not restore, ${base.kind} "${target.name}" already exists. Warning: the in-cluster version is different than the backed-up version`,
+      );
+    }
+    return { entry: this.#entry(groupResource, base, where, "skip", ["already exists"], warnings, target) };
+  }
+
+  #entry(
+    groupResource: string,
+    base: { apiVersion: string; kind: string },
+    where: { namespace?: string; name: string },
+    action: PlanAction,
+    reasons: string[],
+    warnings: string[] = [],
+    target?: { namespace?: string; name: string },
+  ): PlanEntry {
+    const namespace = target
+      ? target.namespace
+      : where.namespace && this.options.scope.mapNamespace(where.namespace);
+    return {
+      groupResource,
+      ...base,
+      ...(namespace ? { namespace } : {}),
+      name: target?.name ?? where.name,
+      ...(where.namespace && where.namespace !== namespace ? { sourceNamespace: where.namespace } : {}),
+      action,
+      reason: reasons.join("; "),
+      warnings,
+    };
+  }
+}
+
+function createReason(groupResource: string, prepared: Item): string {
+  if (groupResource === "persistentvolumeclaims" && !prepared.spec?.volumeName)
+    return "created; its volume is provisioned anew";
+  return "not in the cluster";
+}
+
+/**
+ * Whether an in-cluster object differs from the one the restore would create, as Velero decides:
+ * the in-cluster copy with its metadata reset and the restore labels copied over, compared deeply.
+ */
+export function differs(prepared: Item, inCluster: Item): boolean {
+  const normal = (o: Item, labelsFrom?: Item): Item => {
+    const copy = structuredClone(o);
+    const metadata = (copy.metadata ??= {});
+    for (const f of [
+      "generateName",
+      "selfLink",
+      "uid",
+      "resourceVersion",
+      "generation",
+      "creationTimestamp",
+      "deletionTimestamp",
+      "deletionGracePeriodSeconds",
+      "ownerReferences",
+      "managedFields",
+    ])
+      delete metadata[f];
+    if (!prepared.status) delete copy.status;
+    if (labelsFrom) {
+      metadata.labels = {
+        ...metadata.labels,
+        [BACKUP_NAME_LABEL]: labelsFrom.metadata?.labels?.[BACKUP_NAME_LABEL] ?? "",
+        [RESTORE_NAME_LABEL]: labelsFrom.metadata?.labels?.[RESTORE_NAME_LABEL] ?? "",
+      };
+    }
+    return copy;
+  };
+  return !isDeepStrictEqual(normal(prepared), normal(inCluster, prepared));
+}
+
+/** Velero's merge of a backed-up ServiceAccount into one that exists, or undefined when it adds nothing. */
+function serviceAccountMerge(prepared: Item, inCluster: Item): Item | undefined {
+  const patch: Item = {};
+  for (const list of ["secrets", "imagePullSecrets"]) {
+    const have = (inCluster[list] as { name?: string }[] | undefined) ?? [];
+    const names = new Set(have.map((s) => s.name));
+    const extra = ((prepared[list] as { name?: string }[] | undefined) ?? []).filter(
+      (s) => !names.has(s.name),
+    );
+    if (extra.length) patch[list] = [...have, ...extra];
+  }
+  for (const field of ["labels", "annotations"] as const) {
+    const have = inCluster.metadata?.[field] ?? {};
+    const missing = Object.entries(prepared.metadata?.[field] ?? {}).filter(([k]) => !(k in have));
+    if (missing.length) (patch.metadata ??= {})[field] = Object.fromEntries(missing);
+  }
+  return Object.keys(patch).length ? patch : undefined;
+}
+
+/** What storage a volume points at, so two PVs for one disk are never both made; undefined when unknown. */
+export function volumeIdentity(pv: Item): string | undefined {
+  const spec = pv.spec ?? {};
+  const csi = spec.csi as { driver?: string; volumeHandle?: string } | undefined;
+  if (csi?.volumeHandle) return `csi ${csi.driver} ${csi.volumeHandle}`;
+  const hostPath = spec.hostPath as { path?: string } | undefined;
+  if (hostPath?.path) return `hostPath ${hostPath.path}`;
+  const local = spec.local as { path?: string } | undefined;
+  if (local?.path) return `local ${local.path}`;
+  const nfs = spec.nfs as { server?: string; path?: string } | undefined;
+  if (nfs?.server) return `nfs ${nfs.server}:${nfs.path}`;
+  return undefined;
+}

@@ -1,0 +1,138 @@
+import { createReadStream } from "node:fs";
+import type { Restore, RestorePhase, RestoreStatus } from "../api/v1/index.js";
+import { UnsafeArchiveEntryError } from "../archive/backup-archive-reader.js";
+import { gzipJson } from "../encoding/gzip-json.js";
+import type { KubeClient } from "../kube/client.js";
+import { errorMessage } from "../kube/errors.js";
+import { OperationLog, type LogFields, type LogLevel } from "../logs/operation-log.js";
+import { Results } from "../results/results.js";
+import type { BackupStore } from "../storage/backup-store.js";
+import { indexBackup, type BackupIndex } from "./backup-index.js";
+import { executePlan, type ItemOutcome } from "./execute.js";
+import { planRestore, type RestorePlan } from "./planning.js";
+import type { ResourcePriorities } from "./priorities.js";
+
+export interface RestoreProgress {
+  totalItems: number;
+  itemsRestored: number;
+}
+
+export interface RestoreDependencies {
+  client: KubeClient;
+  /** The store of the backup's location; the restore's files go there too. */
+  store: BackupStore;
+  priorities: ResourcePriorities;
+  concurrency: number;
+  terminatingTimeoutMs: number;
+  echo?: (level: LogLevel, msg: string, fields: LogFields) => void;
+  onProgress?: (progress: RestoreProgress) => void;
+}
+
+/** A reason the restore cannot start, found before anything was written to the cluster. */
+export class RestoreValidationError extends Error {}
+
+/**
+ * Reads the backup's archive into a local index, then plans. An unsafe archive is a validation
+ * error. The caller removes the index's spool when done with the plan.
+ */
+export async function loadAndPlan(
+  restore: Restore,
+  deps: Pick<RestoreDependencies, "client" | "store" | "priorities">,
+): Promise<{ index: BackupIndex; plan: RestorePlan }> {
+  const backupName = restore.spec.backupName!;
+  let index: BackupIndex;
+  try {
+    index = await indexBackup(await deps.store.getBackupContents(backupName));
+  } catch (err) {
+    if (err instanceof UnsafeArchiveEntryError) {
+      throw new RestoreValidationError(`backup ${backupName} cannot be restored: ${err.message}`);
+    }
+    throw new Error(`could not read backup ${backupName}: ${errorMessage(err)}`, { cause: err });
+  }
+  try {
+    return { index, plan: await planRestore(restore, index, deps.client, deps.priorities) };
+  } catch (err) {
+    await index.spool.remove();
+    throw err;
+  }
+}
+
+/**
+ * Runs one validated restore: plans it, executes the plan, and uploads its log, results and
+ * resource list to the location. Returns the final status; a failure of the restore itself ends
+ * as phase Failed with the reason. Throws RestoreValidationError when the backup's archive is
+ * unsafe, before anything is written.
+ */
+export async function runRestore(restore: Restore, deps: RestoreDependencies): Promise<RestoreStatus> {
+  const name = restore.metadata.name!;
+  const { index, plan } = await loadAndPlan(restore, deps);
+  const log = await OperationLog.create(
+    name,
+    { restore: `${restore.metadata.namespace}/${name}` },
+    deps.echo,
+  );
+  const results = new Results();
+  const resourceList: Record<string, string[]> = {};
+  const steps = plan.steps();
+  const progress: RestoreProgress = { totalItems: steps.length, itemsRestored: 0 };
+  const counts: Record<ItemOutcome, number> = { created: 0, updated: 0, skipped: 0, failed: 0 };
+  let failure: string | undefined;
+
+  try {
+    log.info(`Starting restore of backup ${restore.metadata.namespace}/${restore.spec.backupName}`);
+    for (const failed of plan.discovery.failedGroups) {
+      results.warning("velero", `could not discover ${failed.groupVersion}: ${failed.error}`);
+    }
+    deps.onProgress?.({ ...progress });
+    await executePlan(plan, {
+      client: deps.client,
+      index,
+      concurrency: deps.concurrency,
+      terminatingTimeoutMs: deps.terminatingTimeoutMs,
+      onOutcome: (entry, outcome, messages) => {
+        const bucket = entry.namespace ? { namespace: entry.namespace } : ("cluster" as const);
+        for (const w of messages.warnings) results.warning(bucket, w);
+        if (messages.error) {
+          results.error(bucket, messages.error);
+          log.error(messages.error);
+        }
+        const where = entry.namespace ? `${entry.namespace}/${entry.name}` : entry.name;
+        (resourceList[`${entry.apiVersion || entry.groupResource}/${entry.kind}`.replace(/\/$/, "")] ??=
+          []).push(`${where}(${outcome})`);
+        log.info(`${outcome} ${entry.groupResource} ${where}`, { reason: entry.reason });
+        counts[outcome]++;
+        progress.itemsRestored++;
+        deps.onProgress?.({ ...progress });
+      },
+    });
+  } catch (err) {
+    failure = errorMessage(err);
+    log.error(`Restore failed: ${failure}`);
+  } finally {
+    await index.spool.remove();
+  }
+
+  const phase: RestorePhase = failure ? "Failed" : results.errorCount ? "PartiallyFailed" : "Completed";
+  log.info(`Restore ${phase === "Completed" ? "completed" : `ended ${phase}`}`, { ...counts });
+  const status: RestoreStatus = {
+    phase,
+    progress,
+    warnings: results.warningCount,
+    errors: results.errorCount,
+    completionTimestamp: new Date().toISOString(),
+    ...(failure ? { failureReason: failure } : {}),
+  };
+  try {
+    const logFile = await log.close();
+    await deps.store.putRestoreResults(name, await gzipJson(results.file));
+    await deps.store.putRestoreResourceList(name, await gzipJson(resourceList));
+    await deps.store.putRestoreLog(name, createReadStream(logFile));
+  } catch (err) {
+    const reason = `could not upload the restore's files to the storage location: ${errorMessage(err)}`;
+    status.phase = "Failed";
+    status.failureReason = failure ? `${failure}; ${reason}` : reason;
+  } finally {
+    await log.remove();
+  }
+  return status;
+}

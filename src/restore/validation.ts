@@ -1,0 +1,45 @@
+import type { RestoreSpec } from "../api/v1/index.js";
+import { IncludesExcludes } from "../filters/includes-excludes.js";
+import { labelSelectorQuery } from "../filters/selector-query.js";
+import { NEVER_RESTORED } from "./item-rules.js";
+import { validateNamespaceMapping } from "./namespace-mapping.js";
+
+/**
+ * Velero's validation of a restore spec, before anything is read or written: every problem,
+ * each a sentence that says what to change. `canonical` turns a resource name as the user wrote
+ * it (`node`, `no`) into its group-resource (`nodes`) where the cluster is known.
+ */
+export function validateRestoreSpec(
+  spec: RestoreSpec,
+  canonical: (name: string) => string = (n) => n,
+): string[] {
+  const errors: string[] = [];
+  if (!spec.backupName === !spec.scheduleName) {
+    errors.push("Either a backup or schedule must be specified as a source for the restore, but not both");
+  }
+  const ns = new IncludesExcludes(spec.includedNamespaces ?? [], spec.excludedNamespaces ?? []);
+  errors.push(...ns.validate().map((e) => `Invalid included/excluded namespace lists: ${e}`));
+  const res = new IncludesExcludes(spec.includedResources ?? [], spec.excludedResources ?? []);
+  errors.push(...res.validate().map((e) => `Invalid included/excluded resource lists: ${e}`));
+  for (const name of spec.includedResources ?? []) {
+    if (NEVER_RESTORED.has(canonical(name))) errors.push(`${name} are non-restorable resources`);
+  }
+  if (spec.labelSelector && spec.orLabelSelectors?.length) {
+    errors.push(
+      "encountered labelSelector as well as orLabelSelectors in restore spec, only one can be specified",
+    );
+  }
+  for (const selector of [spec.labelSelector, ...(spec.orLabelSelectors ?? [])]) {
+    if (!selector) continue;
+    try {
+      labelSelectorQuery(selector);
+    } catch (err) {
+      errors.push(`invalid label selector: ${(err as Error).message}`);
+    }
+  }
+  errors.push(...validateNamespaceMapping(spec.namespaceMapping ?? {}));
+  if (spec.existingResourcePolicy && !["none", "update"].includes(spec.existingResourcePolicy)) {
+    errors.push(`existing-resource-policy has invalid value, it accepts only none, update as value`);
+  }
+  return errors;
+}

@@ -1,0 +1,161 @@
+import type { Logger } from "pino";
+import { SCHEDULE_NAME_LABEL } from "../api/labels.js";
+import type { Backup, Restore, RestoreStatus } from "../api/v1/index.js";
+import { discover } from "../kube/discovery.js";
+import { errorMessage } from "../kube/errors.js";
+import { getByKey, type Cache } from "../kube/informer.js";
+import type { VeleroClient } from "../kube/velero-client.js";
+import type { Outcome } from "../kube/work-queue.js";
+import { findLocation, openBackupStore } from "../locations/open-location.js";
+import { canonicalName } from "../restore/planning.js";
+import type { ResourcePriorities } from "../restore/priorities.js";
+import { RestoreValidationError, runRestore } from "../restore/restorer.js";
+import { validateRestoreSpec } from "../restore/validation.js";
+
+const PROGRESS_EVERY_MS = 1000;
+
+export interface RestoreControllerOptions {
+  priorities: ResourcePriorities;
+  concurrency: number;
+  terminatingTimeoutMs: number;
+}
+
+/**
+ * Runs new Restores, on a queue of their own so they never wait behind backups: validates each
+ * (FailedValidation with every reason, before anything is written), then InProgress with
+ * progress, then Completed, PartiallyFailed or Failed.
+ */
+export class RestoreController {
+  constructor(
+    private readonly velero: VeleroClient,
+    private readonly restores: Cache<Restore>,
+    private readonly log: Logger,
+    private readonly options: RestoreControllerOptions,
+  ) {}
+
+  /** A restore left InProgress by a server that stopped cannot finish: mark it Failed, as Velero does. */
+  async failInterrupted(): Promise<void> {
+    for (const restore of await this.velero.list<Restore>("restores")) {
+      if (restore.status?.phase !== "InProgress") continue;
+      await this.setStatus(restore, {
+        phase: "Failed",
+        failureReason:
+          'found a restore with status "InProgress" during the server starting, mark it as "Failed"',
+        completionTimestamp: new Date().toISOString(),
+      });
+    }
+  }
+
+  async reconcile(key: string): Promise<Outcome> {
+    const cached = getByKey(this.restores, key);
+    if (!cached || (cached.status?.phase && cached.status.phase !== "New")) return "done";
+    const restore = await this.velero.get<Restore>("restores", cached.metadata.name!);
+    if (!restore || (restore.status?.phase && restore.status.phase !== "New")) return "done";
+    const name = restore.metadata.name!;
+
+    const { errors, backup } = await this.validate(restore);
+    if (errors.length || !backup) {
+      this.log.info({ restore: name, errors }, "restore failed validation");
+      await this.setStatus(restore, { phase: "FailedValidation", validationErrors: errors });
+      return "done";
+    }
+    let store;
+    try {
+      store = await openBackupStore(
+        this.velero,
+        await findLocation(this.velero, backup.spec.storageLocation),
+      );
+    } catch (err) {
+      await this.setStatus(restore, {
+        phase: "FailedValidation",
+        validationErrors: [
+          `the storage location of backup ${backup.metadata.name} cannot be used: ${errorMessage(err)}`,
+        ],
+      });
+      return "done";
+    }
+
+    const started = new Date().toISOString();
+    const resolved: Restore = { ...restore, spec: { ...restore.spec, backupName: backup.metadata.name } };
+    if (!restore.spec.backupName)
+      await this.velero.patch("restores", name, { spec: { backupName: backup.metadata.name } });
+    await this.setStatus(restore, { phase: "InProgress", startTimestamp: started });
+    this.log.info({ restore: name, backup: backup.metadata.name }, "restore started");
+
+    let lastProgress = 0;
+    let progressWrite: Promise<void> = Promise.resolve();
+    let status: RestoreStatus;
+    try {
+      status = await runRestore(resolved, {
+        client: this.velero.client,
+        store,
+        ...this.options,
+        echo: (level, msg, fields) =>
+          (level === "error" || level === "warning") && this.log.warn(fields, msg),
+        onProgress: (progress) => {
+          if (Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
+          lastProgress = Date.now();
+          progressWrite = progressWrite
+            .then(() => this.setStatus(restore, { progress }))
+            .catch((err: unknown) =>
+              this.log.warn({ restore: name, err: errorMessage(err) }, "could not update progress"),
+            );
+        },
+      });
+    } catch (err) {
+      await progressWrite;
+      status =
+        err instanceof RestoreValidationError
+          ? { phase: "FailedValidation", validationErrors: [err.message] }
+          : {
+              phase: "Failed",
+              failureReason: errorMessage(err),
+              completionTimestamp: new Date().toISOString(),
+            };
+    }
+    await progressWrite;
+    await this.setStatus(restore, { startTimestamp: started, ...status });
+    this.log.info(
+      { restore: name, phase: status.phase, failureReason: status.failureReason },
+      "restore finished",
+    );
+    return "done";
+  }
+
+  /** Every problem with the spec and its backup, and the backup to restore when there is none. */
+  private async validate(restore: Restore): Promise<{ errors: string[]; backup?: Backup }> {
+    const spec = restore.spec;
+    const { resources } = await discover(this.velero.client);
+    const errors = validateRestoreSpec(spec, canonicalName(resources));
+    if (errors.length) return { errors };
+    let backup: Backup | undefined;
+    if (spec.backupName) {
+      backup = await this.velero.get<Backup>("backups", spec.backupName);
+      if (!backup)
+        return {
+          errors: [
+            `backup "${spec.backupName}" does not exist in namespace ${this.velero.namespace}: check the name with \`velero-ts backup get\``,
+          ],
+        };
+    } else {
+      const made = await this.velero.list<Backup>("backups", `${SCHEDULE_NAME_LABEL}=${spec.scheduleName}`);
+      backup = made
+        .filter((b) => b.status?.phase === "Completed")
+        .sort((a, b) => (b.status?.startTimestamp ?? "").localeCompare(a.status?.startTimestamp ?? ""))[0];
+      if (!backup) return { errors: [`no completed backups found for schedule ${spec.scheduleName}`] };
+    }
+    const phase = backup.status?.phase;
+    if (phase !== "Completed" && phase !== "PartiallyFailed") {
+      return {
+        errors: [
+          `backup "${backup.metadata.name}" is ${phase ?? "New"}: only a Completed or PartiallyFailed backup can be restored`,
+        ],
+      };
+    }
+    return { errors, backup };
+  }
+
+  private async setStatus(restore: Restore, status: RestoreStatus): Promise<void> {
+    await this.velero.patchStatus("restores", restore.metadata.name!, status);
+  }
+}
