@@ -1,0 +1,363 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { test, type TestContext } from "node:test";
+import { gunzipSync } from "node:zlib";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { kubectl, testNamespace, waitUntil } from "./support.js";
+import { storageDir, velero } from "./velero.js";
+
+const suffix = () => randomBytes(3).toString("hex");
+
+/** Everything the issue names: a Deployment, a NodePort Service, ConfigMaps, Secrets, a ServiceAccount, RBAC, a CRD with custom resources and a Retain PV. */
+async function application(ns: string, id: string): Promise<{ crd: string; pv: string }> {
+  const crd = `widgets${id}.example.com`;
+  const pv = `retained-${id}`;
+  await kubectl(
+    ["apply", "-f", "-"],
+    `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: ${crd}}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets${id}, singular: widget${id}, kind: Widget${id}}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: ${pv}}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: ""
+  hostPath: {path: /tmp/velero-ts-test-${id}}
+`,
+  );
+  await waitUntil(
+    "the CRD to be established",
+    30_000,
+    async () =>
+      (await kubectl([
+        "get",
+        "crd",
+        crd,
+        "-o",
+        "jsonpath={.status.conditions[?(@.type=='Established')].status}",
+      ])) === "True",
+  );
+  await kubectl(
+    ["apply", "-n", ns, "-f", "-"],
+    `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      serviceAccountName: robot
+      containers: [{name: web, image: nginx}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {color: blue}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: password}
+stringData: {password: hunter2}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: robot}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader}
+rules: [{apiGroups: [""], resources: [configmaps], verbs: [get]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: robot-reads}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+subjects: [{kind: ServiceAccount, name: robot, namespace: ${ns}}]
+---
+apiVersion: example.com/v1
+kind: Widget${id}
+metadata: {name: gadget}
+spec: {size: 3}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  storageClassName: ""
+  volumeName: ${pv}
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+`,
+  );
+  await waitUntil(
+    "the claim to bind to the Retain volume",
+    30_000,
+    async () =>
+      (await kubectl(["get", "pvc", "data", "-n", ns, "-o", "jsonpath={.status.phase}"])) === "Bound",
+  );
+  return { crd, pv };
+}
+
+async function deleteNamespace(ns: string): Promise<void> {
+  await kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=120s"]);
+}
+
+async function jsonOf<T>(args: string[]): Promise<T> {
+  return JSON.parse(await kubectl([...args, "-o", "json"])) as T;
+}
+
+function cleanup(t: TestContext, what: string[][]): void {
+  t.after(async () => {
+    for (const args of what)
+      await kubectl(["delete", "--ignore-not-found", "--wait=false", ...args]).catch(() => undefined);
+  });
+}
+
+async function restoreFiles(
+  name: string,
+): Promise<{ results: unknown; resources: Record<string, string[]> }> {
+  const dir = path.join(storageDir(), "restores", name);
+  return {
+    results: JSON.parse(
+      gunzipSync(await fs.readFile(path.join(dir, `restore-${name}-results.gz`))).toString(),
+    ),
+    resources: JSON.parse(
+      gunzipSync(await fs.readFile(path.join(dir, `restore-${name}-resource-list.json.gz`))).toString(),
+    ),
+  };
+}
+
+async function checkRestored(
+  ns: string,
+  pv: string,
+  id: string,
+  restoreName: string,
+): Promise<void> {
+  const deployment = await jsonOf<{ metadata: { labels: Record<string, string> } }>([
+    "get",
+    "deployment",
+    "web",
+    "-n",
+    ns,
+  ]);
+  assert.equal(deployment.metadata.labels["velero.io/restore-name"], restoreName);
+  const service = await jsonOf<{ spec: { type: string; ports: { nodePort?: number }[]; clusterIP: string } }>(
+    ["get", "service", "web", "-n", ns],
+  );
+  assert.equal(service.spec.type, "NodePort");
+  assert.ok(service.spec.ports[0]!.nodePort, "a node port was assigned anew");
+  assert.equal(
+    await kubectl(["get", "configmap", "settings", "-n", ns, "-o", "jsonpath={.data.color}"]),
+    "blue",
+  );
+  const secret = await kubectl(["get", "secret", "password", "-n", ns, "-o", "jsonpath={.data.password}"]);
+  assert.equal(Buffer.from(secret, "base64").toString(), "hunter2");
+  await kubectl(["get", "serviceaccount", "robot", "-n", ns]);
+  await kubectl(["get", "role", "reader", "-n", ns]);
+  const binding = await jsonOf<{ subjects: { namespace: string }[] }>([
+    "get",
+    "rolebinding",
+    "robot-reads",
+    "-n",
+    ns,
+  ]);
+  assert.equal(
+    binding.subjects[0]!.namespace,
+    ns,
+    "the ServiceAccount subject points into the restored namespace",
+  );
+  assert.equal(
+    await kubectl(["get", `widgets${id}.example.com`, "gadget", "-n", ns, "-o", "jsonpath={.spec.size}"]),
+    "3",
+  );
+  const volume = await jsonOf<{ spec: { claimRef: { namespace: string; name: string } } }>(["get", "pv", pv]);
+  assert.deepEqual([volume.spec.claimRef.namespace, volume.spec.claimRef.name], [ns, "data"]);
+  await waitUntil(`claim data in ${ns} to bind to ${pv}`, 60_000, async () => {
+    const claim = await jsonOf<{ spec: { volumeName?: string }; status: { phase: string } }>([
+      "get",
+      "pvc",
+      "data",
+      "-n",
+      ns,
+    ]);
+    return claim.status.phase === "Bound" && claim.spec.volumeName === pv;
+  });
+  await waitUntil(
+    `deployment web in ${ns} to be available`,
+    60_000,
+    async () =>
+      (await kubectl([
+        "get",
+        "deployment",
+        "web",
+        "-n",
+        ns,
+        "-o",
+        "jsonpath={.status.availableReplicas}",
+      ])) === "1",
+  );
+}
+
+test("back up an application, delete it, restore it into a mapped namespace, then into its own", async (t) => {
+  const id = suffix();
+  const source = await testNamespace(t, "app");
+  const mapped = `${source}-copy`;
+  const { crd, pv } = await application(source, id);
+  cleanup(t, [
+    ["namespace", mapped],
+    ["pv", pv],
+    ["crd", crd],
+  ]);
+  const backup = `app-${id}`;
+  const made = await velero(["backup", "create", backup, "--include-namespaces", source, "--wait"]);
+  assert.match(made.stdout, /Backup completed with status: Completed/, made.stderr);
+
+  // A disaster: the namespace, its volume and the CRD are gone.
+  await deleteNamespace(source);
+  await kubectl(["delete", "pv", pv, "--wait=true"]);
+  await kubectl(["delete", "crd", crd, "--wait=true"]);
+
+  const preview = await velero([
+    "restore",
+    "create",
+    `preview-${id}`,
+    "--from-backup",
+    backup,
+    "--namespace-mappings",
+    `${source}:${mapped}`,
+    "--dry-run",
+    "-o",
+    "json",
+  ]);
+  assert.equal(preview.code, 0, preview.stderr);
+  const plan = JSON.parse(preview.stdout) as {
+    counts: Record<string, number>;
+    items: { groupResource: string; namespace?: string; name: string; action: string }[];
+  };
+  assert.ok(
+    plan.items.some(
+      (i) => i.groupResource === "deployments.apps" && i.namespace === mapped && i.action === "create",
+    ),
+  );
+  assert.equal(
+    plan.items[0]!.groupResource,
+    "customresourcedefinitions.apiextensions.k8s.io",
+    "CRDs come first",
+  );
+  assert.equal(plan.counts.fail, 0);
+  await assert.rejects(kubectl(["get", "namespace", mapped]), "the dry run created nothing");
+  assert.equal((await velero(["restore", "get", `preview-${id}`])).code, 1, "nor a Restore");
+
+  const first = `into-copy-${id}`;
+  const restored = await velero([
+    "restore",
+    "create",
+    first,
+    "--from-backup",
+    backup,
+    "--namespace-mappings",
+    `${source}:${mapped}`,
+    "--wait",
+  ]);
+  assert.match(
+    restored.stdout,
+    /Restore completed with status: Completed/,
+    `${restored.stdout}\n${restored.stderr}`,
+  );
+  await checkRestored(mapped, pv, id, first);
+  const { resources } = await restoreFiles(first);
+  assert.ok(resources["apps/v1/Deployment"]?.includes(`${mapped}/web(created)`));
+  assert.ok(resources["v1/PersistentVolume"]?.includes(`${pv}(created)`));
+  const described = await velero(["restore", "describe", first, "--details"]);
+  assert.match(described.stdout, /Phase:\s+Completed/);
+  assert.match(described.stdout, new RegExp(`Namespace mappings:\\s+${source}=${mapped}`));
+  assert.match(described.stdout, /Existing Resource Policy:\s+<none>/);
+  assert.match(described.stdout, /Items: \d+ created/);
+  assert.match((await velero(["restore", "logs", first])).stdout, /level=info msg="created deployments.apps/);
+  assert.match((await velero(["restore", "get"])).stdout, new RegExp(`${first}\\s+${backup}\\s+Completed`));
+
+  // The same restore into the original namespace, after the copy and its volume are deleted.
+  await deleteNamespace(mapped);
+  await kubectl(["delete", "pv", pv, "--wait=true"]);
+  const second = `in-place-${id}`;
+  const again = await velero(["restore", "create", second, "--from-backup", backup, "--wait"]);
+  assert.match(again.stdout, /Restore completed with status: Completed/, `${again.stdout}\n${again.stderr}`);
+  await checkRestored(source, pv, id, second);
+
+  // Restoring onto what is there skips every object, and frees nothing it should not.
+  const third = `over-${id}`;
+  const over = await velero(["restore", "create", third, "--from-backup", backup, "--wait"]);
+  assert.match(over.stdout, /Restore completed with status: Completed/);
+  const overList = (await restoreFiles(third)).resources;
+  assert.ok(overList["apps/v1/Deployment"]?.includes(`${source}/web(skipped)`));
+
+  const deleted = await velero(["restore", "delete", third, "--confirm"]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  await assert.rejects(fs.access(path.join(storageDir(), "restores", third)));
+  assert.equal((await velero(["restore", "get", third])).code, 1);
+});
+
+test("a released Retain volume is bound again to its claim restored in place", async (t) => {
+  const id = suffix();
+  const ns = await testNamespace(t, "rel");
+  const { crd, pv } = await application(ns, id);
+  cleanup(t, [
+    ["pv", pv],
+    ["crd", crd],
+  ]);
+  const backup = `rel-${id}`;
+  assert.match(
+    (await velero(["backup", "create", backup, "--include-namespaces", ns, "--wait"])).stdout,
+    /Completed/,
+  );
+  await deleteNamespace(ns);
+  await waitUntil(
+    "the volume to be released",
+    60_000,
+    async () => (await kubectl(["get", "pv", pv, "-o", "jsonpath={.status.phase}"])) === "Released",
+  );
+  const restore = `rel-${id}`;
+  const done = await velero(["restore", "create", restore, "--from-backup", backup, "--wait"]);
+  assert.match(done.stdout, /Restore completed with status: Completed/, done.stderr);
+  assert.ok((await restoreFiles(restore)).resources["v1/PersistentVolume"]?.includes(`${pv}(updated)`));
+  await waitUntil(
+    "the claim to bind to its old volume",
+    60_000,
+    async () =>
+      (await kubectl([
+        "get",
+        "pvc",
+        "data",
+        "-n",
+        ns,
+        "-o",
+        "jsonpath={.status.phase}/{.spec.volumeName}",
+      ])) === `Bound/${pv}`,
+  );
+});
