@@ -4,6 +4,7 @@ import { test, type TestContext } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import type { ResultsFile } from "../../src/results/results.js";
 import { kubectl, testNamespace, waitUntil } from "./support.js";
 import { storageDir, velero } from "./velero.js";
 
@@ -141,24 +142,16 @@ function cleanup(t: TestContext, what: string[][]): void {
 
 async function restoreFiles(
   name: string,
-): Promise<{ results: unknown; resources: Record<string, string[]> }> {
+): Promise<{ results: ResultsFile; resources: Record<string, string[]> }> {
   const dir = path.join(storageDir(), "restores", name);
+  const read = async (file: string) => gunzipSync(await fs.readFile(path.join(dir, file))).toString();
   return {
-    results: JSON.parse(
-      gunzipSync(await fs.readFile(path.join(dir, `restore-${name}-results.gz`))).toString(),
-    ),
-    resources: JSON.parse(
-      gunzipSync(await fs.readFile(path.join(dir, `restore-${name}-resource-list.json.gz`))).toString(),
-    ),
+    results: JSON.parse(await read(`restore-${name}-results.gz`)) as ResultsFile,
+    resources: JSON.parse(await read(`restore-${name}-resource-list.json.gz`)) as Record<string, string[]>,
   };
 }
 
-async function checkRestored(
-  ns: string,
-  pv: string,
-  id: string,
-  restoreName: string,
-): Promise<void> {
+async function checkRestored(ns: string, pv: string, id: string, restoreName: string): Promise<void> {
   const deployment = await jsonOf<{ metadata: { labels: Record<string, string> } }>([
     "get",
     "deployment",
