@@ -4,9 +4,8 @@ import { existsSync, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough, Readable, Writable } from "node:stream";
+import { craftedArchive } from "../archives.js";
 import { test } from "node:test";
-import { gzipSync } from "node:zlib";
-import { Header, type HeaderData } from "tar";
 import {
   UnsafeArchiveEntryError,
   readBackupArchive,
@@ -34,18 +33,6 @@ async function readAll(archive: Buffer, options?: ReadBackupArchiveOptions): Pro
   const entries: ArchiveEntry[] = [];
   for await (const entry of readBackupArchive(Readable.from([archive]), options)) entries.push(entry);
   return entries;
-}
-
-/** A tar.gz made of hand-written headers, so a test can put anything in them. */
-function craftedArchive(entries: (HeaderData & { body?: Buffer })[]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const { body = Buffer.alloc(0), ...fields } of entries) {
-    const header = Buffer.alloc(512);
-    new Header({ mode: 0o644, mtime: new Date(), size: body.length, ...fields }).encode(header);
-    blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks));
 }
 
 const item = (i: number): ArchiveItem => ({
