@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: a local cluster and a tiny workload with a volume on it.
+# The main job on the embedded default: a local cluster, a tiny workload with a volume on it,
+# its backup, and its restore as a copy in another namespace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${LOCAL_CLUSTER_DIR:-.local-cluster}
@@ -15,6 +16,12 @@ backup="demo-$(date +%Y%m%d%H%M%S)"
 npx velero-ts backup create "$backup" --include-namespaces demo --wait
 npx velero-ts backup describe "$backup" --details
 ls -l "$dir/storage/backups/$backup"
+
+# Restore it as a copy in namespace demo-copy: first the plan (nothing changes), then the restore.
+npx velero-ts restore create "$backup-copy" --from-backup "$backup" --namespace-mappings demo:demo-copy --dry-run
+npx velero-ts restore create "$backup-copy" --from-backup "$backup" --namespace-mappings demo:demo-copy --wait
+npx velero-ts restore describe "$backup-copy"
+kubectl get all,pvc -n demo-copy
 echo
 echo "The cluster keeps running. Use it with:  export KUBECONFIG=$KUBECONFIG"
 echo "Stop it with:                          npx velero-ts local-cluster down --dir $dir"
