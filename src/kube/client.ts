@@ -6,6 +6,7 @@ import { KubeApiError } from "./errors.js";
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
+  /** Sent as JSON; a Buffer is taken to be JSON already. */
   body?: unknown;
   /** Content type of the body; JSON by default, a patch type for PATCH. */
   contentType?: string;
@@ -86,7 +87,13 @@ export class KubeClient {
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(options.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    // A Buffer is sent as it is: JSON the caller already has in hand.
+    const body =
+      options.body === undefined
+        ? undefined
+        : Buffer.isBuffer(options.body)
+          ? options.body
+          : JSON.stringify(options.body);
     const { agent, headers } = await this.authenticated();
     const req: https.RequestOptions = {
       method,

@@ -68,25 +68,27 @@ async function restoreStep(
       `error restoring ${where(entry)}: the cluster does not serve ${entry.groupResource}`,
     );
   try {
-    const body = JSON.parse((await options.index.spool.read(step.body!)).toString("utf8")) as Item;
+    const raw = await options.index.spool.read(step.body!);
     const path = itemCollection(r, entry);
     if (entry.action === "update") {
       await options.client.request("PATCH", `${path}/${encodeURIComponent(entry.name)}`, {
-        body,
+        body: raw,
         contentType: MERGE_PATCH,
       });
       return done("updated");
     }
     try {
-      const created = await options.client.request<Item>("POST", path, { body });
-      if (body.status)
+      const created = await options.client.request<Item>("POST", path, { body: raw });
+      if (entry.keepsStatus) {
+        const body = JSON.parse(raw.toString("utf8")) as Item;
         await restoreStatus(options.client, `${path}/${encodeURIComponent(entry.name)}`, created, body);
+      }
       return done("created");
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       // Created by someone else since the plan was made: treated as the plan treats an existing object.
       const existing = await options.client.get<Item>(`${path}/${encodeURIComponent(entry.name)}`);
-      if (differs(body, existing)) {
+      if (differs(JSON.parse(raw.toString("utf8")) as Item, existing)) {
         warnings.push(
           `could not restore, ${entry.kind} "${entry.name}" already exists. Warning: the in-cluster version is different than the backed-up version`,
         );

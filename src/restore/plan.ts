@@ -23,6 +23,8 @@ export interface PlanEntry {
   reason: string;
   /** Warnings the plan raises about this item (a claim provisioned anew, a differing object). */
   warnings: string[];
+  /** The object is created with its status, which then goes to the status subresource too. */
+  keepsStatus?: boolean;
 }
 
 /** A planned item, with what to send: the object to create, or the merge patch of an update. */
@@ -117,18 +119,16 @@ export class RestorePlanner {
 
     if (inCluster)
       return this.#planExisting(groupResource, base, where, target, prepared, inCluster, warnings);
-    return {
-      entry: this.#entry(
-        groupResource,
-        base,
-        where,
-        "create",
-        [createReason(groupResource, prepared)],
-        warnings,
-        target,
-      ),
-      body: prepared,
-    };
+    const entry = this.#entry(
+      groupResource,
+      base,
+      where,
+      "create",
+      [createReason(groupResource, prepared)],
+      warnings,
+      target,
+    );
+    return { entry: prepared.status ? { ...entry, keepsStatus: true } : entry, body: prepared };
   }
 
   /**
