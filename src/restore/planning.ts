@@ -81,6 +81,14 @@ export async function planRestore(
     clusterVolumes,
   });
 
+  // Objects in a terminating namespace go with it: the restore waits for it, so they are not "existing".
+  const nsResource = findResource(discovery.resources, "namespaces")!;
+  const clusterNamespaces = new Map(
+    (await listAll(client, nsResource)).map((ns) => [ns.metadata?.name ?? "", ns]),
+  );
+  const terminating = (ns: string | undefined) =>
+    ns !== undefined && clusterNamespaces.get(ns)?.metadata?.["deletionTimestamp"] !== undefined;
+
   const order = orderGroupResources(
     new Set([...index.byResource.keys(), "namespaces"]),
     priorities,
@@ -97,7 +105,9 @@ export async function planRestore(
     const steps: PlanStep[] = [];
     for (const item of items) {
       const raw = await index.spool.read(item.ref);
-      const planned = planner.planItem(gr, item, raw, (ns, name) => existing.get(key(ns, name)));
+      const planned = planner.planItem(gr, item, raw, (ns, name) =>
+        terminating(ns) ? undefined : existing.get(key(ns, name)),
+      );
       if (!planned) continue;
       const body = planned.body
         ? await index.spool.append(Buffer.from(JSON.stringify(planned.body)))
@@ -115,8 +125,6 @@ export async function planRestore(
       if (scope.includesNamespace(name)) namespacesNeeded.set(scope.mapNamespace(name), name);
     }
   }
-  const nsResource = findResource(discovery.resources, "namespaces")!;
-  const clusterNamespaces = await snapshot(client, nsResource, new Set(namespacesNeeded.keys()));
   const nsSteps: PlanStep[] = [];
   for (const [target, source] of [...namespacesNeeded].sort(([a], [b]) => a.localeCompare(b))) {
     const planned = planner.planNamespace(
