@@ -8,12 +8,12 @@ import { VeleroClient } from "../src/kube/velero-client.js";
 import { sleep } from "../src/local-cluster/processes.js";
 import { mergeConcurrently } from "../src/concurrency/merge.js";
 import {
-  benchCluster,
   fill,
   peakRssMiB,
+  printPeakMemory,
   rate,
+  runBench,
   startServer,
-  stopBenchCluster,
   stopServer,
   VELERO_NS,
 } from "./support.js";
@@ -101,43 +101,32 @@ async function measure(client: KubeClient, kubeconfig: string, label: string) {
   }
 }
 
-async function main(): Promise<void> {
-  const { dir, kubeconfig, client } = await benchCluster("backup");
-  try {
-    console.log(`filling ${NAMESPACES} namespaces...`);
-    const created = await fill(client, 0, NAMESPACES);
-    console.log(`created ${created} objects`);
-    const first = await measure(client, kubeconfig, "n");
+runBench("backup", async ({ kubeconfig, client }) => {
+  console.log(`filling ${NAMESPACES} namespaces...`);
+  const created = await fill(client, 0, NAMESPACES);
+  console.log(`created ${created} objects`);
+  const first = await measure(client, kubeconfig, "n");
 
-    console.log(`filling ${NAMESPACES} more namespaces for the 2N run...`);
-    await fill(client, NAMESPACES, 2 * NAMESPACES);
-    const second = await measure(client, kubeconfig, "2n");
+  console.log(`filling ${NAMESPACES} more namespaces for the 2N run...`);
+  await fill(client, NAMESPACES, 2 * NAMESPACES);
+  const second = await measure(client, kubeconfig, "2n");
 
-    const line = (what: string, t: Timing) =>
-      console.log(
-        `${what.padEnd(40)} ${t.items} items in ${(t.ms / 1000).toFixed(2)}s = ${rate(t.items, t.ms).toFixed(0)} items/s`,
-      );
-    const ratio = (a: Timing, b: Timing) => (rate(a.items, a.ms) / rate(b.items, b.ms)).toFixed(2);
-    console.log(`\nmedians of ${ROUNDS} rounds:`);
-    line("paginated LIST, one at a time (ceiling):", first.plain);
-    line("paginated LIST, 8 at a time:", first.eightWay);
-    line("backup create --wait:", first.backup);
-    console.log(`ratio backup/plain LIST: ${ratio(first.backup, first.plain)} (aim: at least 0.7)`);
-    console.log(`ratio backup/8-way LIST: ${ratio(first.backup, first.eightWay)}`);
-    line("2N: paginated LIST, one at a time:", second.plain);
-    line("2N: backup create --wait:", second.backup);
-    console.log(`2N ratio backup/plain LIST: ${ratio(second.backup, second.plain)}`);
+  const line = (what: string, t: Timing) =>
     console.log(
-      `server peak memory: ${first.peak.toFixed(0)} MiB at ${first.backup.items} items, ${second.peak.toFixed(0)} MiB at ${second.backup.items} items`,
+      `${what.padEnd(40)} ${t.items} items in ${(t.ms / 1000).toFixed(2)}s = ${rate(t.items, t.ms).toFixed(0)} items/s`,
     );
-    console.log(`ratio peak memory 2N/N: ${(second.peak / first.peak).toFixed(2)} (aim: about 1, flat)`);
-  } finally {
-    client.close();
-    await stopBenchCluster(dir);
-  }
-}
-
-main().catch((err: unknown) => {
-  console.error(`bench:backup failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  const ratio = (a: Timing, b: Timing) => (rate(a.items, a.ms) / rate(b.items, b.ms)).toFixed(2);
+  console.log(`\nmedians of ${ROUNDS} rounds:`);
+  line("paginated LIST, one at a time (ceiling):", first.plain);
+  line("paginated LIST, 8 at a time:", first.eightWay);
+  line("backup create --wait:", first.backup);
+  console.log(`ratio backup/plain LIST: ${ratio(first.backup, first.plain)} (aim: at least 0.7)`);
+  console.log(`ratio backup/8-way LIST: ${ratio(first.backup, first.eightWay)}`);
+  line("2N: paginated LIST, one at a time:", second.plain);
+  line("2N: backup create --wait:", second.backup);
+  console.log(`2N ratio backup/plain LIST: ${ratio(second.backup, second.plain)}`);
+  printPeakMemory(
+    { peak: first.peak, items: first.backup.items },
+    { peak: second.peak, items: second.backup.items },
+  );
 });

@@ -108,8 +108,9 @@ export async function fill(client: KubeClient, from: number, to: number): Promis
  * BENCH_CPU_PROFILE=DIR writes the server's V8 CPU profile into DIR when it stops;
  * BENCH_SERVER_HEAP_MIB=N caps the server's old-generation heap, to show its memory is bounded
  * (uncapped, V8 lets the heap grow lazily, so peak RSS drifts up with the work done).
+ * `args` are more server flags.
  */
-export function startServer(kubeconfig: string): ChildProcess {
+export function startServer(kubeconfig: string, args: string[] = []): ChildProcess {
   const profileDir = process.env.BENCH_CPU_PROFILE;
   const heapMiB = process.env.BENCH_SERVER_HEAP_MIB;
   const profile = [
@@ -125,6 +126,7 @@ export function startServer(kubeconfig: string): ChildProcess {
       `--kubeconfig=${kubeconfig}`,
       `--namespace=${VELERO_NS}`,
       "--log-level=warning",
+      ...args,
     ],
     {
       stdio: ["ignore", "ignore", "inherit"],
@@ -140,7 +142,8 @@ export async function peakRssMiB(pid: number): Promise<number> {
 }
 
 export async function stopServer(server: ChildProcess): Promise<void> {
-  if (server.exitCode !== null) return;
+  // A server killed by a signal (an out-of-memory abort, say) has a signalCode and no exitCode.
+  if (server.exitCode !== null || server.signalCode !== null) return;
   const exited = new Promise((r) => server.once("exit", r));
   server.kill("SIGTERM");
   await exited;
@@ -148,4 +151,38 @@ export async function stopServer(server: ChildProcess): Promise<void> {
 
 export function rate(count: number, ms: number): number {
   return count / (ms / 1000);
+}
+
+/**
+ * Runs a benchmark's body against a fresh cluster of its own, stopping the cluster however the body
+ * ends; a failure is printed and exits non-zero.
+ */
+export function runBench(
+  name: string,
+  body: (cluster: { dir: string; kubeconfig: string; client: KubeClient }) => Promise<void>,
+): void {
+  const run = async () => {
+    const cluster = await benchCluster(name);
+    try {
+      await body(cluster);
+    } finally {
+      cluster.client.close();
+      await stopBenchCluster(cluster.dir);
+    }
+  };
+  run().catch((err: unknown) => {
+    console.error(`bench:${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}
+
+/** The server's peak memory at N and 2N items, and their ratio: the aim is flat. */
+export function printPeakMemory(
+  n: { peak: number; items: number },
+  twoN: { peak: number; items: number },
+): void {
+  console.log(
+    `server peak memory: ${n.peak.toFixed(0)} MiB at ${n.items} items, ${twoN.peak.toFixed(0)} MiB at ${twoN.items} items`,
+  );
+  console.log(`ratio peak memory 2N/N: ${(twoN.peak / n.peak).toFixed(2)} (aim: about 1, flat)`);
 }
