@@ -1,11 +1,11 @@
 import type { KubeClient } from "../kube/client.js";
-import { collectionPath, discover, type ApiResource } from "../kube/discovery.js";
+import { collectionPath, type ApiResource } from "../kube/discovery.js";
 import { errorMessage, isAlreadyExists, isNotFound, statusCode } from "../kube/errors.js";
 import { forEachConcurrently } from "../concurrency/pool.js";
 import type { BackupIndex } from "./backup-index.js";
 import type { Item } from "./item-rules.js";
 import { differs, type PlanEntry } from "./plan.js";
-import { findResource, type PlanStep, type RestorePlan } from "./planning.js";
+import type { PlanStep, RestorePlan } from "./planning.js";
 
 /** How an item ended: Velero's words for the resource list, plus why when it is not plain. */
 export type ItemOutcome = "created" | "updated" | "skipped" | "failed";
@@ -19,6 +19,8 @@ export interface ExecuteOptions {
   terminatingTimeoutMs: number;
   /** How long to wait for a restored CRD to be established. */
   crdTimeoutMs?: number;
+  /** Told the size of each chunk of the plan before it is executed. */
+  onChunk?: (steps: number) => void;
   onOutcome: (
     entry: PlanEntry,
     outcome: ItemOutcome,
@@ -31,23 +33,19 @@ const MERGE_PATCH = "application/merge-patch+json";
 const POLL_MS = 250;
 
 /**
- * Carries a plan out tier by tier, in order, with up to `concurrency` requests at once inside
- * a tier. CRDs are waited on until established and discovery is read again after them, so the
- * custom resources that follow can be created. Every step ends in exactly one outcome.
+ * Carries a plan out chunk by chunk, in order, with up to `concurrency` requests at once inside
+ * a chunk. CRDs are waited on until established before the plan goes on (it reads discovery
+ * again after them). Every step ends in exactly one outcome.
  */
 export async function executePlan(plan: RestorePlan, options: ExecuteOptions): Promise<void> {
-  let resources = plan.discovery.resources;
-  for (const tier of plan.tiers) {
-    const r = findResource(resources, tier.groupResource);
+  for await (const chunk of plan.chunks()) {
+    options.onChunk?.(chunk.steps.length);
     const run = (step: PlanStep) =>
-      tier.groupResource === "namespaces"
-        ? restoreNamespace(step, r, options)
-        : restoreStep(step, r, options);
-    await forEachConcurrently(tier.steps, options.concurrency, run);
-    if (tier.groupResource === CRDS) {
-      await waitEstablished(tier.steps, options);
-      resources = (await discover(options.client)).resources;
-    }
+      chunk.groupResource === "namespaces"
+        ? restoreNamespace(step, chunk.resource, options)
+        : restoreStep(step, chunk.resource, options);
+    await forEachConcurrently(chunk.steps, options.concurrency, run);
+    if (chunk.groupResource === CRDS) await waitEstablished(chunk.steps, options);
   }
 }
 

@@ -21,22 +21,33 @@ export interface PlanStep {
   body?: SpoolRef;
 }
 
-/** The items of one group-resource: a tier, executed after the tiers before it. */
+/** Items of one group-resource, executed after those of the tiers before it; a tier comes in chunks. */
 export interface PlanTier {
   groupResource: string;
+  /** Where its items go; undefined when the cluster does not serve it. */
+  resource?: ApiResource;
   steps: PlanStep[];
 }
 
 export interface RestorePlan {
-  tiers: PlanTier[];
-  discovery: Discovery;
-  /** Every step, in order. */
-  steps(): PlanStep[];
+  readonly discovery: Discovery;
+  /**
+   * The plan in restore order, a chunk at a time: each chunk is planned when asked for, after the
+   * ones before it have been executed, so memory holds one chunk however large the backup. After
+   * the CRDs' tier, discovery is read again, so the custom resources that follow resolve.
+   */
+  chunks(): AsyncGenerator<PlanTier>;
+  /** Items of the backup not planned yet (some may turn out filtered out): for progress. */
+  readonly unplanned: number;
 }
 
+/** Steps planned and executed together: enough to keep the pool busy, few enough to bound memory. */
+const CHUNK_ITEMS = 500;
+const CRDS = "customresourcedefinitions.apiextensions.k8s.io";
+
 /**
- * Plans a restore from a backup's index, its spec and a snapshot of the target cluster: one
- * LIST per resource the backup holds, never a GET per item. Writes nothing to the cluster.
+ * Plans a restore from a backup's index, its spec and snapshots of the target cluster: one LIST
+ * per resource the backup holds, never a GET per item. Writes nothing to the cluster.
  */
 export async function planRestore(
   restore: Restore,
@@ -44,7 +55,7 @@ export async function planRestore(
   client: KubeClient,
   priorities: ResourcePriorities,
 ): Promise<RestorePlan> {
-  const discovery = await discover(client);
+  let discovery = await discover(client);
   const canonical = canonicalName(discovery.resources);
   const scope = new RestoreScope(restore.spec, canonical);
   const restoredClaims = new Set(
@@ -88,62 +99,99 @@ export async function planRestore(
   );
   const terminating = (ns: string | undefined) =>
     ns !== undefined && clusterNamespaces.get(ns)?.metadata?.["deletionTimestamp"] !== undefined;
+  const namespacesNeeded = await neededNamespaces(index, scope);
 
   const order = orderGroupResources(
     new Set([...index.byResource.keys(), "namespaces"]),
     priorities,
     canonical,
   );
-  const tiers = new Map<string, PlanStep[]>();
-  const namespacesNeeded = new Map<string, string>();
-  for (const gr of order) {
-    if (gr === "namespaces") continue;
-    const items = index.byResource.get(gr) ?? [];
-    const r = findResource(discovery.resources, gr);
-    const wanted = new Set(items.map((i) => key(i.namespace && scope.mapNamespace(i.namespace), i.name)));
-    const existing = r ? await snapshot(client, r, wanted) : new Map<string, Item>();
-    const steps: PlanStep[] = [];
-    for (const item of items) {
-      const raw = await index.spool.read(item.ref);
-      const planned = planner.planItem(gr, item, raw, (ns, name) =>
-        terminating(ns) ? undefined : existing.get(key(ns, name)),
-      );
-      if (!planned) continue;
-      const body = planned.body
-        ? await index.spool.append(Buffer.from(JSON.stringify(planned.body)))
-        : undefined;
-      steps.push({ entry: planned.entry, ...(body ? { body } : {}) });
-      const e = planned.entry;
-      if (e.namespace && (e.action === "create" || e.action === "update"))
-        namespacesNeeded.set(e.namespace, e.sourceNamespace ?? e.namespace);
-    }
-    tiers.set(gr, steps);
-  }
+  const toSpool = async (body: Item | undefined) =>
+    body ? await index.spool.append(Buffer.from(JSON.stringify(body))) : undefined;
+  let unplanned = index.itemCount;
 
+  async function* chunks(): AsyncGenerator<PlanTier> {
+    for (const gr of order) {
+      if (gr === "namespaces") {
+        const steps: PlanStep[] = [];
+        for (const [target, source] of namespacesNeeded) {
+          const planned = planner.planNamespace(
+            target,
+            index.namespaces.get(source),
+            clusterNamespaces.get(target),
+            source,
+          );
+          const body = await toSpool(planned.body);
+          steps.push({ entry: planned.entry, ...(body ? { body } : {}) });
+        }
+        unplanned -= index.byResource.get("namespaces")?.length ?? 0;
+        if (steps.length) yield { groupResource: gr, resource: nsResource, steps };
+        continue;
+      }
+      const items = index.byResource.get(gr) ?? [];
+      const r = findResource(discovery.resources, gr);
+      const wanted = new Set(items.map((i) => key(i.namespace && scope.mapNamespace(i.namespace), i.name)));
+      const existing = r ? await snapshot(client, r, wanted) : new Map<string, Item>();
+      for (let start = 0; start < items.length; start += CHUNK_ITEMS) {
+        const steps: PlanStep[] = [];
+        for (const item of items.slice(start, start + CHUNK_ITEMS)) {
+          const raw = await index.spool.read(item.ref);
+          const planned = planner.planItem(gr, item, raw, (ns, name) =>
+            terminating(ns) ? undefined : existing.get(key(ns, name)),
+          );
+          unplanned--;
+          if (!planned) continue;
+          const body = await toSpool(planned.body);
+          steps.push({ entry: planned.entry, ...(body ? { body } : {}) });
+        }
+        if (steps.length) yield { groupResource: gr, ...(r ? { resource: r } : {}), steps };
+      }
+      // The CRDs are created (and established) by now: what they serve can be resolved.
+      if (gr === CRDS && items.length) discovery = await discover(client);
+    }
+  }
+  return {
+    get discovery() {
+      return discovery;
+    },
+    chunks,
+    get unplanned() {
+      return unplanned;
+    },
+  };
+}
+
+/**
+ * The namespaces a restore needs, target to source, sorted: those of the items it takes and the
+ * backed-up Namespaces it includes. With a label selector, only namespaces with a matching item.
+ */
+async function neededNamespaces(index: BackupIndex, scope: RestoreScope): Promise<Map<string, string>> {
+  const needed = new Map<string, string>();
+  const selective = !scope.matchesLabels(undefined);
+  for (const [gr, items] of index.byResource) {
+    if (gr === "namespaces" || !scope.includesResource(gr)) continue;
+    for (const item of items) {
+      if (!item.namespace || !scope.includesNamespace(item.namespace)) continue;
+      const target = scope.mapNamespace(item.namespace);
+      if (needed.has(target)) continue;
+      if (selective && !scope.matchesLabels(labelsOf(await index.spool.read(item.ref)))) continue;
+      needed.set(target, item.namespace);
+    }
+  }
   if (scope.includesResource("namespaces")) {
     for (const name of index.namespaces.keys()) {
-      if (scope.includesNamespace(name)) namespacesNeeded.set(scope.mapNamespace(name), name);
+      if (scope.includesNamespace(name)) needed.set(scope.mapNamespace(name), name);
     }
   }
-  const nsSteps: PlanStep[] = [];
-  for (const [target, source] of [...namespacesNeeded].sort(([a], [b]) => a.localeCompare(b))) {
-    const planned = planner.planNamespace(
-      target,
-      index.namespaces.get(source),
-      clusterNamespaces.get(target),
-      source,
-    );
-    const body = planned.body
-      ? await index.spool.append(Buffer.from(JSON.stringify(planned.body)))
-      : undefined;
-    nsSteps.push({ entry: planned.entry, ...(body ? { body } : {}) });
-  }
-  tiers.set("namespaces", nsSteps);
+  return new Map([...needed].sort(([a], [b]) => a.localeCompare(b)));
+}
 
-  const ordered = order
-    .map((gr) => ({ groupResource: gr, steps: tiers.get(gr) ?? [] }))
-    .filter((t) => t.steps.length > 0);
-  return { tiers: ordered, discovery, steps: () => ordered.flatMap((t) => t.steps) };
+function labelsOf(raw: Buffer): Record<string, string> | undefined {
+  try {
+    return (JSON.parse(raw.toString("utf8")) as Item).metadata?.labels;
+  } catch {
+    return undefined; // the plan reports the item as failed
+  }
 }
 
 function key(namespace: string | undefined, name: string): string {

@@ -73,8 +73,8 @@ export async function runRestore(restore: Restore, deps: RestoreDependencies): P
   );
   const results = new Results();
   const resourceList: Record<string, string[]> = {};
-  const steps = plan.steps();
-  const progress: RestoreProgress = { totalItems: steps.length, itemsRestored: 0 };
+  const progress: RestoreProgress = { totalItems: plan.unplanned, itemsRestored: 0 };
+  let chunkLeft = 0;
   const counts: Record<ItemOutcome, number> = { created: 0, updated: 0, skipped: 0, failed: 0 };
   let failure: string | undefined;
 
@@ -89,6 +89,7 @@ export async function runRestore(restore: Restore, deps: RestoreDependencies): P
       index,
       concurrency: deps.concurrency,
       terminatingTimeoutMs: deps.terminatingTimeoutMs,
+      onChunk: (steps) => (chunkLeft = steps),
       onOutcome: (entry, outcome, messages) => {
         const bucket = entry.namespace ? { namespace: entry.namespace } : ("cluster" as const);
         for (const w of messages.warnings) results.warning(bucket, w);
@@ -102,6 +103,9 @@ export async function runRestore(restore: Restore, deps: RestoreDependencies): P
         log.info(`${outcome} ${entry.groupResource} ${where}`, { reason: entry.reason });
         counts[outcome]++;
         progress.itemsRestored++;
+        chunkLeft--;
+        // What is done, what this chunk still holds, and what is not planned yet.
+        progress.totalItems = progress.itemsRestored + chunkLeft + plan.unplanned;
         deps.onProgress?.({ ...progress });
       },
     });
@@ -112,6 +116,7 @@ export async function runRestore(restore: Restore, deps: RestoreDependencies): P
     await index.spool.remove();
   }
 
+  if (!failure) progress.totalItems = progress.itemsRestored;
   const phase: RestorePhase = failure ? "Failed" : results.errorCount ? "PartiallyFailed" : "Completed";
   log.info(`Restore ${phase === "Completed" ? "completed" : `ended ${phase}`}`, { ...counts });
   const status: RestoreStatus = {

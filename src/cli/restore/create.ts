@@ -205,7 +205,7 @@ async function dryRun(velero: VeleroClient, restore: Restore, format: OutputForm
     priorities: DEFAULT_RESTORE_PRIORITIES,
   });
   try {
-    printPlan(plan, format);
+    await printPlan(plan, format);
   } finally {
     await index.spool.remove();
   }

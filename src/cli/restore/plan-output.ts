@@ -1,11 +1,12 @@
 import { stringify } from "yaml";
-import type { PlanAction } from "../../restore/plan.js";
+import type { PlanAction, PlanEntry } from "../../restore/plan.js";
 import type { RestorePlan } from "../../restore/planning.js";
 import { printTable, type OutputFormat } from "../output.js";
 
 /** A restore plan as a table (one row per item, in restore order, then the counts) or as data. */
-export function printPlan(plan: RestorePlan, format: OutputFormat): void {
-  const entries = plan.steps().map((s) => s.entry);
+export async function printPlan(plan: RestorePlan, format: OutputFormat): Promise<void> {
+  const entries: PlanEntry[] = [];
+  for await (const chunk of plan.chunks()) entries.push(...chunk.steps.map((s) => s.entry));
   const counts: Record<PlanAction, number> = { create: 0, update: 0, skip: 0, fail: 0 };
   for (const e of entries) counts[e.action]++;
   if (format !== "table") {
