@@ -10,6 +10,7 @@ import type { BackupStore } from "../storage/backup-store.js";
 import { indexBackup, type BackupIndex } from "./backup-index.js";
 import { executePlan, type ItemOutcome } from "./execute.js";
 import { planRestore, type RestorePlan } from "./planning.js";
+import { ResourceListFile } from "./resource-list.js";
 import type { ResourcePriorities } from "./priorities.js";
 
 export interface RestoreProgress {
@@ -72,7 +73,7 @@ export async function runRestore(restore: Restore, deps: RestoreDependencies): P
     deps.echo,
   );
   const results = new Results();
-  const resourceList: Record<string, string[]> = {};
+  const resourceList = await ResourceListFile.create();
   const progress: RestoreProgress = { totalItems: plan.unplanned, itemsRestored: 0 };
   let chunkLeft = 0;
   const counts: Record<ItemOutcome, number> = { created: 0, updated: 0, skipped: 0, failed: 0 };
@@ -98,8 +99,8 @@ export async function runRestore(restore: Restore, deps: RestoreDependencies): P
           log.error(messages.error);
         }
         const where = entry.namespace ? `${entry.namespace}/${entry.name}` : entry.name;
-        (resourceList[`${entry.apiVersion || entry.groupResource}/${entry.kind}`.replace(/\/$/, "")] ??=
-          []).push(`${where}(${outcome})`);
+        const kind = `${entry.apiVersion || entry.groupResource}/${entry.kind}`.replace(/\/$/, "");
+        resourceList.add(kind, `${where}(${outcome})`);
         log.info(`${outcome} ${entry.groupResource} ${where}`, { reason: entry.reason });
         counts[outcome]++;
         progress.itemsRestored++;
@@ -130,7 +131,7 @@ export async function runRestore(restore: Restore, deps: RestoreDependencies): P
   try {
     const logFile = await log.close();
     await deps.store.putRestoreResults(name, await gzipJson(results.file));
-    await deps.store.putRestoreResourceList(name, await gzipJson(resourceList));
+    await deps.store.putRestoreResourceList(name, createReadStream(await resourceList.gzippedFile()));
     await deps.store.putRestoreLog(name, createReadStream(logFile));
   } catch (err) {
     const reason = `could not upload the restore's files to the storage location: ${errorMessage(err)}`;
@@ -138,6 +139,7 @@ export async function runRestore(restore: Restore, deps: RestoreDependencies): P
     status.failureReason = failure ? `${failure}; ${reason}` : reason;
   } finally {
     await log.remove();
+    await resourceList.remove();
   }
   return status;
 }
