@@ -2,6 +2,7 @@ import type { V1LabelSelector } from "@kubernetes/client-node";
 import type { BackupSpec } from "../api/v1/index.js";
 import { IncludesExcludes } from "../filters/includes-excludes.js";
 import { labelSelectorQuery } from "../filters/selector-query.js";
+import { validateSelectors } from "../filters/selector-validation.js";
 import { groupResource, resolveResource, type ApiResource } from "../kube/discovery.js";
 
 /**
@@ -76,18 +77,6 @@ export function validateBackupSpec(spec: BackupSpec): string[] {
   errors.push(...ns.validate().map((e) => `Invalid included/excluded namespace lists: ${e}`));
   const res = new IncludesExcludes(spec.includedResources ?? [], spec.excludedResources ?? []);
   errors.push(...res.validate().map((e) => `Invalid included/excluded resource lists: ${e}`));
-  if (spec.labelSelector && spec.orLabelSelectors?.length) {
-    errors.push(
-      "encountered labelSelector as well as orLabelSelectors in backup spec, only one can be specified",
-    );
-  }
-  for (const selector of [spec.labelSelector, ...(spec.orLabelSelectors ?? [])]) {
-    if (!selector) continue;
-    try {
-      labelSelectorQuery(selector);
-    } catch (err) {
-      errors.push(`invalid label selector: ${(err as Error).message}`);
-    }
-  }
+  errors.push(...validateSelectors(spec, "backup"));
   return errors;
 }

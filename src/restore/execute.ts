@@ -3,7 +3,7 @@ import { collectionPath, type ApiResource } from "../kube/discovery.js";
 import { errorMessage, isAlreadyExists, isNotFound, statusCode } from "../kube/errors.js";
 import { forEachConcurrently } from "../concurrency/pool.js";
 import type { BackupIndex } from "./backup-index.js";
-import type { Item } from "./item-rules.js";
+import { differsWarning, type Item } from "./item-rules.js";
 import { differs, type PlanEntry } from "./plan.js";
 import type { PlanStep, RestorePlan } from "./planning.js";
 
@@ -87,9 +87,7 @@ async function restoreStep(
       // Created by someone else since the plan was made: treated as the plan treats an existing object.
       const existing = await options.client.get<Item>(`${path}/${encodeURIComponent(entry.name)}`);
       if (differs(JSON.parse(raw.toString("utf8")) as Item, existing)) {
-        warnings.push(
-          `could not restore, ${entry.kind} "${entry.name}" already exists. Warning: the in-cluster version is different than the backed-up version`,
-        );
+        warnings.push(differsWarning(entry.kind, entry.name));
       }
       return done("skipped");
     }

@@ -46,7 +46,7 @@ export const NEVER_RESTORED = new Set([
 ]);
 
 /** Metadata fields that belong to the object's old life in its old cluster. */
-const RESET_METADATA = [
+export const RESET_METADATA = [
   "generateName",
   "selfLink",
   "uid",
@@ -57,6 +57,11 @@ const RESET_METADATA = [
   "deletionGracePeriodSeconds",
   "ownerReferences",
 ];
+
+/** Velero's warning for an existing object that differs from the backed-up one. */
+export function differsWarning(kind: string, name: string): string {
+  return `could not restore, ${kind} "${name}" already exists. Warning: the in-cluster version is different than the backed-up version`;
+}
 
 /** Why an item is skipped without being created (completed pods and jobs, mirror pods), or undefined. */
 export function skipReason(groupResource: string, item: Item): string | undefined {

@@ -5,7 +5,14 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { BACKUP_NAME_LABEL, RESTORE_NAME_LABEL } from "../api/labels.js";
-import { type Item, type ItemContext, prepareItem, skipReason } from "./item-rules.js";
+import {
+  differsWarning,
+  type Item,
+  type ItemContext,
+  prepareItem,
+  RESET_METADATA,
+  skipReason,
+} from "./item-rules.js";
 import type { RestoreScope } from "./scope.js";
 
 export type PlanAction = "create" | "update" | "skip" | "fail";
@@ -294,9 +301,7 @@ export class RestorePlanner {
       }
     }
     if (differs(prepared, inCluster)) {
-      warnings.push(
-        `could not restore, ${base.kind} "${target.name}" already exists. Warning: the in-cluster version is different than the backed-up version`,
-      );
+      warnings.push(differsWarning(base.kind, target.name));
     }
     return { entry: this.#entry(groupResource, base, where, "skip", ["already exists"], warnings, target) };
   }
@@ -340,19 +345,7 @@ export function differs(prepared: Item, inCluster: Item): boolean {
   const normal = (o: Item, labelsFrom?: Item): Item => {
     const copy = structuredClone(o);
     const metadata = (copy.metadata ??= {});
-    for (const f of [
-      "generateName",
-      "selfLink",
-      "uid",
-      "resourceVersion",
-      "generation",
-      "creationTimestamp",
-      "deletionTimestamp",
-      "deletionGracePeriodSeconds",
-      "ownerReferences",
-      "managedFields",
-    ])
-      delete metadata[f];
+    for (const f of [...RESET_METADATA, "managedFields"]) delete metadata[f];
     if (!prepared.status) delete copy.status;
     if (labelsFrom) {
       metadata.labels = {

@@ -1,6 +1,6 @@
 import type { RestoreSpec } from "../api/v1/index.js";
 import { IncludesExcludes } from "../filters/includes-excludes.js";
-import { labelSelectorQuery } from "../filters/selector-query.js";
+import { validateSelectors } from "../filters/selector-validation.js";
 import { NEVER_RESTORED } from "./item-rules.js";
 import { validateNamespaceMapping } from "./namespace-mapping.js";
 
@@ -24,19 +24,7 @@ export function validateRestoreSpec(
   for (const name of spec.includedResources ?? []) {
     if (NEVER_RESTORED.has(canonical(name))) errors.push(`${name} are non-restorable resources`);
   }
-  if (spec.labelSelector && spec.orLabelSelectors?.length) {
-    errors.push(
-      "encountered labelSelector as well as orLabelSelectors in restore spec, only one can be specified",
-    );
-  }
-  for (const selector of [spec.labelSelector, ...(spec.orLabelSelectors ?? [])]) {
-    if (!selector) continue;
-    try {
-      labelSelectorQuery(selector);
-    } catch (err) {
-      errors.push(`invalid label selector: ${(err as Error).message}`);
-    }
-  }
+  errors.push(...validateSelectors(spec, "restore"));
   errors.push(...validateNamespaceMapping(spec.namespaceMapping ?? {}));
   if (spec.existingResourcePolicy && !["none", "update"].includes(spec.existingResourcePolicy)) {
     errors.push(`existing-resource-policy has invalid value, it accepts only none, update as value`);

@@ -24,19 +24,6 @@ export class BackupController {
     private readonly defaultTtl = DEFAULT_BACKUP_TTL,
   ) {}
 
-  /** A backup left InProgress by a server that stopped can never finish: mark it Failed, as Velero does. */
-  async failInterrupted(): Promise<void> {
-    for (const backup of await this.velero.list<Backup>("backups")) {
-      if (backup.status?.phase !== "InProgress") continue;
-      await this.setStatus(backup, {
-        phase: "Failed",
-        failureReason:
-          'found a backup with status "InProgress" during the server starting, mark it as "Failed"',
-        completionTimestamp: new Date().toISOString(),
-      });
-    }
-  }
-
   /** One backup at a time: the server's queue for backups works one key at a time. */
   async reconcile(key: string): Promise<Outcome> {
     const cached = getByKey(this.backups, key);

@@ -33,19 +33,6 @@ export class RestoreController {
     private readonly options: RestoreControllerOptions,
   ) {}
 
-  /** A restore left InProgress by a server that stopped cannot finish: mark it Failed, as Velero does. */
-  async failInterrupted(): Promise<void> {
-    for (const restore of await this.velero.list<Restore>("restores")) {
-      if (restore.status?.phase !== "InProgress") continue;
-      await this.setStatus(restore, {
-        phase: "Failed",
-        failureReason:
-          'found a restore with status "InProgress" during the server starting, mark it as "Failed"',
-        completionTimestamp: new Date().toISOString(),
-      });
-    }
-  }
-
   async reconcile(key: string): Promise<Outcome> {
     const cached = getByKey(this.restores, key);
     if (!cached || (cached.status?.phase && cached.status.phase !== "New")) return "done";

@@ -10,6 +10,7 @@ import { WorkQueue } from "../kube/work-queue.js";
 import { BackupController } from "./backup-controller.js";
 import { BackupSync } from "./backup-sync.js";
 import { DeletionController, GarbageCollector } from "./deletion.js";
+import { failInterrupted } from "./interrupted.js";
 import { LocationValidator } from "./location-validator.js";
 import { RestoreController, type RestoreControllerOptions } from "./restore-controller.js";
 import { veleroInformer } from "./velero-informers.js";
@@ -44,10 +45,10 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
   const requests = veleroInformer<DeleteBackupRequest>(kc, options.namespace, "deletebackuprequests");
   const backupController = new BackupController(velero, backups, log, options.defaultBackupTtl);
   const deletion = new DeletionController(velero, requests, log);
-  await backupController.failInterrupted();
+  await failInterrupted(velero, "backups");
   const restores = veleroInformer<Restore>(kc, options.namespace, "restores");
   const restoreController = new RestoreController(velero, restores, log, options.restore);
-  await restoreController.failInterrupted();
+  await failInterrupted(velero, "restores");
 
   const backupQueue = new WorkQueue("backups", (k) => backupController.reconcile(k), log, 1);
   const deletionQueue = new WorkQueue("deletebackuprequests", (k) => deletion.reconcile(k), log, 1);

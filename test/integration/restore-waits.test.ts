@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
-import { kubectl, testNamespace, waitUntil } from "./support.js";
+import { kubectl, testNamespace, waitForCrd, waitUntil } from "./support.js";
 import { velero } from "./velero.js";
 
 const id = () => randomBytes(3).toString("hex");
@@ -110,18 +110,7 @@ test("status is restored for the resources asked for, through the status subreso
       },
     }),
   );
-  await waitUntil(
-    "the CRD to be established",
-    30_000,
-    async () =>
-      (await kubectl([
-        "get",
-        "crd",
-        crd,
-        "-o",
-        "jsonpath={.status.conditions[?(@.type=='Established')].status}",
-      ])) === "True",
-  );
+  await waitForCrd(crd);
   const ns = await testNamespace(t, "status");
   for (const name of ["a", "b"]) {
     await kubectl(

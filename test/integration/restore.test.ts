@@ -5,7 +5,7 @@ import { gunzipSync } from "node:zlib";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { ResultsFile } from "../../src/results/results.js";
-import { kubectl, testNamespace, waitUntil } from "./support.js";
+import { kubectl, testNamespace, waitForCrd, waitUntil } from "./support.js";
 import { storageDir, velero } from "./velero.js";
 
 const suffix = () => randomBytes(3).toString("hex");
@@ -41,18 +41,7 @@ spec:
   hostPath: {path: /tmp/velero-ts-test-${id}}
 `,
   );
-  await waitUntil(
-    "the CRD to be established",
-    30_000,
-    async () =>
-      (await kubectl([
-        "get",
-        "crd",
-        crd,
-        "-o",
-        "jsonpath={.status.conditions[?(@.type=='Established')].status}",
-      ])) === "True",
-  );
+  await waitForCrd(crd);
   await kubectl(
     ["apply", "-n", ns, "-f", "-"],
     `

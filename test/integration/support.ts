@@ -74,3 +74,19 @@ export async function waitUntil<T>(
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Waits until a CRD is Established, so its custom resources can be created. */
+export async function waitForCrd(name: string): Promise<void> {
+  await waitUntil(
+    `CRD ${name} to be established`,
+    30_000,
+    async () =>
+      (await kubectl([
+        "get",
+        "crd",
+        name,
+        "-o",
+        "jsonpath={.status.conditions[?(@.type=='Established')].status}",
+      ])) === "True",
+  );
+}

@@ -1,12 +1,11 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { STORAGE_LOCATION_LABEL } from "../../api/labels.js";
 import { parseDuration } from "../../api/duration.js";
 import { FINISHED_BACKUP_PHASES, VELERO_API_VERSION, type Backup } from "../../api/v1/index.js";
 import { parseLabelSelector } from "../../filters/label-selector.js";
-import { isAlreadyExists } from "../../kube/errors.js";
 import { commaList, veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { outputFormat, printObjects, type OutputFormat } from "../output.js";
-import { waitForPhase } from "../wait.js";
+import { labelsFromFlags, optionalBool, submitAndWait } from "../submit.js";
 
 interface CreateFlags extends ClientFlags {
   includeNamespaces?: string[];
@@ -24,25 +23,13 @@ interface CreateFlags extends ClientFlags {
   output?: OutputFormat;
 }
 
-function optionalBool(value: string | undefined): boolean {
-  if (value === undefined || value === "true") return true;
-  if (value === "false") return false;
-  throw new InvalidArgumentError("must be true or false");
-}
-
 /** The Backup a `backup create` asks for. Bad flag values end here, before anything is sent. */
 export function backupFromFlags(name: string, flags: CreateFlags, namespace: string): Backup {
   if (flags.selector && flags.orSelector) {
     throw new Error("--selector and --or-selector cannot be used together: pick one");
   }
   if (flags.ttl) parseDuration(flags.ttl);
-  const labels: Record<string, string> = {};
-  for (const pair of flags.labels ?? []) {
-    const [k, v, extra] = pair.split("=");
-    if (!k || v === undefined || extra !== undefined)
-      throw new Error(`invalid label "${pair}": use key=value`);
-    labels[k] = v;
-  }
+  const labels = labelsFromFlags(flags.labels);
   if (flags.storageLocation) labels[STORAGE_LOCATION_LABEL] = flags.storageLocation;
   return {
     apiVersion: VELERO_API_VERSION,
@@ -103,34 +90,19 @@ export function backupCreateCommand(): Command {
         return;
       }
       const velero = veleroClient(flags);
-      try {
-        await velero.create("backups", backup);
-      } catch (err) {
-        if (isAlreadyExists(err))
-          throw new Error(`a backup named "${name}" already exists: choose another name`);
-        throw err;
-      }
-      console.log(`Backup request "${name}" submitted successfully.`);
-      if (!flags.wait) {
-        console.log(
-          `Run \`velero-ts backup describe ${name}\` or \`velero-ts backup logs ${name}\` for more details.`,
-        );
-        return;
-      }
-      console.log(
-        "Waiting for backup to complete. You may safely press ctrl-c to stop waiting - your backup will continue in the background.",
+      await submitAndWait(
+        velero,
+        { kind: "backup", plural: "backups", object: backup },
+        flags.wait,
+        FINISHED_BACKUP_PHASES,
+        async (name) => {
+          const o = await velero.get<Backup>("backups", name);
+          return {
+            phase: o?.status?.phase,
+            done: o?.status?.progress?.itemsBackedUp,
+            total: o?.status?.progress?.totalItems,
+          };
+        },
       );
-      const phase = await waitForPhase(`backup ${name}`, FINISHED_BACKUP_PHASES, async () => {
-        const b = await velero.get<Backup>("backups", name);
-        return {
-          phase: b?.status?.phase,
-          done: b?.status?.progress?.itemsBackedUp,
-          total: b?.status?.progress?.totalItems,
-        };
-      });
-      console.log(
-        `Backup completed with status: ${phase}. You may check for more information using the commands \`velero-ts backup describe ${name}\` and \`velero-ts backup logs ${name}\`.`,
-      );
-      if (phase !== "Completed") process.exitCode = 1;
     });
 }

@@ -1,8 +1,7 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { FINISHED_RESTORE_PHASES, VELERO_API_VERSION, type Restore } from "../../api/v1/index.js";
 import { parseLabelSelector } from "../../filters/label-selector.js";
 import { discover } from "../../kube/discovery.js";
-import { isAlreadyExists } from "../../kube/errors.js";
 import type { VeleroClient } from "../../kube/velero-client.js";
 import { parseNamespaceMappings } from "../../restore/namespace-mapping.js";
 import { canonicalName } from "../../restore/planning.js";
@@ -12,7 +11,7 @@ import { validateRestoreSpec } from "../../restore/validation.js";
 import { backupAndStore } from "../backup/store-of.js";
 import { commaList, veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { outputFormat, printObjects, type OutputFormat } from "../output.js";
-import { waitForPhase } from "../wait.js";
+import { labelsFromFlags, optionalBool, submitAndWait } from "../submit.js";
 import { printPlan } from "./plan-output.js";
 
 interface CreateFlags extends ClientFlags {
@@ -37,12 +36,6 @@ interface CreateFlags extends ClientFlags {
   output?: OutputFormat;
 }
 
-function optionalBool(value: string | undefined): boolean {
-  if (value === undefined || value === "true") return true;
-  if (value === "false") return false;
-  throw new InvalidArgumentError("must be true or false");
-}
-
 /** Velero's default restore name: the backup's name and the time, `b1-20261121153024`. */
 export function defaultRestoreName(source: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
@@ -60,13 +53,7 @@ export function restoreFromFlags(name: string | undefined, flags: CreateFlags, n
   if (flags.existingResourcePolicy && !["none", "update"].includes(flags.existingResourcePolicy)) {
     throw new Error("existing-resource-policy has invalid value, it accepts only none, update as value");
   }
-  const labels: Record<string, string> = {};
-  for (const pair of flags.labels ?? []) {
-    const [k, v, extra] = pair.split("=");
-    if (!k || v === undefined || extra !== undefined)
-      throw new Error(`invalid label "${pair}": use key=value`);
-    labels[k] = v;
-  }
+  const labels = labelsFromFlags(flags.labels);
   const mapping = flags.namespaceMappings ? parseNamespaceMappings(flags.namespaceMappings) : undefined;
   const status = flags.statusIncludeResources?.length || flags.statusExcludeResources?.length;
   return {
@@ -150,36 +137,20 @@ export function restoreCreateCommand(): Command {
         return;
       }
       const velero = veleroClient(flags);
-      const restoreName = restore.metadata.name!;
-      try {
-        await velero.create("restores", restore);
-      } catch (err) {
-        if (isAlreadyExists(err))
-          throw new Error(`a restore named "${restoreName}" already exists: choose another name`);
-        throw err;
-      }
-      console.log(`Restore request "${restoreName}" submitted successfully.`);
-      if (!flags.wait) {
-        console.log(
-          `Run \`velero-ts restore describe ${restoreName}\` or \`velero-ts restore logs ${restoreName}\` for more details.`,
-        );
-        return;
-      }
-      console.log(
-        "Waiting for restore to complete. You may safely press ctrl-c to stop waiting - your restore will continue in the background.",
+      await submitAndWait(
+        velero,
+        { kind: "restore", plural: "restores", object: restore },
+        flags.wait,
+        FINISHED_RESTORE_PHASES,
+        async (name) => {
+          const o = await velero.get<Restore>("restores", name);
+          return {
+            phase: o?.status?.phase,
+            done: o?.status?.progress?.itemsRestored,
+            total: o?.status?.progress?.totalItems,
+          };
+        },
       );
-      const phase = await waitForPhase(`restore ${restoreName}`, FINISHED_RESTORE_PHASES, async () => {
-        const r = await velero.get<Restore>("restores", restoreName);
-        return {
-          phase: r?.status?.phase,
-          done: r?.status?.progress?.itemsRestored,
-          total: r?.status?.progress?.totalItems,
-        };
-      });
-      console.log(
-        `Restore completed with status: ${phase}. You may check for more information using the commands \`velero-ts restore describe ${restoreName}\` and \`velero-ts restore logs ${restoreName}\`.`,
-      );
-      if (phase !== "Completed") process.exitCode = 1;
     });
 }
 
