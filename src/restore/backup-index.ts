@@ -1,22 +1,17 @@
 import type { Readable } from "node:stream";
 import { readBackupArchive } from "../archive/backup-archive-reader.js";
 import type { Item } from "./item-rules.js";
-import { ItemSpool, type SpoolRef } from "./item-spool.js";
-
-/** One item of a backup, its bytes in the spool. */
-export interface IndexedItem {
-  namespace?: string;
-  name: string;
-  ref: SpoolRef;
-}
+import { ItemSpool } from "./item-spool.js";
+import { ResourceItems } from "./resource-items.js";
 
 /**
- * A backup's items by group-resource, read once from the archive into a spool on local disk.
- * The few items planning needs up front (Namespaces, claims) are kept parsed too.
+ * A backup's items by group-resource, read once from the archive into a spool on local disk;
+ * memory holds a few numbers per item, not its name or body. The few items planning needs up
+ * front (Namespaces, claims) are kept parsed too.
  */
 export interface BackupIndex {
   spool: ItemSpool;
-  byResource: Map<string, IndexedItem[]>;
+  byResource: Map<string, ResourceItems>;
   /** The backed-up Namespace objects, by name. */
   namespaces: Map<string, Item>;
   /** The backed-up PersistentVolumeClaims' labels, by `ns/name`. */
@@ -31,6 +26,13 @@ export interface BackupIndex {
  */
 export async function indexBackup(archive: Readable): Promise<BackupIndex> {
   const spool = await ItemSpool.create();
+  const namespaceIds = new Map<string, number>();
+  const namespaceNames: string[] = [];
+  const namespaceId = (ns: string) => {
+    let id = namespaceIds.get(ns);
+    if (id === undefined) namespaceIds.set(ns, (id = namespaceNames.push(ns) - 1));
+    return id;
+  };
   const index: BackupIndex = {
     spool,
     byResource: new Map(),
@@ -43,10 +45,10 @@ export async function indexBackup(archive: Readable): Promise<BackupIndex> {
     for await (const entry of entries) {
       // Each item is in the archive twice; the top-level copy is the one restored.
       if (entry.preferredVersion !== undefined) continue;
-      const ref = await spool.append(entry.data);
-      let list = index.byResource.get(entry.groupResource);
-      if (!list) index.byResource.set(entry.groupResource, (list = []));
-      list.push({ ...(entry.namespace ? { namespace: entry.namespace } : {}), name: entry.name, ref });
+      let items = index.byResource.get(entry.groupResource);
+      if (!items)
+        index.byResource.set(entry.groupResource, (items = new ResourceItems(spool, namespaceNames)));
+      await items.add(entry.namespace ? namespaceId(entry.namespace) : undefined, entry.name, entry.data);
       index.itemCount++;
       if (entry.groupResource === "namespaces" && !entry.namespace)
         keepParsed(entry.data, (o) => index.namespaces.set(entry.name, o));

@@ -74,7 +74,7 @@ export async function planRestore(
         ([gr, items]) =>
           gr.includes(".") &&
           scope.includesResource(gr) &&
-          items.some((i) => !i.namespace || scope.includesNamespace(i.namespace)),
+          items.namespaces().some((ns) => ns === undefined || scope.includesNamespace(ns)),
       )
       .map(([gr]) => gr),
   );
@@ -128,15 +128,21 @@ export async function planRestore(
         if (steps.length) yield { groupResource: gr, resource: nsResource, steps };
         continue;
       }
-      const items = index.byResource.get(gr) ?? [];
+      const items = index.byResource.get(gr);
+      if (!items) continue;
       const r = findResource(discovery.resources, gr);
-      const wanted = new Set(items.map((i) => key(i.namespace && scope.mapNamespace(i.namespace), i.name)));
-      const existing = r ? await snapshot(client, r, wanted) : new Map<string, Item>();
+      const targets = new Set(
+        items
+          .namespaces()
+          .filter((ns) => ns !== undefined && scope.includesNamespace(ns))
+          .map((ns) => scope.mapNamespace(ns!)),
+      );
+      const existing = r ? await snapshot(client, r, targets) : new Map<string, Item>();
       for (let start = 0; start < items.length; start += CHUNK_ITEMS) {
         const steps: PlanStep[] = [];
-        for (const item of items.slice(start, start + CHUNK_ITEMS)) {
-          const raw = await index.spool.read(item.ref);
-          const planned = planner.planItem(gr, item, raw, (ns, name) =>
+        for (let i = start; i < Math.min(start + CHUNK_ITEMS, items.length); i++) {
+          const item = await items.read(i);
+          const planned = planner.planItem(gr, item, item.body, (ns, name) =>
             terminating(ns) ? undefined : existing.get(key(ns, name)),
           );
           unplanned--;
@@ -170,12 +176,16 @@ async function neededNamespaces(index: BackupIndex, scope: RestoreScope): Promis
   const selective = !scope.matchesLabels(undefined);
   for (const [gr, items] of index.byResource) {
     if (gr === "namespaces" || !scope.includesResource(gr)) continue;
-    for (const item of items) {
-      if (!item.namespace || !scope.includesNamespace(item.namespace)) continue;
-      const target = scope.mapNamespace(item.namespace);
-      if (needed.has(target)) continue;
-      if (selective && !scope.matchesLabels(labelsOf(await index.spool.read(item.ref)))) continue;
-      needed.set(target, item.namespace);
+    if (!selective) {
+      for (const ns of items.namespaces()) {
+        if (ns !== undefined && scope.includesNamespace(ns)) needed.set(scope.mapNamespace(ns), ns);
+      }
+      continue;
+    }
+    for (let i = 0; i < items.length; i++) {
+      const ns = items.namespaceAt(i);
+      if (ns === undefined || !scope.includesNamespace(ns) || needed.has(scope.mapNamespace(ns))) continue;
+      if (scope.matchesLabels(labelsOf((await items.read(i)).body))) needed.set(scope.mapNamespace(ns), ns);
     }
   }
   if (scope.includesResource("namespaces")) {
@@ -210,14 +220,21 @@ export function findResource(resources: ApiResource[], gr: string): ApiResource 
   return resources.find((r) => groupResource(r) === gr);
 }
 
-/** The objects of one resource that the restore would write over, from one paginated LIST. */
-async function snapshot(client: KubeClient, r: ApiResource, wanted: Set<string>): Promise<Map<string, Item>> {
+/**
+ * The objects of one resource that the restore could write over, from one paginated LIST: for a
+ * namespaced resource, those in the namespaces the restore writes to.
+ */
+async function snapshot(
+  client: KubeClient,
+  r: ApiResource,
+  targetNamespaces: Set<string>,
+): Promise<Map<string, Item>> {
   const found = new Map<string, Item>();
-  if (wanted.size === 0 || !r.verbs.includes("list")) return found;
+  if ((r.namespaced && targetNamespaces.size === 0) || !r.verbs.includes("list")) return found;
   for await (const page of listPages(client, r)) {
     for (const o of page) {
-      const k = key(r.namespaced ? o.metadata?.namespace : undefined, o.metadata?.name ?? "");
-      if (wanted.has(k)) found.set(k, o as Item);
+      const ns = r.namespaced ? o.metadata?.namespace : undefined;
+      if (ns === undefined || targetNamespaces.has(ns)) found.set(key(ns, o.metadata?.name ?? ""), o as Item);
     }
   }
   return found;
