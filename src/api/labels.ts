@@ -47,3 +47,5 @@ export const PV_BINDING_ANNOTATIONS = [
 export const SERVICE_ACCOUNT_UID_ANNOTATION = "kubernetes.io/service-account.uid";
 /** On a Backup made by a Schedule: the schedule's name. */
 export const SCHEDULE_NAME_LABEL = "velero.io/schedule-name";
+/** On every Namespace, set by the API server: the namespace's own name. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";

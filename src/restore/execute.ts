@@ -4,18 +4,19 @@ import { errorMessage, isAlreadyExists, isNotFound, statusCode } from "../kube/e
 import { forEachConcurrently } from "../concurrency/pool.js";
 import type { BackupIndex } from "./backup-index.js";
 import { differsWarning, type Item } from "./item-rules.js";
-import { differs, type PlanEntry } from "./plan.js";
+import { compareExisting } from "./compare.js";
+import type { PlanEntry } from "./plan.js";
 import type { PlanStep, RestorePlan } from "./planning.js";
 
 /** How an item ended: Velero's words for the resource list, plus why when it is not plain. */
-export type ItemOutcome = "created" | "updated" | "skipped" | "failed";
+export type ItemOutcome = "created" | "updated" | "recreated" | "skipped" | "pruned" | "failed";
 
 export interface ExecuteOptions {
   client: KubeClient;
   index: BackupIndex;
   /** Requests in flight at once inside a tier. */
   concurrency: number;
-  /** How long to wait for a terminating namespace to go. */
+  /** How long to wait for a terminating namespace, or an object deleted to be recreated, to go. */
   terminatingTimeoutMs: number;
   /** How long to wait for a restored CRD to be established. */
   crdTimeoutMs?: number;
@@ -65,34 +66,101 @@ async function restoreStep(
       "failed",
       `error restoring ${where(entry)}: the cluster does not serve ${entry.groupResource}`,
     );
+  const itemPath = (path: string) => `${path}/${encodeURIComponent(entry.name)}`;
   try {
-    const raw = await options.index.spool.read(step.body!);
     const path = itemCollection(r, entry);
+    if (entry.action === "prune") {
+      await deleteItem(options.client, itemPath(path), entry.uid);
+      return done("pruned");
+    }
+    const raw = await options.index.spool.read(step.body!);
     if (entry.action === "update") {
-      await options.client.request("PATCH", `${path}/${encodeURIComponent(entry.name)}`, {
-        body: raw,
-        contentType: MERGE_PATCH,
-      });
+      try {
+        await mergePatch(options.client, itemPath(path), raw);
+      } catch (err) {
+        if (!entry.labelsFallback) throw err;
+        // The design's fallback: the object keeps its fields and gets this restore's labels.
+        const refused = `could not update ${entry.kind} "${describe(entry)}" to the backup's version: ${errorMessage(err)}`;
+        try {
+          await mergePatch(options.client, itemPath(path), Buffer.from(JSON.stringify(entry.labelsFallback)));
+        } catch (labelsErr) {
+          return done(
+            "failed",
+            `${refused}; patching its restore labels failed too: ${errorMessage(labelsErr)}`,
+          );
+        }
+        warnings.push(`${refused}; only its restore labels were patched`);
+      }
       return done("updated");
+    }
+    if (entry.action === "recreate") {
+      await deleteItem(options.client, itemPath(path), entry.uid);
+      await waitGone(options, itemPath(path), entry.uid);
+      await options.client.request("POST", path, { body: raw });
+      return done("recreated");
     }
     try {
       const created = await options.client.request<Item>("POST", path, { body: raw });
       if (entry.keepsStatus) {
         const body = JSON.parse(raw.toString("utf8")) as Item;
-        await restoreStatus(options.client, `${path}/${encodeURIComponent(entry.name)}`, created, body);
+        await restoreStatus(options.client, itemPath(path), created, body);
       }
       return done("created");
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
-      // Created by someone else since the plan was made: treated as the plan treats an existing object.
-      const existing = await options.client.get<Item>(`${path}/${encodeURIComponent(entry.name)}`);
-      if (differs(JSON.parse(raw.toString("utf8")) as Item, existing)) {
+      // Created by someone else since the plan was made: skipped, as `none` does with an existing object.
+      const prepared = JSON.parse(raw.toString("utf8")) as Item;
+      const existing = await options.client.get<Item>(itemPath(path));
+      if (!compareExisting(prepared, existing, prepared).identical) {
         warnings.push(differsWarning(entry.kind, entry.name));
       }
       return done("skipped");
     }
   } catch (err) {
     return done("failed", `error restoring ${where(entry)}: ${errorMessage(err)}`);
+  }
+}
+
+function mergePatch(client: KubeClient, path: string, body: Buffer): Promise<unknown> {
+  return client.request("PATCH", path, { body, contentType: MERGE_PATCH });
+}
+
+/** Deletes one object, and only the one the plan saw (its uid); its dependents go in the background. */
+async function deleteItem(client: KubeClient, path: string, uid: string | undefined): Promise<void> {
+  try {
+    await client.request("DELETE", path, {
+      body: {
+        apiVersion: "v1",
+        kind: "DeleteOptions",
+        propagationPolicy: "Background",
+        ...(uid ? { preconditions: { uid } } : {}),
+      },
+    });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/** Waits until the object with this uid is gone, finalizers and all. */
+async function waitGone(options: ExecuteOptions, path: string, uid: string | undefined): Promise<void> {
+  const deadline = Date.now() + options.terminatingTimeoutMs;
+  for (;;) {
+    let current: Item;
+    try {
+      current = await options.client.get<Item>(path);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    if (uid && current.metadata?.uid !== uid) return;
+    if (Date.now() > deadline) {
+      const finalizers = (current.metadata?.["finalizers"] as string[] | undefined) ?? [];
+      throw new Error(
+        `deleted to be recreated, it was still there after ${Math.round(options.terminatingTimeoutMs / 1000)}s` +
+          (finalizers.length ? ` (finalizers: ${finalizers.join(", ")})` : ""),
+      );
+    }
+    await sleep(POLL_MS);
   }
 }
 
@@ -161,6 +229,10 @@ function itemCollection(r: ApiResource, entry: PlanEntry): string {
     ? entry.apiVersion.split("/")[1]!
     : entry.apiVersion || r.version;
   return collectionPath({ ...r, version }, entry.namespace);
+}
+
+function describe(entry: PlanEntry): string {
+  return entry.namespace ? `${entry.namespace}/${entry.name}` : entry.name;
 }
 
 function where(entry: PlanEntry): string {

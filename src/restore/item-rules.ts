@@ -7,6 +7,7 @@ import {
   JOB_CONTROLLER_UID_LABELS,
   LAST_APPLIED_ANNOTATION,
   MIRROR_POD_ANNOTATION,
+  NAMESPACE_NAME_LABEL,
   PV_BINDING_ANNOTATIONS,
   PVC_BINDING_ANNOTATIONS,
   RESTORE_NAME_LABEL,
@@ -95,7 +96,11 @@ export function prepareItem(groupResource: string, item: Item, ctx: ItemContext)
   const keepStatus = ctx.restoreStatus || metadata.annotations?.[RESTORE_STATUS_ANNOTATION] === "true";
   if (!keepStatus) delete out.status;
   if (metadata.namespace) metadata.namespace = ctx.mapNamespace(metadata.namespace);
-  if (groupResource === "namespaces" && metadata.name) metadata.name = ctx.mapNamespace(metadata.name);
+  if (groupResource === "namespaces" && metadata.name) {
+    metadata.name = ctx.mapNamespace(metadata.name);
+    // The API server keeps this label equal to the name; a mapped namespace gets its new name.
+    if (metadata.labels?.[NAMESPACE_NAME_LABEL]) metadata.labels[NAMESPACE_NAME_LABEL] = metadata.name;
+  }
   metadata.labels = {
     ...metadata.labels,
     [BACKUP_NAME_LABEL]: labelValue(ctx.backupName),

@@ -3,19 +3,16 @@
  * why. A pure function of the item, the restore's spec and what the target cluster holds; the
  * engine feeds it resource by resource in restore order and executes what it decides.
  */
-import { isDeepStrictEqual } from "node:util";
 import { BACKUP_NAME_LABEL, RESTORE_NAME_LABEL } from "../api/labels.js";
-import {
-  differsWarning,
-  type Item,
-  type ItemContext,
-  prepareItem,
-  RESET_METADATA,
-  skipReason,
-} from "./item-rules.js";
+import { differsWarning, type Item, type ItemContext, prepareItem, skipReason } from "./item-rules.js";
+import { compareExisting, labelsPatch, type FieldChange } from "./compare.js";
+import { NEVER_DELETED, type ExistingPolicies } from "./existing-policy.js";
 import type { RestoreScope } from "./scope.js";
 
-export type PlanAction = "create" | "update" | "skip" | "fail";
+export type PlanAction = "create" | "update" | "recreate" | "prune" | "skip" | "fail";
+
+/** How an object the restore would write compares with the one already in the cluster. */
+export type ExistingState = "identical" | "differs" | "absent-from-backup";
 
 export interface PlanEntry {
   groupResource: string;
@@ -32,6 +29,14 @@ export interface PlanEntry {
   warnings: string[];
   /** The object is created with its status, which then goes to the status subresource too. */
   keepsStatus?: boolean;
+  /** For an object already in the cluster: how it compares with the backup's. */
+  existing?: ExistingState;
+  /** The fields that differ, secret values masked. */
+  changes?: FieldChange[];
+  /** An update that, when the server refuses it, falls back to this patch of the restore labels alone. */
+  labelsFallback?: Item;
+  /** The uid of the object a recreate or prune deletes, so nothing newer is deleted by mistake. */
+  uid?: string;
 }
 
 /** A planned item, with what to send: the object to create, or the merge patch of an update. */
@@ -51,6 +56,7 @@ export interface PlannerOptions {
   restoredGroupResources: Set<string>;
   /** Every PersistentVolume of the target cluster. */
   clusterVolumes: Item[];
+  policies: ExistingPolicies;
 }
 
 /** What became of a volume of the backup, for the claims planned after it. */
@@ -125,7 +131,14 @@ export class RestorePlanner {
     if (groupResource === "persistentvolumeclaims") this.#planClaim(prepared, warnings);
 
     if (inCluster)
-      return this.#planExisting(groupResource, base, where, target, prepared, inCluster, warnings);
+      return this.#planExisting(
+        groupResource,
+        base,
+        where,
+        target,
+        { prepared, inCluster, original: item },
+        warnings,
+      );
     const entry = this.#entry(
       groupResource,
       base,
@@ -151,9 +164,6 @@ export class RestorePlanner {
     const base = { apiVersion: "v1", kind: "Namespace" };
     const where = { name: sourceNamespace };
     const to = { name: target };
-    if (inCluster && !inCluster.metadata?.["deletionTimestamp"]) {
-      return { entry: this.#entry("namespaces", base, where, "skip", ["namespace already exists"], [], to) };
-    }
     const body = backedUp
       ? prepareItem("namespaces", backedUp, {
           backupName: this.options.backupName,
@@ -173,12 +183,49 @@ export class RestorePlanner {
             },
           },
         };
+    if (inCluster && !inCluster.metadata?.["deletionTimestamp"]) {
+      if (backedUp) {
+        return this.#planExisting(
+          "namespaces",
+          base,
+          where,
+          to,
+          { prepared: body, inCluster, original: backedUp },
+          [],
+        );
+      }
+      return { entry: this.#entry("namespaces", base, where, "skip", ["namespace already exists"], [], to) };
+    }
     const reason = inCluster
       ? "namespace is terminating: waits until it is gone, then creates it"
       : backedUp
         ? "created from the backed-up Namespace"
         : "created for the items restored into it";
     return { entry: this.#entry("namespaces", base, where, "create", [reason], [], to), body };
+  }
+
+  /**
+   * An object an earlier restore made that this backup no longer holds: deleted with `prune`
+   * (never a Namespace, volume, claim or CRD), otherwise only reported.
+   */
+  planAbsent(groupResource: string, object: Item, prune: boolean): PlanEntry {
+    const base = { apiVersion: object.apiVersion ?? "", kind: object.kind ?? "" };
+    const where = {
+      ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}),
+      name: object.metadata?.name ?? "",
+    };
+    const earlier = object.metadata?.labels?.[RESTORE_NAME_LABEL];
+    const why = `restore ${earlier} made it and backup ${this.options.backupName} no longer holds it`;
+    const [action, reason]: [PlanAction, string] = !prune
+      ? ["skip", `${why}; kept (--prune deletes it)`]
+      : NEVER_DELETED.has(groupResource)
+        ? ["skip", `${why}; kept: pruning a ${base.kind} would destroy data`]
+        : ["prune", `${why}: deleted`];
+    return {
+      ...this.#entry(groupResource, base, where, action, [reason], [], where),
+      existing: "absent-from-backup",
+      ...(typeof object.metadata?.uid === "string" ? { uid: object.metadata.uid } : {}),
+    };
   }
 
   #takes(groupResource: string, where: { namespace?: string; name: string }, item: Item): boolean {
@@ -277,33 +324,66 @@ export class RestorePlanner {
     base: { apiVersion: string; kind: string },
     where: { namespace?: string; name: string },
     target: { namespace?: string; name: string },
-    prepared: Item,
-    inCluster: Item,
+    objects: { prepared: Item; inCluster: Item; original: Item },
     warnings: string[],
   ): PlannedItem {
+    const { prepared, inCluster, original } = objects;
+    const entry = (action: PlanAction, reason: string, extra: Partial<PlanEntry> = {}) => ({
+      ...this.#entry(groupResource, base, where, action, [reason], warnings, target),
+      ...extra,
+    });
     if (groupResource === "serviceaccounts") {
+      // Velero's merge, whatever the policy.
       const patch = serviceAccountMerge(prepared, inCluster);
-      if (patch) {
-        return {
-          entry: this.#entry(
-            groupResource,
-            base,
-            where,
-            "update",
-            [
+      return patch
+        ? {
+            entry: entry(
+              "update",
               "service account exists: the backup's secrets, image pull secrets, labels and annotations are merged in",
-            ],
-            warnings,
-            target,
-          ),
-          body: patch,
-        };
-      }
+            ),
+            body: patch,
+          }
+        : { entry: entry("skip", "service account exists and holds everything the backup's does") };
     }
-    if (differs(prepared, inCluster)) {
-      warnings.push(differsWarning(base.kind, target.name));
+    const comparison = compareExisting(prepared, inCluster, original);
+    const state: ExistingState = comparison.identical ? "identical" : "differs";
+    const compared: Partial<PlanEntry> = {
+      existing: state,
+      ...(comparison.identical ? {} : { changes: maskSecrets(groupResource, comparison.changes) }),
+    };
+    let policy = this.options.policies.policyFor(groupResource);
+    if (policy === "recreate" && NEVER_DELETED.has(groupResource) && !comparison.identical) {
+      warnings.push(
+        `${base.kind} "${where.namespace ? `${target.namespace}/` : ""}${target.name}" was updated, not recreated: deleting a ${base.kind} would destroy data`,
+      );
+      policy = "update";
     }
-    return { entry: this.#entry(groupResource, base, where, "skip", ["already exists"], warnings, target) };
+    if (policy === "none") {
+      if (!comparison.identical) warnings.push(differsWarning(base.kind, target.name));
+      return { entry: entry("skip", `already exists, ${state}`, compared) };
+    }
+    if (comparison.identical) {
+      return {
+        entry: entry("update", "already exists, identical: only the restore labels are patched", compared),
+        body: labelsPatch(prepared),
+      };
+    }
+    if (policy === "update") {
+      return {
+        entry: entry("update", "already exists and differs: patched to the backup's version", {
+          ...compared,
+          labelsFallback: labelsPatch(prepared),
+        }),
+        body: comparison.patch,
+      };
+    }
+    return {
+      entry: entry("recreate", "already exists and differs: deleted, then created from the backup", {
+        ...compared,
+        ...(typeof inCluster.metadata?.uid === "string" ? { uid: inCluster.metadata.uid } : {}),
+      }),
+      body: prepared,
+    };
   }
 
   #entry(
@@ -337,26 +417,21 @@ function createReason(groupResource: string, prepared: Item): string {
   return "not in the cluster";
 }
 
-/**
- * Whether an in-cluster object differs from the one the restore would create, as Velero decides:
- * the in-cluster copy with its metadata reset and the restore labels copied over, compared deeply.
- */
-export function differs(prepared: Item, inCluster: Item): boolean {
-  const normal = (o: Item, labelsFrom?: Item): Item => {
-    const copy = structuredClone(o);
-    const metadata = (copy.metadata ??= {});
-    for (const f of [...RESET_METADATA, "managedFields"]) delete metadata[f];
-    if (!prepared.status) delete copy.status;
-    if (labelsFrom) {
-      metadata.labels = {
-        ...metadata.labels,
-        [BACKUP_NAME_LABEL]: labelsFrom.metadata?.labels?.[BACKUP_NAME_LABEL] ?? "",
-        [RESTORE_NAME_LABEL]: labelsFrom.metadata?.labels?.[RESTORE_NAME_LABEL] ?? "",
-      };
-    }
-    return copy;
-  };
-  return !isDeepStrictEqual(normal(prepared), normal(inCluster, prepared));
+const MASKED = "<masked>";
+
+/** A Secret's values never leave the plan: any field but its name, namespace, labels and type is masked. */
+function maskSecrets(groupResource: string, changes: FieldChange[]): FieldChange[] {
+  if (groupResource !== "secrets") return changes;
+  const open = /^(metadata\.(name|namespace|labels)\b|type$)/;
+  return changes.map((c) =>
+    open.test(c.path)
+      ? c
+      : {
+          path: c.path,
+          ...("inCluster" in c ? { inCluster: MASKED } : {}),
+          ...("inBackup" in c ? { inBackup: MASKED } : {}),
+        },
+  );
 }
 
 /** Velero's merge of a backed-up ServiceAccount into one that exists, or undefined when it adds nothing. */

@@ -11,7 +11,10 @@ import { listPages } from "../kube/list.js";
 import type { BackupIndex } from "./backup-index.js";
 import type { Item } from "./item-rules.js";
 import type { SpoolRef } from "./item-spool.js";
+import { findEarlierRestoreObjects } from "./earlier-restores.js";
+import { ExistingPolicies } from "./existing-policy.js";
 import { RestorePlanner, type PlanEntry } from "./plan.js";
+import { RestoreValidationError } from "./validation.js";
 import { orderGroupResources, type ResourcePriorities } from "./priorities.js";
 import { RestoreScope } from "./scope.js";
 
@@ -54,10 +57,36 @@ export async function planRestore(
   index: BackupIndex,
   client: KubeClient,
   priorities: ResourcePriorities,
+  options: { dryRun?: boolean } = {},
 ): Promise<RestorePlan> {
   let discovery = await discover(client);
   const canonical = canonicalName(discovery.resources);
   const scope = new RestoreScope(restore.spec, canonical);
+  const policies = new ExistingPolicies(restore.spec, canonical);
+  const unknown = policies.unknownResources(
+    (gr) => findResource(discovery.resources, gr) !== undefined || index.byResource.has(gr),
+  );
+  if (unknown.length) {
+    throw new RestoreValidationError(
+      `existing resource policy override names ${unknown.join(", ")}, which neither the cluster serves nor backup ${restore.spec.backupName} holds: check the name with \`kubectl api-resources\``,
+    );
+  }
+  const earlier =
+    options.dryRun || restore.spec.prune
+      ? await findEarlierRestoreObjects(
+          client,
+          discovery.resources,
+          scope,
+          index,
+          restore.metadata.name!,
+          restore.spec.namespaceMapping ?? {},
+        )
+      : undefined;
+  if (restore.spec.prune && !options.dryRun && earlier?.labelled === 0) {
+    throw new RestoreValidationError(
+      "prune: no object in the restore's scope carries the velero.io/restore-name label of an earlier restore, so there is nothing to compare this backup with: drop --prune, or check the namespaces and resources of the restore",
+    );
+  }
   const restoredClaims = new Set(
     [...index.claims]
       .filter(
@@ -90,6 +119,7 @@ export async function planRestore(
     restoredClaims,
     restoredGroupResources,
     clusterVolumes,
+    policies,
   });
 
   // Objects in a terminating namespace go with it: the restore waits for it, so they are not "existing".
@@ -155,6 +185,13 @@ export async function planRestore(
       // The CRDs are created (and established) by now: what they serve can be resolved.
       if (gr === CRDS && items.length) discovery = await discover(client);
     }
+    // Last, what an earlier restore made that this backup no longer holds: pruned only when asked.
+    const absent = new Map<ApiResource, PlanStep[]>();
+    for (const { resource, object } of earlier?.absent ?? []) {
+      const steps = absent.get(resource) ?? absent.set(resource, []).get(resource)!;
+      steps.push({ entry: planner.planAbsent(groupResource(resource), object, restore.spec.prune === true) });
+    }
+    for (const [resource, steps] of absent) yield { groupResource: groupResource(resource), resource, steps };
   }
   return {
     get discovery() {

@@ -60,6 +60,13 @@ export class ResourceItems {
     return this.#clusterScoped ? [undefined, ...named] : named;
   }
 
+  /** An item's name, without reading its body. */
+  async nameAt(i: number): Promise<string> {
+    const at = i * FIELDS;
+    const name = await this.spool.read({ offset: this.#table[at]!, length: this.#table[at + 1]! });
+    return name.toString("utf8");
+  }
+
   async read(i: number): Promise<IndexedItem> {
     const at = i * FIELDS;
     const nameLength = this.#table[at + 1]!;

@@ -11,6 +11,7 @@ import { indexBackup, type BackupIndex } from "./backup-index.js";
 import { executePlan, type ItemOutcome } from "./execute.js";
 import { planRestore, type RestorePlan } from "./planning.js";
 import { ResourceListFile } from "./resource-list.js";
+import { RestoreValidationError } from "./validation.js";
 import type { ResourcePriorities } from "./priorities.js";
 
 export interface RestoreProgress {
@@ -29,9 +30,6 @@ export interface RestoreDependencies {
   onProgress?: (progress: RestoreProgress) => void;
 }
 
-/** A reason the restore cannot start, found before anything was written to the cluster. */
-export class RestoreValidationError extends Error {}
-
 /**
  * Reads the backup's archive into a local index, then plans. An unsafe archive is a validation
  * error. The caller removes the index's spool when done with the plan.
@@ -39,6 +37,7 @@ export class RestoreValidationError extends Error {}
 export async function loadAndPlan(
   restore: Restore,
   deps: Pick<RestoreDependencies, "client" | "store" | "priorities">,
+  options: { dryRun?: boolean } = {},
 ): Promise<{ index: BackupIndex; plan: RestorePlan }> {
   const backupName = restore.spec.backupName!;
   let index: BackupIndex;
@@ -51,7 +50,7 @@ export async function loadAndPlan(
     throw new Error(`could not read backup ${backupName}: ${errorMessage(err)}`, { cause: err });
   }
   try {
-    return { index, plan: await planRestore(restore, index, deps.client, deps.priorities) };
+    return { index, plan: await planRestore(restore, index, deps.client, deps.priorities, options) };
   } catch (err) {
     await index.spool.remove();
     throw err;
@@ -76,7 +75,14 @@ export async function runRestore(restore: Restore, deps: RestoreDependencies): P
   const resourceList = await ResourceListFile.create();
   const progress: RestoreProgress = { totalItems: plan.unplanned, itemsRestored: 0 };
   let chunkLeft = 0;
-  const counts: Record<ItemOutcome, number> = { created: 0, updated: 0, skipped: 0, failed: 0 };
+  const counts: Record<ItemOutcome, number> = {
+    created: 0,
+    updated: 0,
+    recreated: 0,
+    skipped: 0,
+    pruned: 0,
+    failed: 0,
+  };
   let failure: string | undefined;
 
   try {
@@ -99,6 +105,7 @@ export async function runRestore(restore: Restore, deps: RestoreDependencies): P
           log.error(messages.error);
         }
         const where = entry.namespace ? `${entry.namespace}/${entry.name}` : entry.name;
+        if (outcome === "pruned") results.warning(bucket, `pruned ${entry.kind} "${where}": ${entry.reason}`);
         const kind = `${entry.apiVersion || entry.groupResource}/${entry.kind}`.replace(/\/$/, "");
         resourceList.add(kind, `${where}(${outcome})`);
         log.info(`${outcome} ${entry.groupResource} ${where}`, { reason: entry.reason });

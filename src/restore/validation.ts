@@ -1,8 +1,12 @@
 import type { RestoreSpec } from "../api/v1/index.js";
 import { IncludesExcludes } from "../filters/includes-excludes.js";
 import { validateSelectors } from "../filters/selector-validation.js";
+import { validateExistingResourcePolicy } from "./existing-policy.js";
 import { NEVER_RESTORED } from "./item-rules.js";
 import { validateNamespaceMapping } from "./namespace-mapping.js";
+
+/** A reason the restore cannot start, found before anything was written to the cluster. */
+export class RestoreValidationError extends Error {}
 
 /**
  * Velero's validation of a restore spec, before anything is read or written: every problem,
@@ -26,8 +30,6 @@ export function validateRestoreSpec(
   }
   errors.push(...validateSelectors(spec, "restore"));
   errors.push(...validateNamespaceMapping(spec.namespaceMapping ?? {}));
-  if (spec.existingResourcePolicy && !["none", "update"].includes(spec.existingResourcePolicy)) {
-    errors.push(`existing-resource-policy has invalid value, it accepts only none, update as value`);
-  }
+  errors.push(...validateExistingResourcePolicy(spec, canonical));
   return errors;
 }

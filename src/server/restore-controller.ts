@@ -9,8 +9,8 @@ import type { Outcome } from "../kube/work-queue.js";
 import { findLocation, openBackupStore } from "../locations/open-location.js";
 import { canonicalName } from "../restore/planning.js";
 import type { ResourcePriorities } from "../restore/priorities.js";
-import { RestoreValidationError, runRestore } from "../restore/restorer.js";
-import { validateRestoreSpec } from "../restore/validation.js";
+import { runRestore } from "../restore/restorer.js";
+import { RestoreValidationError, validateRestoreSpec } from "../restore/validation.js";
 
 const PROGRESS_EVERY_MS = 1000;
 

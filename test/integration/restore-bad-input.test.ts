@@ -99,6 +99,44 @@ test("a spec that cannot be restored fails validation with a message that says w
   );
 });
 
+test("a bad policy, an override of an unknown resource and --prune with nothing to prune fail validation", async () => {
+  await failsValidation(
+    { backupName: "a", existingResourcePolicy: "sometimes" as never },
+    /existing-resource-policy has invalid value, it accepts only none, update, recreate as value/,
+  );
+  await failsValidation(
+    {
+      backupName: "a",
+      existingResourcePolicyOverrides: { often: { includedResources: ["secrets"] } } as never,
+    },
+    /existingResourcePolicyOverrides has invalid policy "often": use none, update, recreate/,
+  );
+  const name = `policy-${id()}`;
+  const ns = `never-${id()}`;
+  const configMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: ns },
+    data: { a: "1" },
+  };
+  await plantBackup(
+    name,
+    craftedArchive([
+      item("metadata/version", "1.1.0\n"),
+      item(`resources/configmaps/namespaces/${ns}/c.json`, configMap),
+    ]),
+  );
+  await failsValidation(
+    { backupName: name, existingResourcePolicyOverrides: { update: { includedResources: ["gizmos"] } } },
+    new RegExp(`override names gizmos, which neither the cluster serves nor backup ${name} holds`),
+  );
+  await failsValidation(
+    { backupName: name, prune: true },
+    /prune: no object in the restore's scope carries the velero.io\/restore-name label of an earlier restore/,
+  );
+  await assert.rejects(kubectl(["get", "namespace", ns]), /NotFound/, "nothing was written");
+});
+
 test("a backup that did not complete is refused", async () => {
   const name = `failed-${id()}`;
   await plantBackup(name, craftedArchive([item("metadata/version", "1.1.0\n")]), "Failed");
@@ -146,7 +184,22 @@ test("the CLI refuses malformed flags and creates nothing", async () => {
   ]);
   assert.match(
     policy.stderr,
-    /existing-resource-policy has invalid value, it accepts only none, update as value/,
+    /existing-resource-policy has invalid value, it accepts only none, update, recreate as value/,
+  );
+  const override = (...values: string[]) =>
+    velero([
+      "restore",
+      "create",
+      name,
+      "--from-backup",
+      "b",
+      ...values.flatMap((v) => ["--existing-resource-policy-override", v]),
+    ]);
+  assert.match((await override("secrets")).stderr, /"secrets" is not RESOURCE=POLICY, e.g. secrets=none/);
+  assert.match((await override("secrets=often")).stderr, /accepts only none, update, recreate as value/);
+  assert.match(
+    (await override("secrets=none", "secrets=update")).stderr,
+    /names secrets twice \(none and update\): give each resource one policy/,
   );
   assert.equal((await velero(["restore", "get", name])).code, 1, "no Restore was created");
 });
@@ -224,5 +277,5 @@ test("an item that is not JSON or that the API server rejects fails alone; the r
     new RegExp(`${ns}:\\n\\s+error restoring configmaps/${ns}/broken: the backup's copy is not valid JSON`),
   );
   assert.match(described.stdout, new RegExp(`error restoring services/${ns}/rejected: .*port`));
-  assert.match(described.stdout, /Items: 2 created, 0 updated, 0 skipped, 2 failed/);
+  assert.match(described.stdout, /Items: 2 created, 0 updated, 0 recreated, 0 skipped, 0 pruned, 2 failed/);
 });

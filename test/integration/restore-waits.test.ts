@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
-import { kubectl, testNamespace, waitForCrd, waitUntil } from "./support.js";
+import { kubectl, setConfigMapFinalizers, testNamespace, waitForCrd, waitUntil } from "./support.js";
 import { velero } from "./velero.js";
 
 const id = () => randomBytes(3).toString("hex");
@@ -16,16 +16,7 @@ test("a restore into a terminating namespace waits until it is gone, then create
   );
   // A finalizer holds the namespace in Terminating until the test lets it go.
   await kubectl(["create", "configmap", "held", "-n", ns]);
-  await kubectl([
-    "patch",
-    "configmap",
-    "held",
-    "-n",
-    ns,
-    "--type=merge",
-    "-p",
-    '{"metadata":{"finalizers":["example.com/hold"]}}',
-  ]);
+  await setConfigMapFinalizers(ns, "held", ["example.com/hold"]);
   await kubectl(["delete", "namespace", ns, "--wait=false"]);
   await waitUntil(
     "the namespace to be terminating",
@@ -54,16 +45,7 @@ test("a restore into a terminating namespace waits until it is gone, then create
     "InProgress",
     "still waiting for the namespace",
   );
-  await kubectl([
-    "patch",
-    "configmap",
-    "held",
-    "-n",
-    ns,
-    "--type=merge",
-    "-p",
-    '{"metadata":{"finalizers":null}}',
-  ]);
+  await setConfigMapFinalizers(ns, "held", null);
   await waitUntil(
     "the restore to complete",
     90_000,

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test, type TestContext } from "node:test";
-import { gunzipSync } from "node:zlib";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import type { ResultsFile } from "../../src/results/results.js";
-import { kubectl, testNamespace, waitForCrd, waitUntil } from "./support.js";
-import { storageDir, velero } from "./velero.js";
+import { jsonOf, kubectl, testNamespace, waitAvailable, waitForCrd, waitUntil } from "./support.js";
+import { restoreFiles, storageDir, velero } from "./velero.js";
 
 const suffix = () => randomBytes(3).toString("hex");
 
@@ -118,26 +116,11 @@ async function deleteNamespace(ns: string): Promise<void> {
   await kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=120s"]);
 }
 
-async function jsonOf<T>(args: string[]): Promise<T> {
-  return JSON.parse(await kubectl([...args, "-o", "json"])) as T;
-}
-
 function cleanup(t: TestContext, what: string[][]): void {
   t.after(async () => {
     for (const args of what)
       await kubectl(["delete", "--ignore-not-found", "--wait=false", ...args]).catch(() => undefined);
   });
-}
-
-async function restoreFiles(
-  name: string,
-): Promise<{ results: ResultsFile; resources: Record<string, string[]> }> {
-  const dir = path.join(storageDir(), "restores", name);
-  const read = async (file: string) => gunzipSync(await fs.readFile(path.join(dir, file))).toString();
-  return {
-    results: JSON.parse(await read(`restore-${name}-results.gz`)) as ResultsFile,
-    resources: JSON.parse(await read(`restore-${name}-resource-list.json.gz`)) as Record<string, string[]>,
-  };
 }
 
 async function checkRestored(ns: string, pv: string, id: string, restoreName: string): Promise<void> {
@@ -190,20 +173,7 @@ async function checkRestored(ns: string, pv: string, id: string, restoreName: st
     ]);
     return claim.status.phase === "Bound" && claim.spec.volumeName === pv;
   });
-  await waitUntil(
-    `deployment web in ${ns} to be available`,
-    60_000,
-    async () =>
-      (await kubectl([
-        "get",
-        "deployment",
-        "web",
-        "-n",
-        ns,
-        "-o",
-        "jsonpath={.status.availableReplicas}",
-      ])) === "1",
-  );
+  await waitAvailable(ns, "web");
 }
 
 test("back up an application, delete it, restore it into a mapped namespace, then into its own", async (t) => {

@@ -35,6 +35,11 @@ export async function kubectl(args: string[], input?: string): Promise<string> {
   return (await child).stdout;
 }
 
+/** kubectl's JSON output of a command, parsed. */
+export async function jsonOf<T>(args: string[]): Promise<T> {
+  return JSON.parse(await kubectl([...args, "-o", "json"])) as T;
+}
+
 /** A namespace of the test's own, deleted when the test ends. */
 export async function testNamespace(t: TestContext, prefix: string): Promise<string> {
   const core = kubeConfig().makeApiClient(CoreV1Api);
@@ -89,4 +94,40 @@ export async function waitForCrd(name: string): Promise<void> {
         "jsonpath={.status.conditions[?(@.type=='Established')].status}",
       ])) === "True",
   );
+}
+
+/** Waits until a Deployment has one available replica. */
+export async function waitAvailable(ns: string, deployment: string): Promise<void> {
+  await waitUntil(
+    `deployment ${deployment} in ${ns} to be available`,
+    60_000,
+    async () =>
+      (await kubectl([
+        "get",
+        "deployment",
+        deployment,
+        "-n",
+        ns,
+        "-o",
+        "jsonpath={.status.availableReplicas}",
+      ])) === "1",
+  );
+}
+
+/** Sets the finalizers of a ConfigMap; null removes them, so its delete can finish. */
+export async function setConfigMapFinalizers(
+  ns: string,
+  name: string,
+  finalizers: string[] | null,
+): Promise<void> {
+  await kubectl([
+    "patch",
+    "configmap",
+    name,
+    "-n",
+    ns,
+    "--type=merge",
+    "-p",
+    JSON.stringify({ metadata: { finalizers } }),
+  ]);
 }

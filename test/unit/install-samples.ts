@@ -82,6 +82,8 @@ const restoreSpec: Required<RestoreSpec> = {
   restoreStatus: { includedResources: ["deployments.apps"], excludedResources: [] },
   preserveNodePorts: true,
   existingResourcePolicy: "update",
+  existingResourcePolicyOverrides: { none: { includedResources: ["secrets"] } },
+  prune: false,
   itemOperationTimeout: "4h0m0s",
 };
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RestoreSpec } from "../../src/api/v1/index.js";
 import type { Item } from "../../src/restore/item-rules.js";
+import { ExistingPolicies } from "../../src/restore/existing-policy.js";
 import { RestorePlanner, type PlannerOptions } from "../../src/restore/plan.js";
 import { RestoreScope } from "../../src/restore/scope.js";
 
@@ -14,6 +15,7 @@ function planner(spec: RestoreSpec, more: Partial<PlannerOptions> = {}): Restore
     restoredClaims: new Set(),
     restoredGroupResources: new Set(),
     clusterVolumes: [],
+    policies: new ExistingPolicies({ backupName: "b1", ...spec }),
     ...more,
   });
 }

@@ -85,9 +85,20 @@ const spec: JsonSchema = object("What to restore from which backup, and how.", {
   }),
   // Not an enum: the server refuses an unknown policy with FailedValidation and a message.
   existingResourcePolicy: {
-    ...string("What to do with objects that already exist, e.g. none or update."),
+    ...string("What to do with objects that already exist: none, update or recreate."),
     nullable: true,
   },
+  existingResourcePolicyOverrides: {
+    type: "object",
+    description: "Policies for some resources, overriding existingResourcePolicy: policy to resources.",
+    additionalProperties: object("The resources this policy applies to.", {
+      includedResources: stringList("Resources, e.g. secrets or deployments.apps."),
+    }),
+    nullable: true,
+  },
+  prune: optionalBoolean(
+    "Delete the objects in the restore's scope that an earlier restore created and this backup no longer holds.",
+  ),
   itemOperationTimeout: duration("How long to wait for asynchronous item operations."),
   resourceModifier: typedLocalObjectReference("A ConfigMap of resource modifier rules.", true),
   uploaderConfig: object(

@@ -1,6 +1,7 @@
 import { OPERATION_PHASES, type LabelSelector, type VeleroObject } from "./meta.js";
 
-export type ExistingResourcePolicy = "none" | "update";
+export const EXISTING_RESOURCE_POLICIES = ["none", "update", "recreate"] as const;
+export type ExistingResourcePolicy = (typeof EXISTING_RESOURCE_POLICIES)[number];
 
 /** velero.io/v1 Restore: what to restore from which backup, and how it went. Field names are Velero's. */
 export interface RestoreSpec {
@@ -18,6 +19,10 @@ export interface RestoreSpec {
   restoreStatus?: { includedResources?: string[]; excludedResources?: string[] };
   preserveNodePorts?: boolean | null;
   existingResourcePolicy?: ExistingResourcePolicy;
+  /** velero-ts: policies for some resources, overriding existingResourcePolicy for them. */
+  existingResourcePolicyOverrides?: Partial<Record<ExistingResourcePolicy, { includedResources?: string[] }>>;
+  /** velero-ts: delete objects in scope that an earlier restore made and this backup no longer holds. */
+  prune?: boolean | null;
   itemOperationTimeout?: string;
 }
 

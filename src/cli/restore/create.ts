@@ -1,8 +1,19 @@
 import { Command } from "commander";
-import { FINISHED_RESTORE_PHASES, VELERO_API_VERSION, type Restore } from "../../api/v1/index.js";
+import {
+  FINISHED_RESTORE_PHASES,
+  VELERO_API_VERSION,
+  type ExistingResourcePolicy,
+  type Restore,
+} from "../../api/v1/index.js";
 import { parseLabelSelector } from "../../filters/label-selector.js";
 import { discover } from "../../kube/discovery.js";
 import type { VeleroClient } from "../../kube/velero-client.js";
+import {
+  INVALID_POLICY_MESSAGE,
+  isExistingResourcePolicy,
+  parsePolicyOverrides,
+  validateExistingResourcePolicy,
+} from "../../restore/existing-policy.js";
 import { parseNamespaceMappings } from "../../restore/namespace-mapping.js";
 import { canonicalName } from "../../restore/planning.js";
 import { DEFAULT_RESTORE_PRIORITIES } from "../../restore/priorities.js";
@@ -30,6 +41,8 @@ interface CreateFlags extends ClientFlags {
   statusIncludeResources?: string[];
   statusExcludeResources?: string[];
   existingResourcePolicy?: string;
+  existingResourcePolicyOverride?: string[];
+  prune?: boolean;
   labels?: string[];
   wait?: boolean;
   dryRun?: boolean;
@@ -50,9 +63,16 @@ export function restoreFromFlags(name: string | undefined, flags: CreateFlags, n
   if (flags.selector && flags.orSelector) {
     throw new Error("--selector and --or-selector cannot be used together: pick one");
   }
-  if (flags.existingResourcePolicy && !["none", "update"].includes(flags.existingResourcePolicy)) {
-    throw new Error("existing-resource-policy has invalid value, it accepts only none, update as value");
+  if (flags.existingResourcePolicy && !isExistingResourcePolicy(flags.existingResourcePolicy)) {
+    throw new Error(INVALID_POLICY_MESSAGE);
   }
+  const overrides = flags.existingResourcePolicyOverride?.length
+    ? parsePolicyOverrides(flags.existingResourcePolicyOverride)
+    : undefined;
+  const twice = overrides
+    ? validateExistingResourcePolicy({ existingResourcePolicyOverrides: overrides })
+    : [];
+  if (twice.length) throw new Error(twice.join("; "));
   const labels = labelsFromFlags(flags.labels);
   const mapping = flags.namespaceMappings ? parseNamespaceMappings(flags.namespaceMappings) : undefined;
   const status = flags.statusIncludeResources?.length || flags.statusExcludeResources?.length;
@@ -89,8 +109,10 @@ export function restoreFromFlags(name: string | undefined, flags: CreateFlags, n
           }
         : {}),
       ...(flags.existingResourcePolicy
-        ? { existingResourcePolicy: flags.existingResourcePolicy as "none" | "update" }
+        ? { existingResourcePolicy: flags.existingResourcePolicy as ExistingResourcePolicy }
         : {}),
+      ...(overrides ? { existingResourcePolicyOverrides: overrides } : {}),
+      ...(flags.prune ? { prune: true } : {}),
     },
   };
 }
@@ -119,7 +141,16 @@ export function restoreCreateCommand(): Command {
     .option("--status-exclude-resources <list>", "resources whose status is not restored", commaList)
     .option(
       "--existing-resource-policy <policy>",
-      "what to do with objects that already exist: none or update",
+      "what to do with objects that already exist: none (skip), update (patch) or recreate (delete, then create)",
+    )
+    .option(
+      "--existing-resource-policy-override <resource=policy>",
+      "a policy for one resource, overriding --existing-resource-policy (repeatable): secrets=none",
+      (value: string, list: string[] = []) => [...list, value],
+    )
+    .option(
+      "--prune",
+      "delete the objects in scope that an earlier restore made and this backup no longer holds (with --dry-run: list them)",
     )
     .option("--labels <list>", "labels for the restore, key=value,...", commaList)
     .option("--wait", "wait for the restore to finish")
@@ -170,11 +201,15 @@ async function dryRun(velero: VeleroClient, restore: Restore, format: OutputForm
       `backup "${restore.spec.backupName}" is ${phase ?? "New"}: only a Completed or PartiallyFailed backup can be restored`,
     );
   }
-  const { index, plan } = await loadAndPlan(restore, {
-    client: velero.client,
-    store,
-    priorities: DEFAULT_RESTORE_PRIORITIES,
-  });
+  const { index, plan } = await loadAndPlan(
+    restore,
+    {
+      client: velero.client,
+      store,
+      priorities: DEFAULT_RESTORE_PRIORITIES,
+    },
+    { dryRun: true },
+  );
   try {
     await printPlan(plan, format);
   } finally {

@@ -9,7 +9,7 @@ import { describeResults, list, mapOrNone } from "../describe-text.js";
 import { formatTimestamp } from "../output.js";
 import { restoreAndStore } from "./store-of.js";
 
-const OUTCOMES = ["created", "updated", "skipped", "failed"] as const;
+const OUTCOMES = ["created", "updated", "recreated", "skipped", "pruned", "failed"] as const;
 
 export function restoreDescribeCommand(): Command {
   return withClientFlags(new Command("describe"))
@@ -89,6 +89,12 @@ export function describeRestore(restore: Restore): string[] {
     `Restore PVs:  ${s.restorePVs === undefined || s.restorePVs === null ? "auto" : String(s.restorePVs)}`,
     "",
     `Existing Resource Policy:   ${s.existingResourcePolicy ?? "<none>"}`,
+    ...Object.entries(s.existingResourcePolicyOverrides ?? {}).map(
+      ([policy, list]) => `  ${policy}:  ${(list?.includedResources ?? []).join(", ")}`,
+    ),
+    ...(s.prune
+      ? ["Prune:  true (objects from an earlier restore that this backup no longer holds are deleted)"]
+      : []),
     "",
     `Preserve Service NodePorts:  ${s.preserveNodePorts === undefined || s.preserveNodePorts === null ? "auto" : String(s.preserveNodePorts)}`,
   );
