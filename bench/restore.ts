@@ -1,13 +1,14 @@
 // bench:restore — objects per second of a Restore against creating the same objects straight through
 // the API with the same concurrency (the ceiling) and against `kubectl create -f` (what a user would do
-// by hand), in the same run; and the server's peak memory restoring N and 2N namespaces. Uncapped, V8
+// by hand), in the same run; the same restore onto the cluster that still holds every object, with the
+// existing-resource policies none and update; and the server's peak memory restoring N and 2N namespaces. Uncapped, V8
 // grows its heap lazily, so peak RSS drifts up with the work done: run with BENCH_SERVER_HEAP_MIB=64 to
 // see that the memory a restore needs is bounded.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createReadStream, promises as fs } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import type { Backup, Restore } from "../src/api/v1/index.js";
+import type { Backup, ExistingResourcePolicy, Restore } from "../src/api/v1/index.js";
 import { FINISHED_BACKUP_PHASES, FINISHED_RESTORE_PHASES, VELERO_API_VERSION } from "../src/api/v1/index.js";
 import { readBackupArchive } from "../src/archive/backup-archive-reader.js";
 import { forEachConcurrently } from "../src/concurrency/pool.js";
@@ -19,7 +20,7 @@ import { sleep } from "../src/local-cluster/processes.js";
 import { NEVER_RESTORED, prepareItem, skipReason, type Item } from "../src/restore/item-rules.js";
 import { canonicalName, findResource } from "../src/restore/planning.js";
 import { DEFAULT_RESTORE_PRIORITIES, orderGroupResources } from "../src/restore/priorities.js";
-import { backupContentsKey, restoreResultsKey } from "../src/storage/keys.js";
+import { backupContentsKey, restoreResourceListKey, restoreResultsKey } from "../src/storage/keys.js";
 import {
   fill,
   namespaceObjects,
@@ -160,10 +161,11 @@ async function timedRestore(
   storage: string,
   backupName: string,
   expected: { count: number; preexisting: number },
-): Promise<Timing & { peak: number }> {
+  existingResourcePolicy?: ExistingResourcePolicy,
+): Promise<Timing & { peak: number; warnings: number; outcomes: Record<string, number> }> {
   const server = startServer(kubeconfig, [`--restore-concurrency=${CONCURRENCY}`]);
   const velero = new VeleroClient(client, VELERO_NS);
-  const name = `restore-${backupName}`;
+  const name = `restore-${backupName}${existingResourcePolicy ? `-${existingResourcePolicy}` : ""}`;
   try {
     await sleep(3000); // let the server start and check the location
     const started = Date.now();
@@ -171,7 +173,11 @@ async function timedRestore(
       apiVersion: VELERO_API_VERSION,
       kind: "Restore",
       metadata: { name, namespace: VELERO_NS },
-      spec: { backupName, includedNamespaces: ["*"] },
+      spec: {
+        backupName,
+        includedNamespaces: ["*"],
+        ...(existingResourcePolicy ? { existingResourcePolicy } : {}),
+      },
     });
     const { status } = await finished<Restore>(velero, server, "restores", name);
     const ms = Date.now() - started;
@@ -187,10 +193,29 @@ async function timedRestore(
       throw new Error(
         `restore ${name} restored ${restored} items, not ${expected.count} + ${expected.preexisting} already there`,
       );
-    return { items: expected.count, ms, peak: await peakRssMiB(server.pid!) };
+    return {
+      items: expected.count,
+      ms,
+      peak: await peakRssMiB(server.pid!),
+      warnings: status.warnings ?? 0,
+      outcomes: await outcomes(storage, name),
+    };
   } finally {
     await stopServer(server);
   }
+}
+
+/** How many items of a restore ended each way, from its resource list. */
+async function outcomes(storage: string, restore: string): Promise<Record<string, number>> {
+  const list = JSON.parse(
+    gunzipSync(await fs.readFile(path.join(storage, restoreResourceListKey(restore)))).toString("utf8"),
+  ) as Record<string, string[]>;
+  const counts: Record<string, number> = {};
+  for (const entry of Object.values(list).flat()) {
+    const outcome = /\((\w+)\)$/.exec(entry)?.[1] ?? "?";
+    counts[outcome] = (counts[outcome] ?? 0) + 1;
+  }
+  return counts;
 }
 
 /** The ceiling: the same POSTs as the restore, tier after tier, CONCURRENCY at once inside a tier. */
@@ -247,6 +272,13 @@ runBench("restore", async ({ dir, kubeconfig, client }) => {
   if (configmaps.items.length !== wanted)
     throw new Error(`bench-000 has ${configmaps.items.length} configmaps after the restore, not ${wanted}`);
 
+  // The same backup again, onto the cluster that still holds every object: nothing has changed.
+  console.log(`restoring the same ${n.count} objects onto themselves, with none, then update...`);
+  const onto = {
+    none: await timedRestore(client, kubeconfig, storage, "bench-n", n, "none"),
+    update: await timedRestore(client, kubeconfig, storage, "bench-n", n, "update"),
+  };
+
   await deleteBenchNamespaces(client);
   console.log(`creating the same ${n.count} objects straight through the API...`);
   const ceiling = await timed(() => createStraight(client, n.tiers), n.count);
@@ -285,6 +317,16 @@ runBench("restore", async ({ dir, kubeconfig, client }) => {
   console.log(
     `ratio ceiling/kubectl: ${ratio(ceiling, kubectl)} (the most any client gains over kubectl here)`,
   );
+  for (const [policy, t] of Object.entries(onto)) {
+    line(`restore onto the same objects, ${policy}:`, t);
+    const how = Object.entries(t.outcomes)
+      .map(([o, c]) => `${c} ${o}`)
+      .join(", ");
+    console.log(`  ${how}; ${t.warnings} warnings (an object that differs would warn under none)`);
+    console.log(
+      `  time ratio to the restore into an empty cluster: ${(t.ms / restore.ms).toFixed(2)} (aim: at most 2)`,
+    );
+  }
   line("2N: restore:", restore2N);
   printPeakMemory(restore, restore2N);
 });
