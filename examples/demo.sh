@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 dir=${LOCAL_CLUSTER_DIR:-.local-cluster}
 
 npx velero-ts local-cluster up --dir "$dir"
-export KUBECONFIG=$PWD/$dir/kubeconfig
+export KUBECONFIG="$(cd "$dir" && pwd)/kubeconfig"
 kubectl apply -f examples/demo.yaml
 kubectl rollout status deployment/demo -n demo --timeout=120s
 kubectl get nodes,pods,pvc -A -o wide
@@ -22,6 +22,10 @@ npx velero-ts restore create "$backup-copy" --from-backup "$backup" --namespace-
 npx velero-ts restore create "$backup-copy" --from-backup "$backup" --namespace-mappings demo:demo-copy --wait
 npx velero-ts restore describe "$backup-copy"
 kubectl get all,pvc -n demo-copy
+
+# The delta of restoring the same backup onto the copy again: what would change, field by field.
+npx velero-ts restore create --from-backup "$backup" --namespace-mappings demo:demo-copy \
+  --existing-resource-policy update --dry-run | sed -n '/^Delta/,$p'
 echo
 echo "The cluster keeps running. Use it with:  export KUBECONFIG=$KUBECONFIG"
 echo "Stop it with:                          npx velero-ts local-cluster down --dir $dir"
