@@ -1,7 +1,9 @@
 // bench:restore-memory — the live memory a restore's index and plan hold, for a backup of N and of 2N
 // items, in one process against a fresh local cluster (planning reads the cluster, writes nothing).
 // Live means measured after a full GC, so unlike peak RSS it does not drift with V8's lazy heap
-// growth. Executing a chunk adds at most one chunk's worth: the plan is executed as it is made.
+// growth. Executing a chunk adds at most one chunk's worth: the plan is executed as it is made. Then
+// the same onto a cluster that holds every object (existingResourcePolicy update), whose snapshot
+// of the cluster must not sit in memory either.
 import { Readable } from "node:stream";
 import { craftedArchive } from "../test/archives.js";
 import type { Restore } from "../src/api/v1/index.js";
@@ -9,7 +11,7 @@ import { indexBackup } from "../src/restore/backup-index.js";
 import { planRestore } from "../src/restore/planning.js";
 import { DEFAULT_RESTORE_PRIORITIES } from "../src/restore/priorities.js";
 import type { KubeClient } from "../src/kube/client.js";
-import { namespaceObjects, runBench } from "./support.js";
+import { fill, namespaceObjects, runBench } from "./support.js";
 
 const NAMESPACES = Number(process.env.BENCH_NAMESPACES ?? 100);
 
@@ -63,7 +65,7 @@ function backupOf(namespaces: number): { archive: Buffer; items: number } {
   return { archive: craftedArchive(entries), items: entries.length };
 }
 
-async function measure(client: KubeClient, namespaces: number) {
+async function measure(client: KubeClient, namespaces: number, existingResourcePolicy?: "update") {
   const { archive, items } = backupOf(namespaces);
   const base = liveMiB();
   const index = await indexBackup(Readable.from([archive]));
@@ -72,7 +74,7 @@ async function measure(client: KubeClient, namespaces: number) {
     apiVersion: "velero.io/v1",
     kind: "Restore",
     metadata: { name: "bench", namespace: "velero" },
-    spec: { backupName: "bench" },
+    spec: { backupName: "bench", ...(existingResourcePolicy ? { existingResourcePolicy } : {}) },
   };
   let peak = 0;
   let steps = 0;
@@ -92,7 +94,16 @@ async function measure(client: KubeClient, namespaces: number) {
 }
 
 runBench("restore-memory", async ({ client }) => {
+  console.log("into an empty cluster:");
   const n = await measure(client, NAMESPACES);
   const twoN = await measure(client, 2 * NAMESPACES);
   console.log(`ratio live memory 2N/N: ${(twoN.peak / n.peak).toFixed(2)} (aim: about 1, flat)`);
+
+  // The same backups onto a cluster that holds every object: each is listed, compared and labelled.
+  console.log(`creating the ${2 * NAMESPACES} namespaces' objects...`);
+  await fill(client, 0, 2 * NAMESPACES);
+  console.log("onto a cluster that holds them, with existingResourcePolicy update:");
+  const nOnto = await measure(client, NAMESPACES, "update");
+  const twoNOnto = await measure(client, 2 * NAMESPACES, "update");
+  console.log(`ratio live memory 2N/N: ${(twoNOnto.peak / nOnto.peak).toFixed(2)} (aim: about 1, flat)`);
 });

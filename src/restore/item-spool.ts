@@ -17,11 +17,15 @@ const FLUSH_BYTES = 1024 * 1024;
  * batched; reads see everything appended before them.
  */
 export class ItemSpool {
-  #pending: Buffer[] = [];
+  /**
+   * Appended bytes are copied into this buffer until it is written out. Holding the callers'
+   * Buffers instead would pin the 8 KiB pool slabs that small Buffers are cut from.
+   */
+  #pending = Buffer.allocUnsafeSlow(FLUSH_BYTES);
   #pendingBytes = 0;
   #size = 0;
   #flushed = 0;
-  /** Flushes run one after another, each at the offset the last one ended. */
+  /** Writes run one after another, each at the offset the last one ended. */
   #flushing: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -36,10 +40,14 @@ export class ItemSpool {
 
   async append(body: Buffer): Promise<SpoolRef> {
     const ref = { offset: this.#size, length: body.length };
-    this.#pending.push(body);
-    this.#pendingBytes += body.length;
     this.#size += body.length;
-    if (this.#pendingBytes >= FLUSH_BYTES) await this.#flush();
+    if (this.#pendingBytes + body.length > FLUSH_BYTES) await this.#flush();
+    if (body.length >= FLUSH_BYTES) {
+      await this.#write(Buffer.from(body));
+    } else {
+      body.copy(this.#pending, this.#pendingBytes);
+      this.#pendingBytes += body.length;
+    }
     return ref;
   }
 
@@ -59,9 +67,13 @@ export class ItemSpool {
 
   #flush(): Promise<void> {
     if (this.#pendingBytes === 0) return this.#flushing;
-    const chunk = Buffer.concat(this.#pending);
-    this.#pending = [];
+    const chunk = this.#pending.subarray(0, this.#pendingBytes);
+    this.#pending = Buffer.allocUnsafeSlow(FLUSH_BYTES);
     this.#pendingBytes = 0;
+    return this.#write(chunk);
+  }
+
+  #write(chunk: Buffer): Promise<void> {
     this.#flushing = this.#flushing.then(async () => {
       await this.file.write(chunk, 0, chunk.length, this.#flushed);
       this.#flushed += chunk.length;

@@ -10,7 +10,7 @@ import {
 import { listPages } from "../kube/list.js";
 import type { BackupIndex } from "./backup-index.js";
 import type { Item } from "./item-rules.js";
-import type { SpoolRef } from "./item-spool.js";
+import type { ItemSpool, SpoolRef } from "./item-spool.js";
 import { findEarlierRestoreObjects } from "./earlier-restores.js";
 import { ExistingPolicies } from "./existing-policy.js";
 import { RestorePlanner, type PlanEntry } from "./plan.js";
@@ -167,13 +167,21 @@ export async function planRestore(
           .filter((ns) => ns !== undefined && scope.includesNamespace(ns))
           .map((ns) => scope.mapNamespace(ns!)),
       );
-      const existing = r ? await snapshot(client, r, targets) : new Map<string, Item>();
+      const existing = r ? await snapshot(client, r, targets, index.spool) : new Map<string, SpoolRef>();
       for (let start = 0; start < items.length; start += CHUNK_ITEMS) {
         const steps: PlanStep[] = [];
         for (let i = start; i < Math.min(start + CHUNK_ITEMS, items.length); i++) {
           const item = await items.read(i);
+          const target = key(
+            item.namespace === undefined ? undefined : scope.mapNamespace(item.namespace),
+            item.name,
+          );
+          const ref = existing.get(target);
+          const inCluster = ref
+            ? (JSON.parse((await index.spool.read(ref)).toString("utf8")) as Item)
+            : undefined;
           const planned = planner.planItem(gr, item, item.body, (ns, name) =>
-            terminating(ns) ? undefined : existing.get(key(ns, name)),
+            terminating(ns) || key(ns, name) !== target ? undefined : inCluster,
           );
           unplanned--;
           if (!planned) continue;
@@ -259,19 +267,22 @@ export function findResource(resources: ApiResource[], gr: string): ApiResource 
 
 /**
  * The objects of one resource that the restore could write over, from one paginated LIST: for a
- * namespaced resource, those in the namespaces the restore writes to.
+ * namespaced resource, those in the namespaces the restore writes to. They wait in the spool, by
+ * `ns/name`, so a cluster that already holds the backup's objects does not sit in memory.
  */
 async function snapshot(
   client: KubeClient,
   r: ApiResource,
   targetNamespaces: Set<string>,
-): Promise<Map<string, Item>> {
-  const found = new Map<string, Item>();
+  spool: ItemSpool,
+): Promise<Map<string, SpoolRef>> {
+  const found = new Map<string, SpoolRef>();
   if ((r.namespaced && targetNamespaces.size === 0) || !r.verbs.includes("list")) return found;
   for await (const page of listPages(client, r)) {
     for (const o of page) {
       const ns = r.namespaced ? o.metadata?.namespace : undefined;
-      if (ns === undefined || targetNamespaces.has(ns)) found.set(key(ns, o.metadata?.name ?? ""), o as Item);
+      if (ns !== undefined && !targetNamespaces.has(ns)) continue;
+      found.set(key(ns, o.metadata?.name ?? ""), await spool.append(Buffer.from(JSON.stringify(o))));
     }
   }
   return found;
