@@ -31,3 +31,23 @@ function section(title: string, buckets: ResultBuckets): string[] {
   for (const ns of namespaces) lines.push(`    ${ns}:`, ...buckets.namespaces[ns]!.map((m) => `      ${m}`));
   return lines;
 }
+
+/** The first lines of every `describe`: name, namespace, labels and annotations. */
+export function metadataLines(metadata: {
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}): string[] {
+  return [
+    `Name:         ${metadata.name}`,
+    `Namespace:    ${metadata.namespace}`,
+    `Labels:       ${mapOrNone(metadata.labels)}`,
+    `Annotations:  ${mapOrNone(metadata.annotations)}`,
+  ];
+}
+
+/** How `includeClusterResources` reads in `describe`. */
+export function clusterScopedText(flag: boolean | null | undefined): string {
+  return flag === true ? "included" : flag === false ? "excluded" : "auto";
+}

@@ -29,7 +29,7 @@ type Json = Record<string, unknown>;
 type Ownership = Json | undefined;
 
 /**
- * `prepared` is what the restore would write, `original` the backed-up item before the restore's
+ * `restored` is what the restore would write, `original` the backed-up item before the restore's
  * rules, `inCluster` the object as listed.
  */
 export function compareExisting(restored: Item, inCluster: Item, original: Item): Comparison {
@@ -43,10 +43,7 @@ export function compareExisting(restored: Item, inCluster: Item, original: Item)
   if (!prepared.status) delete view.status;
   dropServerFilled(view, prepared, original, owned);
 
-  const restoreLabels = {
-    [BACKUP_NAME_LABEL]: prepared.metadata?.labels?.[BACKUP_NAME_LABEL] ?? "",
-    [RESTORE_NAME_LABEL]: prepared.metadata?.labels?.[RESTORE_NAME_LABEL] ?? "",
-  };
+  const restoreLabels = labelsPatch(prepared).metadata!.labels!;
   const patch = (mergePatch(view, prepared) ?? {}) as Item;
   const patchMetadata = (patch.metadata ??= {});
   patchMetadata.labels = { ...(patchMetadata.labels ?? {}), ...restoreLabels };

@@ -4,7 +4,7 @@ import type { KubeClient } from "../kube/client.js";
 import { groupResource, type ApiResource } from "../kube/discovery.js";
 import { listPages } from "../kube/list.js";
 import type { BackupIndex } from "./backup-index.js";
-import type { Item } from "./item-rules.js";
+import { objectKey, type Item } from "./item-rules.js";
 import type { RestoreScope } from "./scope.js";
 
 /** An object in the restore's scope that an earlier restore made. */
@@ -68,7 +68,8 @@ export async function findEarlierRestoreObjects(
         if (r.namespaced && source === undefined) continue;
         found.labelled++;
         inBackup ??= await backupKeys(index, gr, scope);
-        if (!inBackup.has(key(ns, o.metadata?.name ?? ""))) found.absent.push({ resource: r, object: o });
+        if (!inBackup.has(objectKey(ns, o.metadata?.name ?? "")))
+          found.absent.push({ resource: r, object: o });
       }
     }
   });
@@ -90,11 +91,7 @@ async function backupKeys(index: BackupIndex, gr: string, scope: RestoreScope): 
   const items = index.byResource.get(gr);
   for (let i = 0; i < (items?.length ?? 0); i++) {
     const ns = items!.namespaceAt(i);
-    keys.add(key(ns === undefined ? undefined : scope.mapNamespace(ns), await items!.nameAt(i)));
+    keys.add(scope.targetKey(ns, await items!.nameAt(i)));
   }
   return keys;
-}
-
-function key(namespace: string | undefined, name: string): string {
-  return namespace ? `${namespace}/${name}` : name;
 }

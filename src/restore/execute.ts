@@ -3,7 +3,7 @@ import { collectionPath, type ApiResource } from "../kube/discovery.js";
 import { errorMessage, isAlreadyExists, isNotFound, statusCode } from "../kube/errors.js";
 import { forEachConcurrently } from "../concurrency/pool.js";
 import type { BackupIndex } from "./backup-index.js";
-import { differsWarning, type Item } from "./item-rules.js";
+import { differsWarning, objectKey, type Item } from "./item-rules.js";
 import { compareExisting } from "./compare.js";
 import type { PlanEntry } from "./plan.js";
 import type { PlanStep, RestorePlan } from "./planning.js";
@@ -80,7 +80,7 @@ async function restoreStep(
       } catch (err) {
         if (!entry.labelsFallback) throw err;
         // The design's fallback: the object keeps its fields and gets this restore's labels.
-        const refused = `could not update ${entry.kind} "${describe(entry)}" to the backup's version: ${errorMessage(err)}`;
+        const refused = `could not update ${entry.kind} "${objectKey(entry.namespace, entry.name)}" to the backup's version: ${errorMessage(err)}`;
         try {
           await mergePatch(options.client, itemPath(path), Buffer.from(JSON.stringify(entry.labelsFallback)));
         } catch (labelsErr) {
@@ -95,7 +95,14 @@ async function restoreStep(
     }
     if (entry.action === "recreate") {
       await deleteItem(options.client, itemPath(path), entry.uid);
-      await waitGone(options, itemPath(path), entry.uid);
+      const stuck = await waitGone(options, itemPath(path), entry.uid, POLL_MS);
+      if (stuck) {
+        const finalizers = (stuck.metadata?.["finalizers"] as string[] | undefined) ?? [];
+        throw new Error(
+          `deleted to be recreated, it was still there after ${timeoutText(options)}` +
+            (finalizers.length ? ` (finalizers: ${finalizers.join(", ")})` : ""),
+        );
+      }
       await options.client.request("POST", path, { body: raw });
       return done("recreated");
     }
@@ -142,26 +149,33 @@ async function deleteItem(client: KubeClient, path: string, uid: string | undefi
 }
 
 /** Waits until the object with this uid is gone, finalizers and all. */
-async function waitGone(options: ExecuteOptions, path: string, uid: string | undefined): Promise<void> {
+/**
+ * Waits up to the terminating timeout until the object at `path` (the one with this uid, when
+ * given) is gone, finalizers and all. Returns it if it is still there at the deadline.
+ */
+async function waitGone(
+  options: ExecuteOptions,
+  path: string,
+  uid: string | undefined,
+  pollMs: number,
+): Promise<Item | undefined> {
   const deadline = Date.now() + options.terminatingTimeoutMs;
   for (;;) {
     let current: Item;
     try {
       current = await options.client.get<Item>(path);
     } catch (err) {
-      if (isNotFound(err)) return;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
-    if (uid && current.metadata?.uid !== uid) return;
-    if (Date.now() > deadline) {
-      const finalizers = (current.metadata?.["finalizers"] as string[] | undefined) ?? [];
-      throw new Error(
-        `deleted to be recreated, it was still there after ${Math.round(options.terminatingTimeoutMs / 1000)}s` +
-          (finalizers.length ? ` (finalizers: ${finalizers.join(", ")})` : ""),
-      );
-    }
-    await sleep(POLL_MS);
+    if (uid && current.metadata?.uid !== uid) return undefined;
+    if (Date.now() > deadline) return current;
+    await sleep(pollMs);
   }
+}
+
+function timeoutText(options: ExecuteOptions): string {
+  return `${Math.round(options.terminatingTimeoutMs / 1000)}s`;
 }
 
 /** Status goes through the status subresource where there is one; elsewhere the create set it. */
@@ -181,21 +195,11 @@ async function restoreNamespace(
   const { entry } = step;
   if (entry.action === "create" && r) {
     const path = `${collectionPath(r)}/${encodeURIComponent(entry.name)}`;
-    const deadline = Date.now() + options.terminatingTimeoutMs;
-    for (;;) {
-      try {
-        await options.client.get(path);
-      } catch (err) {
-        if (isNotFound(err)) break;
-        throw err;
-      }
-      if (Date.now() > deadline) {
-        return options.onOutcome(entry, "failed", {
-          warnings: entry.warnings,
-          error: `error restoring namespaces/${entry.name}: namespace is still terminating after ${Math.round(options.terminatingTimeoutMs / 1000)}s`,
-        });
-      }
-      await sleep(POLL_MS * 4);
+    if (await waitGone(options, path, undefined, POLL_MS * 4)) {
+      return options.onOutcome(entry, "failed", {
+        warnings: entry.warnings,
+        error: `error restoring namespaces/${entry.name}: namespace is still terminating after ${timeoutText(options)}`,
+      });
     }
   }
   return restoreStep(step, r, options);
@@ -229,10 +233,6 @@ function itemCollection(r: ApiResource, entry: PlanEntry): string {
     ? entry.apiVersion.split("/")[1]!
     : entry.apiVersion || r.version;
   return collectionPath({ ...r, version }, entry.namespace);
-}
-
-function describe(entry: PlanEntry): string {
-  return entry.namespace ? `${entry.namespace}/${entry.name}` : entry.name;
 }
 
 function where(entry: PlanEntry): string {

@@ -46,6 +46,11 @@ export const NEVER_RESTORED = new Set([
   "backuprepositories.velero.io",
 ]);
 
+/** An object's identity within its resource: `ns/name`, or the name of a cluster-scoped one. */
+export function objectKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
 /** Metadata fields that belong to the object's old life in its old cluster. */
 export const RESET_METADATA = [
   "generateName",

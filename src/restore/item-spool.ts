@@ -43,7 +43,7 @@ export class ItemSpool {
     this.#size += body.length;
     if (this.#pendingBytes + body.length > FLUSH_BYTES) await this.#flush();
     if (body.length >= FLUSH_BYTES) {
-      await this.#write(Buffer.from(body));
+      await this.#write(body);
     } else {
       body.copy(this.#pending, this.#pendingBytes);
       this.#pendingBytes += body.length;

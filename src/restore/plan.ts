@@ -4,7 +4,14 @@
  * engine feeds it resource by resource in restore order and executes what it decides.
  */
 import { BACKUP_NAME_LABEL, RESTORE_NAME_LABEL } from "../api/labels.js";
-import { differsWarning, type Item, type ItemContext, prepareItem, skipReason } from "./item-rules.js";
+import {
+  differsWarning,
+  type Item,
+  type ItemContext,
+  objectKey,
+  prepareItem,
+  skipReason,
+} from "./item-rules.js";
 import { compareExisting, labelsPatch, type FieldChange } from "./compare.js";
 import { NEVER_DELETED, type ExistingPolicies } from "./existing-policy.js";
 import type { RestoreScope } from "./scope.js";
@@ -354,7 +361,7 @@ export class RestorePlanner {
     let policy = this.options.policies.policyFor(groupResource);
     if (policy === "recreate" && NEVER_DELETED.has(groupResource) && !comparison.identical) {
       warnings.push(
-        `${base.kind} "${where.namespace ? `${target.namespace}/` : ""}${target.name}" was updated, not recreated: deleting a ${base.kind} would destroy data`,
+        `${base.kind} "${objectKey(target.namespace, target.name)}" was updated, not recreated: deleting a ${base.kind} would destroy data`,
       );
       policy = "update";
     }

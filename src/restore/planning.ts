@@ -9,7 +9,7 @@ import {
 } from "../kube/discovery.js";
 import { listPages } from "../kube/list.js";
 import type { BackupIndex } from "./backup-index.js";
-import type { Item } from "./item-rules.js";
+import { objectKey, type Item } from "./item-rules.js";
 import type { ItemSpool, SpoolRef } from "./item-spool.js";
 import { findEarlierRestoreObjects } from "./earlier-restores.js";
 import { ExistingPolicies } from "./existing-policy.js";
@@ -172,16 +172,13 @@ export async function planRestore(
         const steps: PlanStep[] = [];
         for (let i = start; i < Math.min(start + CHUNK_ITEMS, items.length); i++) {
           const item = await items.read(i);
-          const target = key(
-            item.namespace === undefined ? undefined : scope.mapNamespace(item.namespace),
-            item.name,
-          );
+          const target = scope.targetKey(item.namespace, item.name);
           const ref = existing.get(target);
           const inCluster = ref
             ? (JSON.parse((await index.spool.read(ref)).toString("utf8")) as Item)
             : undefined;
           const planned = planner.planItem(gr, item, item.body, (ns, name) =>
-            terminating(ns) || key(ns, name) !== target ? undefined : inCluster,
+            terminating(ns) || objectKey(ns, name) !== target ? undefined : inCluster,
           );
           unplanned--;
           if (!planned) continue;
@@ -249,10 +246,6 @@ function labelsOf(raw: Buffer): Record<string, string> | undefined {
   }
 }
 
-function key(namespace: string | undefined, name: string): string {
-  return namespace ? `${namespace}/${name}` : name;
-}
-
 /** A resource name as the user or Velero's priority list writes it, as this cluster's group-resource. */
 export function canonicalName(resources: ApiResource[]): (name: string) => string {
   return (name) => {
@@ -282,7 +275,7 @@ async function snapshot(
     for (const o of page) {
       const ns = r.namespaced ? o.metadata?.namespace : undefined;
       if (ns !== undefined && !targetNamespaces.has(ns)) continue;
-      found.set(key(ns, o.metadata?.name ?? ""), await spool.append(Buffer.from(JSON.stringify(o))));
+      found.set(objectKey(ns, o.metadata?.name ?? ""), await spool.append(Buffer.from(JSON.stringify(o))));
     }
   }
   return found;

@@ -8,6 +8,7 @@ import { OperationLog, type LogFields, type LogLevel } from "../logs/operation-l
 import { Results } from "../results/results.js";
 import type { BackupStore } from "../storage/backup-store.js";
 import { indexBackup, type BackupIndex } from "./backup-index.js";
+import { objectKey } from "./item-rules.js";
 import { executePlan, type ItemOutcome } from "./execute.js";
 import { planRestore, type RestorePlan } from "./planning.js";
 import { ResourceListFile } from "./resource-list.js";
@@ -104,7 +105,7 @@ export async function runRestore(restore: Restore, deps: RestoreDependencies): P
           results.error(bucket, messages.error);
           log.error(messages.error);
         }
-        const where = entry.namespace ? `${entry.namespace}/${entry.name}` : entry.name;
+        const where = objectKey(entry.namespace, entry.name);
         if (outcome === "pruned") results.warning(bucket, `pruned ${entry.kind} "${where}": ${entry.reason}`);
         const kind = `${entry.apiVersion || entry.groupResource}/${entry.kind}`.replace(/\/$/, "");
         resourceList.add(kind, `${where}(${outcome})`);

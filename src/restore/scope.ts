@@ -1,7 +1,7 @@
 import type { RestoreSpec } from "../api/v1/index.js";
 import { IncludesExcludes } from "../filters/includes-excludes.js";
 import { matchesAnyLabelSelector } from "../filters/label-selector.js";
-import { NEVER_RESTORED } from "./item-rules.js";
+import { NEVER_RESTORED, objectKey } from "./item-rules.js";
 
 /**
  * What a restore takes from a backup, with Velero's meaning for each filter. Names are
@@ -18,6 +18,11 @@ export class RestoreScope {
     this.namespaces = new IncludesExcludes(spec.includedNamespaces ?? [], spec.excludedNamespaces ?? []);
     const names = (list: string[] | undefined) => (list ?? []).map((n) => (n === "*" ? n : canonical(n)));
     this.resources = new IncludesExcludes(names(spec.includedResources), names(spec.excludedResources));
+  }
+
+  /** Where a backed-up item goes, as `ns/name` (a cluster-scoped one: its name). */
+  targetKey(namespace: string | undefined, name: string): string {
+    return objectKey(namespace === undefined ? undefined : this.mapNamespace(namespace), name);
   }
 
   /** The target namespace of a backed-up namespace. */

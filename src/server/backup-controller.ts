@@ -2,15 +2,14 @@ import type { Logger } from "pino";
 import { STORAGE_LOCATION_LABEL } from "../api/labels.js";
 import { parseDuration } from "../api/duration.js";
 import type { Backup, BackupStatus } from "../api/v1/index.js";
-import { DEFAULT_BACKUP_TTL, runBackup } from "../backup/backupper.js";
+import { DEFAULT_BACKUP_TTL, runBackup, type BackupProgressUpdate } from "../backup/backupper.js";
+import { echoProblems, ProgressWriter } from "./operation-reporting.js";
 import { validateBackupSpec } from "../backup/scope.js";
 import { errorMessage } from "../kube/errors.js";
 import { getByKey, type Cache } from "../kube/informer.js";
 import type { VeleroClient } from "../kube/velero-client.js";
 import type { Outcome } from "../kube/work-queue.js";
 import { findLocation, openBackupStore } from "../locations/open-location.js";
-
-const PROGRESS_EVERY_MS = 1000;
 
 /**
  * Runs new Backups one at a time: validates each (FailedValidation with every reason),
@@ -101,8 +100,11 @@ export class BackupController {
       return "done";
     }
 
-    let lastProgress = 0;
-    let progressWrite: Promise<void> = Promise.resolve();
+    const progress = new ProgressWriter(
+      (p: BackupProgressUpdate) => this.setStatus(inProgress, { progress: p }),
+      this.log,
+      { backup: name },
+    );
     const finished = await runBackup(
       {
         ...inProgress,
@@ -112,20 +114,11 @@ export class BackupController {
       {
         client: this.velero.client,
         store,
-        echo: (level, msg, fields) =>
-          (level === "error" || level === "warning") && this.log.warn(fields, msg),
-        onProgress: (progress) => {
-          if (Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
-          lastProgress = Date.now();
-          progressWrite = progressWrite
-            .then(() => this.setStatus(inProgress, { progress }))
-            .catch((err: unknown) =>
-              this.log.warn({ backup: name, err: errorMessage(err) }, "could not update progress"),
-            );
-        },
+        echo: echoProblems(this.log),
+        onProgress: progress.report,
       },
     );
-    await progressWrite;
+    await progress.settled();
     await this.setStatus(inProgress, finished.status!);
     this.log.info(
       { backup: name, phase: finished.status?.phase, failureReason: finished.status?.failureReason },

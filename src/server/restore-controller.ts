@@ -9,10 +9,9 @@ import type { Outcome } from "../kube/work-queue.js";
 import { findLocation, openBackupStore } from "../locations/open-location.js";
 import { canonicalName } from "../restore/planning.js";
 import type { ResourcePriorities } from "../restore/priorities.js";
-import { runRestore } from "../restore/restorer.js";
+import { runRestore, type RestoreProgress } from "../restore/restorer.js";
+import { echoProblems, ProgressWriter } from "./operation-reporting.js";
 import { RestoreValidationError, validateRestoreSpec } from "../restore/validation.js";
-
-const PROGRESS_EVERY_MS = 1000;
 
 export interface RestoreControllerOptions {
   priorities: ResourcePriorities;
@@ -69,28 +68,22 @@ export class RestoreController {
     await this.setStatus(restore, { phase: "InProgress", startTimestamp: started });
     this.log.info({ restore: name, backup: backup.metadata.name }, "restore started");
 
-    let lastProgress = 0;
-    let progressWrite: Promise<void> = Promise.resolve();
+    const progress = new ProgressWriter(
+      (p: RestoreProgress) => this.setStatus(restore, { progress: p }),
+      this.log,
+      { restore: name },
+    );
     let status: RestoreStatus;
     try {
       status = await runRestore(resolved, {
         client: this.velero.client,
         store,
         ...this.options,
-        echo: (level, msg, fields) =>
-          (level === "error" || level === "warning") && this.log.warn(fields, msg),
-        onProgress: (progress) => {
-          if (Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
-          lastProgress = Date.now();
-          progressWrite = progressWrite
-            .then(() => this.setStatus(restore, { progress }))
-            .catch((err: unknown) =>
-              this.log.warn({ restore: name, err: errorMessage(err) }, "could not update progress"),
-            );
-        },
+        echo: echoProblems(this.log),
+        onProgress: progress.report,
       });
     } catch (err) {
-      await progressWrite;
+      await progress.settled();
       status =
         err instanceof RestoreValidationError
           ? { phase: "FailedValidation", validationErrors: [err.message] }
@@ -100,7 +93,7 @@ export class RestoreController {
               completionTimestamp: new Date().toISOString(),
             };
     }
-    await progressWrite;
+    await progress.settled();
     await this.setStatus(restore, { startTimestamp: started, ...status });
     this.log.info(
       { restore: name, phase: status.phase, failureReason: status.failureReason },

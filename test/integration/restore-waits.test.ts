@@ -6,6 +6,9 @@ import { velero } from "./velero.js";
 
 const id = () => randomBytes(3).toString("hex");
 
+const restorePhase = (name: string) =>
+  kubectl(["get", "restores.velero.io", name, "-n", "velero", "-o", "jsonpath={.status.phase}"]);
+
 test("a restore into a terminating namespace waits until it is gone, then creates it", async (t) => {
   const ns = await testNamespace(t, "term");
   await kubectl(["create", "configmap", "settings", "-n", ns, "--from-literal=color=blue"]);
@@ -25,40 +28,14 @@ test("a restore into a terminating namespace waits until it is gone, then create
   );
   const restore = `term-${id()}`;
   assert.equal((await velero(["restore", "create", restore, "--from-backup", backup])).code, 0);
-  await waitUntil(
-    "the restore to start",
-    30_000,
-    async () =>
-      (await kubectl([
-        "get",
-        "restores.velero.io",
-        restore,
-        "-n",
-        "velero",
-        "-o",
-        "jsonpath={.status.phase}",
-      ])) === "InProgress",
-  );
+  await waitUntil("the restore to start", 30_000, async () => (await restorePhase(restore)) === "InProgress");
   await new Promise((r) => setTimeout(r, 3000));
-  assert.equal(
-    await kubectl(["get", "restores.velero.io", restore, "-n", "velero", "-o", "jsonpath={.status.phase}"]),
-    "InProgress",
-    "still waiting for the namespace",
-  );
+  assert.equal(await restorePhase(restore), "InProgress", "still waiting for the namespace");
   await setConfigMapFinalizers(ns, "held", null);
   await waitUntil(
     "the restore to complete",
     90_000,
-    async () =>
-      (await kubectl([
-        "get",
-        "restores.velero.io",
-        restore,
-        "-n",
-        "velero",
-        "-o",
-        "jsonpath={.status.phase}",
-      ])) === "Completed",
+    async () => (await restorePhase(restore)) === "Completed",
   );
   assert.equal(
     await kubectl(["get", "configmap", "settings", "-n", ns, "-o", "jsonpath={.data.color}"]),

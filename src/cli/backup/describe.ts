@@ -8,7 +8,7 @@ import { errorMessage } from "../../kube/errors.js";
 import type { ResultsFile } from "../../results/results.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { formatTimestamp } from "../output.js";
-import { describeResults, list, mapOrNone } from "../describe-text.js";
+import { clusterScopedText, describeResults, list, metadataLines } from "../describe-text.js";
 import { backupAndStore } from "./store-of.js";
 
 export function backupDescribeCommand(): Command {
@@ -69,20 +69,7 @@ export function describeBackup(backup: Backup, requests: DeleteBackupRequest[] =
   const hint = ["Failed", "PartiallyFailed"].includes(phase)
     ? ` (run \`velero-ts backup logs ${name}\` for more information)`
     : "";
-  const clusterScoped =
-    s.includeClusterResources === true
-      ? "included"
-      : s.includeClusterResources === false
-        ? "excluded"
-        : "auto";
-  const lines = [
-    `Name:         ${name}`,
-    `Namespace:    ${backup.metadata.namespace}`,
-    `Labels:       ${mapOrNone(backup.metadata.labels)}`,
-    `Annotations:  ${mapOrNone(backup.metadata.annotations)}`,
-    "",
-    `Phase:  ${phase}${hint}`,
-  ];
+  const lines = [...metadataLines(backup.metadata), "", `Phase:  ${phase}${hint}`];
   if (st.failureReason) lines.push("", `Failure reason:  ${st.failureReason}`);
   if (st.validationErrors?.length) {
     lines.push("", "Validation errors:", ...st.validationErrors.map((e) => `  ${e}`));
@@ -96,7 +83,7 @@ export function describeBackup(backup: Backup, requests: DeleteBackupRequest[] =
     "Resources:",
     `  Included:        ${list(s.includedResources, "*")}`,
     `  Excluded:        ${list(s.excludedResources)}`,
-    `  Cluster-scoped:  ${clusterScoped}`,
+    `  Cluster-scoped:  ${clusterScopedText(s.includeClusterResources)}`,
     "",
     `Label selector:  ${formatLabelSelector(s.labelSelector)}`,
     "",

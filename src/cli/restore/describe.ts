@@ -5,7 +5,7 @@ import { formatLabelSelector } from "../../filters/label-selector.js";
 import { errorMessage } from "../../kube/errors.js";
 import type { ResultsFile } from "../../results/results.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
-import { describeResults, list, mapOrNone } from "../describe-text.js";
+import { clusterScopedText, describeResults, list, metadataLines } from "../describe-text.js";
 import { formatTimestamp } from "../output.js";
 import { restoreAndStore } from "./store-of.js";
 
@@ -43,17 +43,8 @@ export function describeRestore(restore: Restore): string[] {
   const hint = ["Failed", "PartiallyFailed"].includes(phase)
     ? ` (run 'velero-ts restore logs ${name}' for more information)`
     : "";
-  const clusterScoped =
-    s.includeClusterResources === true
-      ? "included"
-      : s.includeClusterResources === false
-        ? "excluded"
-        : "auto";
   const lines = [
-    `Name:         ${name}`,
-    `Namespace:    ${restore.metadata.namespace}`,
-    `Labels:       ${mapOrNone(restore.metadata.labels)}`,
-    `Annotations:  ${mapOrNone(restore.metadata.annotations)}`,
+    ...metadataLines(restore.metadata),
     "",
     `Phase:                       ${phase}${hint}`,
     `Total items to be restored:  ${st.progress?.totalItems ?? "<unknown>"}`,
@@ -78,7 +69,7 @@ export function describeRestore(restore: Restore): string[] {
     "Resources:",
     `  Included:        ${list(s.includedResources, "*")}`,
     `  Excluded:        ${list(s.excludedResources, "nodes, events, events.events.k8s.io, backups.velero.io, restores.velero.io, resticrepositories.velero.io, csinodes.storage.k8s.io, volumeattachments.storage.k8s.io, backuprepositories.velero.io")}`,
-    `  Cluster-scoped:  ${clusterScoped}`,
+    `  Cluster-scoped:  ${clusterScopedText(s.includeClusterResources)}`,
     "",
     `Namespace mappings:  ${mapping.length ? mapping.map(([a, b]) => `${a}=${b}`).join(", ") : "<none>"}`,
     "",

@@ -19,7 +19,7 @@ export async function printPlan(plan: RestorePlan, format: OutputFormat): Promis
   const counts = Object.fromEntries(ACTIONS.map((a) => [a, 0])) as Record<PlanAction, number>;
   for (const e of entries) counts[e.action]++;
   const delta = {
-    create: entries.filter((e) => e.action === "create" && !e.existing),
+    create: entries.filter((e) => e.action === "create"),
     differs: entries.filter((e) => e.existing === "differs"),
     identical: entries.filter((e) => e.existing === "identical"),
     absentFromBackup: entries.filter((e) => e.existing === "absent-from-backup"),
