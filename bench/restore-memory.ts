@@ -8,6 +8,7 @@ import { Readable } from "node:stream";
 import { craftedArchive } from "../test/archives.js";
 import type { Restore } from "../src/api/v1/index.js";
 import { indexBackup } from "../src/restore/backup-index.js";
+import { DEFAULT_RESTORE_LIMITS } from "../src/restore/limits.js";
 import { planRestore } from "../src/restore/planning.js";
 import { DEFAULT_RESTORE_PRIORITIES } from "../src/restore/priorities.js";
 import type { KubeClient } from "../src/kube/client.js";
@@ -68,7 +69,7 @@ function backupOf(namespaces: number): { archive: Buffer; items: number } {
 async function measure(client: KubeClient, namespaces: number, existingResourcePolicy?: "update") {
   const { archive, items } = backupOf(namespaces);
   const base = liveMiB();
-  const index = await indexBackup(Readable.from([archive]));
+  const index = await indexBackup(Readable.from([archive]), DEFAULT_RESTORE_LIMITS);
   const indexed = liveMiB() - base;
   const restore: Restore = {
     apiVersion: "velero.io/v1",

@@ -1,4 +1,5 @@
-import type { Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
 import { Parser, type ReadEntry } from "tar";
 import { METADATA_VERSION_PATH, parseItemPath } from "./paths.js";
 
@@ -16,6 +17,8 @@ export interface ArchiveEntry {
 export interface ReadBackupArchiveOptions {
   /** The largest entry read into memory; a bigger one is refused. Default 32 MiB. */
   maxEntryBytes?: number;
+  /** The most bytes the whole archive may decompress to (the tar stream, headers and all). Default: no bound. */
+  maxTotalBytes?: number;
   /** Called with the content of `metadata/version` (e.g. `1.1.0`), which Velero writes first. */
   onFormatVersion?: (version: string) => void;
 }
@@ -48,6 +51,23 @@ function unsafeReason(entry: ReadEntry): string | undefined {
   return undefined;
 }
 
+/** An archive bigger than the reader's bounds: one entry, or the whole decompressed stream. */
+export class ArchiveLimitError extends Error {
+  constructor(
+    readonly limit: "entry" | "total",
+    readonly limitBytes: number,
+    /** The entry over the limit, with its size; undefined when the whole archive is. */
+    readonly entry?: { path: string; bytes: number },
+  ) {
+    super(
+      entry
+        ? `entry "${entry.path}" in backup archive: ${sizeReason(entry.bytes, limitBytes)}`
+        : `backup archive decompresses to more than ${limitBytes} bytes`,
+    );
+    this.name = "ArchiveLimitError";
+  }
+}
+
 function sizeReason(size: number, limit: number): string {
   return `entry of ${size} bytes is over the limit of ${limit} bytes`;
 }
@@ -68,6 +88,7 @@ export async function* readBackupArchive(
   options: ReadBackupArchiveOptions = {},
 ): AsyncGenerator<ArchiveEntry, void, undefined> {
   const maxEntryBytes = options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
+  const maxTotalBytes = options.maxTotalBytes ?? Infinity;
   const parser = new Parser({ strict: true });
   const ready: ArchiveEntry[] = [];
   let failure: Error | undefined;
@@ -101,7 +122,7 @@ export async function* readBackupArchive(
     const location = DIRECTORY_TYPES.has(entry.type) || isVersion ? undefined : parseItemPath(path);
     if (!isVersion && !location) return void entry.resume();
     if (entry.size > maxEntryBytes) {
-      return fail(new UnsafeArchiveEntryError(entry.path, sizeReason(entry.size, maxEntryBytes)));
+      return fail(new ArchiveLimitError("entry", maxEntryBytes, { path: entry.path, bytes: entry.size }));
     }
     const chunks: Buffer[] = [];
     entry.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -118,14 +139,53 @@ export async function* readBackupArchive(
     if (failure) throw failure;
   }
 
-  for await (const chunk of input as AsyncIterable<Buffer | string>) {
-    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    for (let offset = 0; offset < bytes.length; offset += FEED_BYTES) {
-      parser.write(bytes.subarray(offset, offset + FEED_BYTES));
+  let total = 0;
+  try {
+    for await (const bytes of tarBytes(input)) {
+      total += bytes.length;
+      if (total > maxTotalBytes) fail(new ArchiveLimitError("total", maxTotalBytes));
+      for (let offset = 0; offset < bytes.length && !failure; offset += FEED_BYTES) {
+        parser.write(bytes.subarray(offset, offset + FEED_BYTES));
+        yield* takeReady();
+      }
       yield* takeReady();
     }
+  } catch (err) {
+    if (err === failure) throw err;
+    fail(new Error(`cannot read backup archive: ${(err as Error).message}`, { cause: err }));
+    yield* takeReady();
   }
   parser.end();
   await parsed;
   yield* takeReady();
+}
+
+/**
+ * The archive's tar bytes: gunzipped here when the stream is gzip (rather than by the tar parser),
+ * so that every decompressed byte is counted against the archive's bound.
+ */
+async function* tarBytes(input: Readable): AsyncGenerator<Buffer> {
+  const chunks = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  while (head.length < GZIP_MAGIC.length) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head = Buffer.concat([head, toBuffer(next.value)]);
+  }
+  async function* all(): AsyncGenerator<Buffer> {
+    if (head.length) yield head;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield toBuffer(next.value);
+  }
+  if (!head.subarray(0, GZIP_MAGIC.length).equals(GZIP_MAGIC)) {
+    yield* all();
+    return;
+  }
+  const gunzip = pipeline(Readable.from(all()), createGunzip(), () => undefined);
+  for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk;
+}
+
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+
+function toBuffer(chunk: Buffer | string): Buffer {
+  return typeof chunk === "string" ? Buffer.from(chunk) : chunk;
 }

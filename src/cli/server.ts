@@ -2,6 +2,8 @@ import { Command } from "commander";
 import { pino } from "pino";
 import { parseDuration } from "../api/duration.js";
 import { DEFAULT_BACKUP_TTL } from "../backup/backupper.js";
+import { bytesToQuantity, quantityToBytes } from "../api/quantity.js";
+import { ARCHIVE_LIMIT_FLAG, DEFAULT_RESTORE_LIMITS, ITEM_LIMIT_FLAG } from "../restore/limits.js";
 import { DEFAULT_RESTORE_PRIORITIES, parseRestorePriorities } from "../restore/priorities.js";
 import { startServer } from "../server/server.js";
 
@@ -33,6 +35,16 @@ export function serverCommand(): Command {
       "how long a restore waits for a terminating namespace to go",
       "10m",
     )
+    .option(
+      `${ITEM_LIMIT_FLAG} <quantity>`,
+      "the largest item a restore takes from a backup; a backup holding a bigger one is refused",
+      bytesToQuantity(DEFAULT_RESTORE_LIMITS.itemMaxBytes),
+    )
+    .option(
+      `${ARCHIVE_LIMIT_FLAG} <quantity>`,
+      "the most a backup's archive may decompress to for a restore (its temporary disk holds each item once)",
+      bytesToQuantity(DEFAULT_RESTORE_LIMITS.archiveMaxBytes),
+    )
     .option("--log-level <level>", "debug, info, warning or error", "info")
     .action(async (opts: Record<string, string>) => {
       const log = pino({
@@ -54,6 +66,10 @@ export function serverCommand(): Command {
               : DEFAULT_RESTORE_PRIORITIES,
             concurrency: positiveInteger(opts.restoreConcurrency!, "--restore-concurrency"),
             terminatingTimeoutMs: parseDuration(opts.resourceTerminatingTimeout!),
+            limits: {
+              itemMaxBytes: byteSize(opts.restoreItemSizeLimit!, ITEM_LIMIT_FLAG),
+              archiveMaxBytes: byteSize(opts.restoreArchiveSizeLimit!, ARCHIVE_LIMIT_FLAG),
+            },
           },
         },
         log,
@@ -67,6 +83,17 @@ export function serverCommand(): Command {
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);
     });
+}
+
+function byteSize(text: string, flag: string): number {
+  let bytes: number;
+  try {
+    bytes = quantityToBytes(text);
+  } catch {
+    bytes = 0;
+  }
+  if (!(bytes >= 1)) throw new Error(`${flag} must be a size such as 3Mi or 4Gi, not "${text}"`);
+  return bytes;
 }
 
 function positiveInteger(text: string, flag: string): number {

@@ -1,4 +1,5 @@
 import { VERSION } from "../version.js";
+import { isDnsLabel } from "../api/names.js";
 
 export const DEFAULT_NAMESPACE = "velero";
 export const DEFAULT_IMAGE = `velero-ts:${VERSION}`;
@@ -25,15 +26,13 @@ const PROVIDERS = ["aws", "velero.io/aws", "filesystem"];
 /** Providers whose store needs no credentials, so neither --secret-file nor --no-secret is asked for. */
 const PROVIDERS_WITHOUT_CREDENTIALS = ["filesystem"];
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 export class InstallOptionsError extends Error {
   override name = "InstallOptionsError";
 }
 
 /** Refuses options that cannot make a working install, with a message saying what to pass. */
 export function validateInstallOptions(o: InstallOptions): void {
-  if (!DNS_LABEL.test(o.namespace)) {
+  if (!isDnsLabel(o.namespace)) {
     throw new InstallOptionsError(
       `--namespace "${o.namespace}" is not a valid namespace name: use lower-case letters, digits and '-'`,
     );

@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { readBackupArchive } from "../archive/backup-archive-reader.js";
 import type { Item } from "./item-rules.js";
 import { ItemSpool } from "./item-spool.js";
+import type { RestoreLimits } from "./limits.js";
 import { ResourceItems } from "./resource-items.js";
 
 /**
@@ -21,10 +22,11 @@ export interface BackupIndex {
 }
 
 /**
- * Reads the archive through; an unsafe entry (absolute path, `..`, a link, an oversized entry)
- * rejects the whole backup, before the restore has written anything.
+ * Reads the archive through; an unsafe entry (absolute path, `..`, a link) or one past the limits
+ * (an item too big, an archive that decompresses to too much) rejects the whole backup, before
+ * the restore has written anything.
  */
-export async function indexBackup(archive: Readable): Promise<BackupIndex> {
+export async function indexBackup(archive: Readable, limits: RestoreLimits): Promise<BackupIndex> {
   const spool = await ItemSpool.create();
   const namespaceIds = new Map<string, number>();
   const namespaceNames: string[] = [];
@@ -41,7 +43,11 @@ export async function indexBackup(archive: Readable): Promise<BackupIndex> {
     itemCount: 0,
   };
   try {
-    const entries = readBackupArchive(archive, { onFormatVersion: (v) => (index.formatVersion = v) });
+    const entries = readBackupArchive(archive, {
+      maxEntryBytes: limits.itemMaxBytes,
+      maxTotalBytes: limits.archiveMaxBytes,
+      onFormatVersion: (v) => (index.formatVersion = v),
+    });
     for await (const entry of entries) {
       // Each item is in the archive twice; the top-level copy is the one restored.
       if (entry.preferredVersion !== undefined) continue;

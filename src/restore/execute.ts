@@ -2,7 +2,6 @@ import type { KubeClient } from "../kube/client.js";
 import { collectionPath, type ApiResource } from "../kube/discovery.js";
 import { errorMessage, isAlreadyExists, isNotFound, statusCode } from "../kube/errors.js";
 import { forEachConcurrently } from "../concurrency/pool.js";
-import type { BackupIndex } from "./backup-index.js";
 import { differsWarning, objectKey, type Item } from "./item-rules.js";
 import { compareExisting } from "./compare.js";
 import type { PlanEntry } from "./plan.js";
@@ -13,7 +12,6 @@ export type ItemOutcome = "created" | "updated" | "recreated" | "skipped" | "pru
 
 export interface ExecuteOptions {
   client: KubeClient;
-  index: BackupIndex;
   /** Requests in flight at once inside a tier. */
   concurrency: number;
   /** How long to wait for a terminating namespace, or an object deleted to be recreated, to go. */
@@ -73,7 +71,7 @@ async function restoreStep(
       await deleteItem(options.client, itemPath(path), entry.uid);
       return done("pruned");
     }
-    const raw = await options.index.spool.read(step.body!);
+    const raw = step.body!;
     if (entry.action === "update") {
       try {
         await mergePatch(options.client, itemPath(path), raw);

@@ -1,6 +1,5 @@
 /** `--namespace-mappings src1:dst1,src2:dst2`, and the checks a mapping must pass. */
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+import { isDnsLabel } from "../api/names.js";
 
 /** Parses the CLI's mapping list; throws with what to change when a pair is malformed. */
 export function parseNamespaceMappings(text: string): Record<string, string> {
@@ -32,7 +31,7 @@ export function validateNamespaceMapping(mapping: Record<string, string>): strin
       );
       continue;
     }
-    if (!DNS1123_LABEL.test(target) || target.length > 63) {
+    if (!isDnsLabel(target)) {
       errors.push(
         `namespace mapping target "${target}" is not a valid namespace name: use at most 63 lower-case letters, digits and '-'`,
       );

@@ -15,6 +15,8 @@ import {
 import { compareExisting, labelsPatch, type FieldChange } from "./compare.js";
 import { NEVER_DELETED, type ExistingPolicies } from "./existing-policy.js";
 import type { RestoreScope } from "./scope.js";
+import type { ApiResource } from "../kube/discovery.js";
+import { settleIdentity, type ArchiveLocation } from "./item-identity.js";
 
 export type PlanAction = "create" | "update" | "recreate" | "prune" | "skip" | "fail";
 
@@ -91,15 +93,17 @@ export class RestorePlanner {
    */
   planItem(
     groupResource: string,
-    where: { namespace?: string; name: string },
+    where: ArchiveLocation,
     raw: Buffer | Item,
     existing: (namespace: string | undefined, name: string) => Item | undefined,
+    resource?: ApiResource,
   ): PlannedItem | undefined {
     const { scope } = this.options;
-    let item: Item;
+    let parsed: Item;
     try {
-      item = Buffer.isBuffer(raw) ? (JSON.parse(raw.toString("utf8")) as Item) : raw;
-      if (typeof item !== "object" || item === null || Array.isArray(item)) throw new Error("not an object");
+      parsed = Buffer.isBuffer(raw) ? (JSON.parse(raw.toString("utf8")) as Item) : structuredClone(raw);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+        throw new Error("not an object");
     } catch (err) {
       if (where.namespace && !scope.includesNamespace(where.namespace)) return undefined;
       if (!scope.includesResource(groupResource)) return undefined;
@@ -109,11 +113,17 @@ export class RestorePlanner {
         ]),
       };
     }
-    if (!this.#takes(groupResource, where, item)) return undefined;
+    if (!this.#takes(groupResource, where, parsed)) return undefined;
 
-    const base = { apiVersion: item.apiVersion ?? "", kind: item.kind ?? "" };
+    const base = {
+      apiVersion: typeof parsed.apiVersion === "string" ? parsed.apiVersion : "",
+      kind: typeof parsed.kind === "string" ? parsed.kind : "",
+    };
+    const identity = settleIdentity(groupResource, where, parsed, resource);
+    if (!identity.ok) return { entry: this.#entry(groupResource, base, where, "fail", [identity.error]) };
+    const item = identity.item;
     const skip = skipReason(groupResource, item);
-    if (skip) return { entry: this.#entry(groupResource, base, where, "skip", [skip]) };
+    if (skip) return { entry: this.#entry(groupResource, base, where, "skip", [skip], identity.warnings) };
 
     const ctx: ItemContext = {
       backupName: this.options.backupName,
@@ -124,7 +134,7 @@ export class RestorePlanner {
     };
     const prepared = prepareItem(groupResource, item, ctx);
     const target = { namespace: prepared.metadata?.namespace, name: prepared.metadata?.name ?? where.name };
-    const warnings: string[] = [];
+    const warnings = identity.warnings;
     const inCluster = existing(target.namespace, target.name);
 
     if (groupResource === "persistentvolumes") {
@@ -167,12 +177,17 @@ export class RestorePlanner {
     backedUp: Item | undefined,
     inCluster: Item | undefined,
     sourceNamespace: string,
+    resource?: ApiResource,
   ): PlannedItem {
     const base = { apiVersion: "v1", kind: "Namespace" };
     const where = { name: sourceNamespace };
     const to = { name: target };
-    const body = backedUp
-      ? prepareItem("namespaces", backedUp, {
+    const identity = backedUp && settleIdentity("namespaces", where, structuredClone(backedUp), resource);
+    if (identity && !identity.ok)
+      return { entry: this.#entry("namespaces", base, where, "fail", [identity.error], [], to) };
+    const warnings = identity ? identity.warnings : [];
+    const body = identity
+      ? prepareItem("namespaces", identity.item, {
           backupName: this.options.backupName,
           restoreName: this.options.restoreName,
           mapNamespace: (ns) => this.options.scope.mapNamespace(ns),
@@ -191,14 +206,14 @@ export class RestorePlanner {
           },
         };
     if (inCluster && !inCluster.metadata?.["deletionTimestamp"]) {
-      if (backedUp) {
+      if (identity) {
         return this.#planExisting(
           "namespaces",
           base,
           where,
           to,
-          { prepared: body, inCluster, original: backedUp },
-          [],
+          { prepared: body, inCluster, original: identity.item },
+          warnings,
         );
       }
       return { entry: this.#entry("namespaces", base, where, "skip", ["namespace already exists"], [], to) };
@@ -208,7 +223,7 @@ export class RestorePlanner {
       : backedUp
         ? "created from the backed-up Namespace"
         : "created for the items restored into it";
-    return { entry: this.#entry("namespaces", base, where, "create", [reason], [], to), body };
+    return { entry: this.#entry("namespaces", base, where, "create", [reason], warnings, to), body };
   }
 
   /**

@@ -18,10 +18,13 @@ import { RestoreValidationError } from "./validation.js";
 import { orderGroupResources, type ResourcePriorities } from "./priorities.js";
 import { RestoreScope } from "./scope.js";
 
-/** A planned item; what to send, when anything, waits in the spool. */
+/**
+ * A planned item, with what to send when anything. The body is held only while its chunk is
+ * executed; the backup's copy stays in the spool, so the restore never keeps two copies on disk.
+ */
 export interface PlanStep {
   entry: PlanEntry;
-  body?: SpoolRef;
+  body?: Buffer;
 }
 
 /** Items of one group-resource, executed after those of the tiers before it; a tier comes in chunks. */
@@ -46,6 +49,8 @@ export interface RestorePlan {
 
 /** Steps planned and executed together: enough to keep the pool busy, few enough to bound memory. */
 const CHUNK_ITEMS = 500;
+/** A chunk also ends once the bodies it holds reach this size. */
+const CHUNK_BYTES = 32 * 2 ** 20;
 const CRDS = "customresourcedefinitions.apiextensions.k8s.io";
 
 /**
@@ -136,8 +141,8 @@ export async function planRestore(
     priorities,
     canonical,
   );
-  const toSpool = async (body: Item | undefined) =>
-    body ? await index.spool.append(Buffer.from(JSON.stringify(body))) : undefined;
+  const step = ({ entry, body }: { entry: PlanEntry; body?: Item }): PlanStep =>
+    body ? { entry, body: Buffer.from(JSON.stringify(body)) } : { entry };
   let unplanned = index.itemCount;
 
   async function* chunks(): AsyncGenerator<PlanTier> {
@@ -150,11 +155,19 @@ export async function planRestore(
             index.namespaces.get(source),
             clusterNamespaces.get(target),
             source,
+            nsResource,
           );
-          const body = await toSpool(planned.body);
-          steps.push({ entry: planned.entry, ...(body ? { body } : {}) });
+          steps.push(step(planned));
         }
-        unplanned -= index.byResource.get("namespaces")?.length ?? 0;
+        // A Namespace filed under namespaces/<ns>/ is none of the above: planned to fail, naming it.
+        const filed = index.byResource.get("namespaces");
+        for (let i = 0; i < (filed?.length ?? 0); i++) {
+          if (filed!.namespaceAt(i) === undefined) continue;
+          const item = await filed!.read(i);
+          const planned = planner.planItem(gr, item, item.body, () => undefined, nsResource);
+          if (planned) steps.push({ entry: planned.entry });
+        }
+        unplanned -= filed?.length ?? 0;
         if (steps.length) yield { groupResource: gr, resource: nsResource, steps };
         continue;
       }
@@ -168,22 +181,28 @@ export async function planRestore(
           .map((ns) => scope.mapNamespace(ns!)),
       );
       const existing = r ? await snapshot(client, r, targets, index.spool) : new Map<string, SpoolRef>();
-      for (let start = 0; start < items.length; start += CHUNK_ITEMS) {
+      for (let i = 0; i < items.length;) {
         const steps: PlanStep[] = [];
-        for (let i = start; i < Math.min(start + CHUNK_ITEMS, items.length); i++) {
+        let bytes = 0;
+        for (; i < items.length && steps.length < CHUNK_ITEMS && bytes < CHUNK_BYTES; i++) {
           const item = await items.read(i);
           const target = scope.targetKey(item.namespace, item.name);
           const ref = existing.get(target);
           const inCluster = ref
             ? (JSON.parse((await index.spool.read(ref)).toString("utf8")) as Item)
             : undefined;
-          const planned = planner.planItem(gr, item, item.body, (ns, name) =>
-            terminating(ns) || objectKey(ns, name) !== target ? undefined : inCluster,
+          const planned = planner.planItem(
+            gr,
+            item,
+            item.body,
+            (ns, name) => (terminating(ns) || objectKey(ns, name) !== target ? undefined : inCluster),
+            r,
           );
           unplanned--;
           if (!planned) continue;
-          const body = await toSpool(planned.body);
-          steps.push({ entry: planned.entry, ...(body ? { body } : {}) });
+          const planStep = step(planned);
+          bytes += planStep.body?.length ?? 0;
+          steps.push(planStep);
         }
         if (steps.length) yield { groupResource: gr, ...(r ? { resource: r } : {}), steps };
       }

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import type { Restore, RestorePhase, RestoreStatus } from "../api/v1/index.js";
-import { UnsafeArchiveEntryError } from "../archive/backup-archive-reader.js";
+import { ArchiveLimitError, UnsafeArchiveEntryError } from "../archive/backup-archive-reader.js";
 import { gzipJson } from "../encoding/gzip-json.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage } from "../kube/errors.js";
@@ -12,6 +12,7 @@ import { objectKey } from "./item-rules.js";
 import { executePlan, type ItemOutcome } from "./execute.js";
 import { planRestore, type RestorePlan } from "./planning.js";
 import { ResourceListFile } from "./resource-list.js";
+import { limitMessage, type RestoreLimits } from "./limits.js";
 import { RestoreValidationError } from "./validation.js";
 import type { ResourcePriorities } from "./priorities.js";
 
@@ -25,6 +26,7 @@ export interface RestoreDependencies {
   /** The store of the backup's location; the restore's files go there too. */
   store: BackupStore;
   priorities: ResourcePriorities;
+  limits: RestoreLimits;
   concurrency: number;
   terminatingTimeoutMs: number;
   echo?: (level: LogLevel, msg: string, fields: LogFields) => void;
@@ -37,16 +39,19 @@ export interface RestoreDependencies {
  */
 export async function loadAndPlan(
   restore: Restore,
-  deps: Pick<RestoreDependencies, "client" | "store" | "priorities">,
+  deps: Pick<RestoreDependencies, "client" | "store" | "priorities" | "limits">,
   options: { dryRun?: boolean } = {},
 ): Promise<{ index: BackupIndex; plan: RestorePlan }> {
   const backupName = restore.spec.backupName!;
   let index: BackupIndex;
   try {
-    index = await indexBackup(await deps.store.getBackupContents(backupName));
+    index = await indexBackup(await deps.store.getBackupContents(backupName), deps.limits);
   } catch (err) {
     if (err instanceof UnsafeArchiveEntryError) {
       throw new RestoreValidationError(`backup ${backupName} cannot be restored: ${err.message}`);
+    }
+    if (err instanceof ArchiveLimitError) {
+      throw new RestoreValidationError(`backup ${backupName} cannot be restored: ${limitMessage(err)}`);
     }
     throw new Error(`could not read backup ${backupName}: ${errorMessage(err)}`, { cause: err });
   }
@@ -94,7 +99,6 @@ export async function runRestore(restore: Restore, deps: RestoreDependencies): P
     deps.onProgress?.({ ...progress });
     await executePlan(plan, {
       client: deps.client,
-      index,
       concurrency: deps.concurrency,
       terminatingTimeoutMs: deps.terminatingTimeoutMs,
       onChunk: (steps) => (chunkLeft = steps),

@@ -8,6 +8,7 @@ import type { VeleroClient } from "../kube/velero-client.js";
 import type { Outcome } from "../kube/work-queue.js";
 import { findLocation, openBackupStore } from "../locations/open-location.js";
 import { canonicalName } from "../restore/planning.js";
+import type { RestoreLimits } from "../restore/limits.js";
 import type { ResourcePriorities } from "../restore/priorities.js";
 import { runRestore, type RestoreProgress } from "../restore/restorer.js";
 import { echoProblems, ProgressWriter } from "./operation-reporting.js";
@@ -15,6 +16,7 @@ import { RestoreValidationError, validateRestoreSpec } from "../restore/validati
 
 export interface RestoreControllerOptions {
   priorities: ResourcePriorities;
+  limits: RestoreLimits;
   concurrency: number;
   terminatingTimeoutMs: number;
 }

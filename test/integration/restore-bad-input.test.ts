@@ -1,75 +1,9 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
-import path from "node:path";
 import { test } from "node:test";
-import type { Backup, Restore } from "../../src/api/v1/index.js";
 import { craftedArchive } from "../archives.js";
-import { kubectl, waitUntil } from "./support.js";
-import { storageDir, velero } from "./velero.js";
-
-const id = () => randomBytes(3).toString("hex");
-
-async function applyRestore(name: string, spec: Restore["spec"]): Promise<void> {
-  await kubectl(
-    ["apply", "-f", "-"],
-    JSON.stringify({
-      apiVersion: "velero.io/v1",
-      kind: "Restore",
-      metadata: { name, namespace: "velero" },
-      spec,
-    }),
-  );
-}
-
-async function finished(name: string): Promise<Restore> {
-  return waitUntil(`restore ${name} to finish`, 90_000, async () => {
-    const r = JSON.parse(
-      await kubectl(["get", "restores.velero.io", name, "-n", "velero", "-o", "json"]),
-    ) as Restore;
-    return r.status?.phase && !["New", "InProgress"].includes(r.status.phase) ? r : undefined;
-  });
-}
-
-async function failsValidation(spec: Restore["spec"], message: RegExp): Promise<void> {
-  const name = `bad-${id()}`;
-  await applyRestore(name, spec);
-  const restore = await finished(name);
-  assert.equal(restore.status?.phase, "FailedValidation");
-  assert.match(restore.status?.validationErrors?.join("\n") ?? "", message);
-}
-
-/**
- * A backup written straight into the storage directory, as another cluster (or a tampered
- * bucket) might have left it; backup sync brings it into the cluster.
- */
-async function plantBackup(name: string, archive: Buffer, phase = "Completed"): Promise<void> {
-  const dir = path.join(storageDir(), "backups", name);
-  await fs.mkdir(dir, { recursive: true });
-  await fs.writeFile(path.join(dir, `${name}.tar.gz`), archive);
-  const backup: Backup = {
-    apiVersion: "velero.io/v1",
-    kind: "Backup",
-    metadata: { name, namespace: "velero" },
-    spec: { storageLocation: "default", includedNamespaces: ["*"] },
-    status: {
-      phase: phase as "Completed",
-      version: 1,
-      formatVersion: "1.1.0",
-      startTimestamp: new Date().toISOString(),
-    },
-  };
-  await fs.writeFile(path.join(dir, "velero-backup.json"), JSON.stringify(backup));
-  await waitUntil(`backup sync to bring ${name} in`, 60_000, async () =>
-    (await kubectl(["get", "backups.velero.io", "-n", "velero", "-o", "name"])).includes(`/${name}\n`),
-  );
-}
-
-const item = (p: string, body: unknown) => ({
-  path: p,
-  type: "File" as const,
-  body: Buffer.from(typeof body === "string" ? body : JSON.stringify(body)),
-});
+import { applyRestore, archiveItem as item, failsValidation, finished, id, plantBackup } from "./restores.js";
+import { kubectl } from "./support.js";
+import { velero } from "./velero.js";
 
 test("a spec that cannot be restored fails validation with a message that says what to change", async () => {
   await failsValidation({ backupName: `missing-${id()}` }, /backup "missing-\w+" does not exist/);

@@ -8,6 +8,7 @@ import { backupAndStore } from "../../src/cli/backup/store-of.js";
 import { KubeClient } from "../../src/kube/client.js";
 import { VeleroClient } from "../../src/kube/velero-client.js";
 import { DEFAULT_RESTORE_PRIORITIES } from "../../src/restore/priorities.js";
+import { DEFAULT_RESTORE_LIMITS } from "../../src/restore/limits.js";
 import { runRestore } from "../../src/restore/restorer.js";
 import {
   jsonOf,
@@ -336,6 +337,7 @@ test("recreate gives up on an object whose delete hangs on a finalizer, after th
     client,
     store,
     priorities: DEFAULT_RESTORE_PRIORITIES,
+    limits: DEFAULT_RESTORE_LIMITS,
     concurrency: 4,
     terminatingTimeoutMs: 3_000,
   });

@@ -8,6 +8,7 @@ import { craftedArchive } from "../archives.js";
 import { test } from "node:test";
 import {
   UnsafeArchiveEntryError,
+  ArchiveLimitError,
   readBackupArchive,
   type ArchiveEntry,
   type ReadBackupArchiveOptions,
@@ -223,17 +224,38 @@ test("devices and FIFOs are refused as not regular files", async () => {
 
 test("an entry over the size bound is refused before it is read", async () => {
   const big = Buffer.alloc(33 * 1024 * 1024, " ");
-  await assertRefusedWithoutWriting(
-    craftedArchive([{ path: "resources/configmaps/namespaces/a/big.json", type: "File", body: big }]),
-    "resources/configmaps/namespaces/a/big.json",
-    /entry of 34603008 bytes is over the limit of 33554432 bytes/,
+  await assert.rejects(
+    readAll(
+      craftedArchive([{ path: "resources/configmaps/namespaces/a/big.json", type: "File", body: big }]),
+    ),
+    (error: unknown) => {
+      assert.ok(error instanceof ArchiveLimitError, String(error));
+      assert.equal(error.limit, "entry");
+      assert.equal(
+        error.message,
+        'entry "resources/configmaps/namespaces/a/big.json" in backup archive: entry of 34603008 bytes is over the limit of 33554432 bytes',
+      );
+      return true;
+    },
   );
-  await assertRefusedWithoutWriting(
-    await archiveOf([{ ...item(1), object: { filler: "x".repeat(2000) } }]),
-    "resources/deployments.apps/namespaces/shop/web-1.json",
-    /entry of \d+ bytes is over the limit of 1000 bytes/,
-    { maxEntryBytes: 1000 },
+});
+
+test("the entry bound can be set lower", async () => {
+  await assert.rejects(
+    readAll(await archiveOf([{ ...item(1), object: { filler: "x".repeat(2000) } }]), { maxEntryBytes: 1000 }),
+    /web-1.json" in backup archive: entry of \d+ bytes is over the limit of 1000 bytes/,
   );
+});
+
+test("an archive that decompresses past the total bound is refused, even in entries it would skip", async () => {
+  // 64 MiB of zeros compress to about 64 KiB: a small bomb, in a file the reader does not keep.
+  const bomb = craftedArchive([{ path: "notes/zeros.bin", type: "File", body: Buffer.alloc(64 << 20) }]);
+  await assert.rejects(readAll(bomb, { maxTotalBytes: 1 << 20 }), (error: unknown) => {
+    assert.ok(error instanceof ArchiveLimitError, String(error));
+    assert.equal(error.limit, "total");
+    assert.equal(error.message, "backup archive decompresses to more than 1048576 bytes");
+    return true;
+  });
 });
 
 test("items before a refused entry are yielded, then the error", async () => {

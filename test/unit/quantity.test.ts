@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bytesToQuantity, quantityToBytes } from "../../src/local-cluster/simulator/quantity.js";
+import { bytesToQuantity, quantityToBytes } from "../../src/api/quantity.js";
 
 test("quantities convert to bytes with binary and decimal suffixes", () => {
   assert.equal(quantityToBytes("1Gi"), 1073741824);

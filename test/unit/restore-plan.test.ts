@@ -1,26 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { RestoreSpec } from "../../src/api/v1/index.js";
 import type { Item } from "../../src/restore/item-rules.js";
-import { ExistingPolicies } from "../../src/restore/existing-policy.js";
-import { RestorePlanner, type PlannerOptions } from "../../src/restore/plan.js";
-import { RestoreScope } from "../../src/restore/scope.js";
-
-function planner(spec: RestoreSpec, more: Partial<PlannerOptions> = {}): RestorePlanner {
-  return new RestorePlanner({
-    scope: new RestoreScope({ backupName: "b1", ...spec }),
-    backupName: "b1",
-    restoreName: "r1",
-    preserveNodePorts: false,
-    restoredClaims: new Set(),
-    restoredGroupResources: new Set(),
-    clusterVolumes: [],
-    policies: new ExistingPolicies({ backupName: "b1", ...spec }),
-    ...more,
-  });
-}
-
-const none = () => undefined;
+import { none, planner } from "./planner.js";
 
 function configMap(name: string, namespace: string, labels?: Record<string, string>): Item {
   return {
@@ -121,7 +102,11 @@ test("cluster-scoped items: only with every namespace, unless a restored item ne
     p.planItem(
       "customresourcedefinitions.apiextensions.k8s.io",
       { name: "widgets.example.com" },
-      { metadata: { name: "widgets.example.com" } },
+      {
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        metadata: { name: "widgets.example.com" },
+      },
       none,
     )?.entry.action,
     "create",
@@ -191,7 +176,12 @@ test("completed pods are planned as skipped, with the reason", () => {
   const planned = planner({}).planItem(
     "pods",
     { namespace: "ns", name: "p" },
-    { kind: "Pod", metadata: { name: "p", namespace: "ns" }, status: { phase: "Succeeded" } },
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p", namespace: "ns" },
+      status: { phase: "Succeeded" },
+    },
     none,
   )!;
   assert.equal(planned.entry.action, "skip");

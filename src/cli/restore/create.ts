@@ -17,6 +17,7 @@ import {
 import { parseNamespaceMappings } from "../../restore/namespace-mapping.js";
 import { canonicalName } from "../../restore/planning.js";
 import { DEFAULT_RESTORE_PRIORITIES } from "../../restore/priorities.js";
+import { DEFAULT_RESTORE_LIMITS } from "../../restore/limits.js";
 import { loadAndPlan } from "../../restore/restorer.js";
 import { validateRestoreSpec } from "../../restore/validation.js";
 import { backupAndStore } from "../backup/store-of.js";
@@ -207,6 +208,7 @@ async function dryRun(velero: VeleroClient, restore: Restore, format: OutputForm
       client: velero.client,
       store,
       priorities: DEFAULT_RESTORE_PRIORITIES,
+      limits: DEFAULT_RESTORE_LIMITS,
     },
     { dryRun: true },
   );

@@ -15,7 +15,7 @@ import {
   SNAPSHOT_GROUP,
   STORAGE_PROVISIONER_ANNOTATIONS,
 } from "./names.js";
-import { bytesToQuantity, quantityToBytes } from "./quantity.js";
+import { bytesToQuantity, quantityToBytes } from "../../api/quantity.js";
 import { statusCode } from "../../kube/errors.js";
 import type { Outcome } from "../../kube/work-queue.js";
 
