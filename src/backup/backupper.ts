@@ -1,5 +1,4 @@
 import { createReadStream, createWriteStream, promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { Backup, BackupPhase, BackupStatus } from "../api/v1/index.js";
 import { parseDuration } from "../api/duration.js";
@@ -14,6 +13,7 @@ import { Results } from "../results/results.js";
 import type { BackupStore } from "../storage/backup-store.js";
 import { ItemCollector } from "./item-collector.js";
 import { BackupScope } from "./scope.js";
+import { makeWorkDir } from "../workdirs/work-dirs.js";
 import { VolumeInfoCollector } from "./volume-info.js";
 
 export const DEFAULT_BACKUP_TTL = "720h0m0s";
@@ -41,7 +41,7 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
   const name = backup.metadata.name!;
   const log = await OperationLog.create(name, { backup: `${backup.metadata.namespace}/${name}` }, deps.echo);
   const results = new Results();
-  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-backup-"));
+  const workDir = await makeWorkDir("backup");
   const archivePath = path.join(workDir, `${name}.tar.gz`);
   const resourceList: Record<string, string[]> = {};
   const volumes = new VolumeInfoCollector();

@@ -1,9 +1,9 @@
 import { createWriteStream, promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { createGzip } from "node:zlib";
 import { pipeline } from "node:stream/promises";
 import { PassThrough } from "node:stream";
+import { makeWorkDir } from "../workdirs/work-dirs.js";
 
 export type LogLevel = "debug" | "info" | "warning" | "error";
 export type LogFields = Record<string, string | number | boolean | undefined>;
@@ -33,7 +33,7 @@ export class OperationLog {
     fields: LogFields,
     echo?: (level: LogLevel, msg: string, fields: LogFields) => void,
   ): Promise<OperationLog> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-log-"));
+    const dir = await makeWorkDir("log");
     return new OperationLog(path.join(dir, `${name}-logs.gz`), fields, echo);
   }
 

@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
+import { makeWorkDir } from "../workdirs/work-dirs.js";
 
 /** Where an item's bytes sit in a spool file. */
 export interface SpoolRef {
@@ -34,7 +34,7 @@ export class ItemSpool {
   ) {}
 
   static async create(): Promise<ItemSpool> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-restore-"));
+    const dir = await makeWorkDir("restore");
     return new ItemSpool(dir, await fs.open(path.join(dir, "items"), "w+"));
   }
 

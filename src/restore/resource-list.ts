@@ -1,10 +1,10 @@
 import { once } from "node:events";
 import { createReadStream, createWriteStream, promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
+import { makeWorkDir } from "../workdirs/work-dirs.js";
 
 const FLUSH_LINES = 1000;
 
@@ -24,7 +24,7 @@ export class ResourceListFile {
   ) {}
 
   static async create(): Promise<ResourceListFile> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-resource-list-"));
+    const dir = await makeWorkDir("resource-list");
     const file = path.join(dir, "items.ndjson");
     await fs.writeFile(file, "");
     return new ResourceListFile(dir, file);

@@ -14,6 +14,7 @@ import { failInterrupted } from "./interrupted.js";
 import { LocationValidator } from "./location-validator.js";
 import { RestoreController, type RestoreControllerOptions } from "./restore-controller.js";
 import { veleroInformer } from "./velero-informers.js";
+import { removeLeftWorkDirs } from "../workdirs/work-dirs.js";
 
 export interface ServerOptions {
   namespace: string;
@@ -36,6 +37,9 @@ export interface RunningServer {
  * expiry and deletion, for the velero.io resources of one namespace.
  */
 export async function startServer(options: ServerOptions, log: Logger): Promise<RunningServer> {
+  // A server killed mid-restore (kill -9, OOM) left its spool and logs; nothing else will remove them.
+  const removed = await removeLeftWorkDirs();
+  if (removed.length) log.info({ removed }, "removed temporary directories that stopped servers left");
   const kc = loadKubeConfig(options.kubeconfig, options.kubecontext);
   const client = new KubeClient(kc);
   const velero = new VeleroClient(client, options.namespace);
