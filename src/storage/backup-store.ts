@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
-import { text } from "node:stream/consumers";
 import type { Backup } from "../api/v1/index.js";
 import * as keys from "./keys.js";
+import { MAX_BACKUP_METADATA_BYTES, parseStoredBackup, textOfAtMost } from "./stored-backup.js";
 import { ObjectNotFoundError, type ObjectStore } from "./object-store.js";
 
 type Body = Readable | Buffer;
@@ -58,20 +58,19 @@ export class BackupStore {
     return this.store.objectExists(this.key(keys.backupMetadataKey(name)));
   }
 
-  /** The backup's velero-backup.json, or undefined when there is none. */
+  /** The backup's velero-backup.json, or undefined when there is none; throws when it is malformed. */
   async getBackupMetadata(name: string): Promise<Backup | undefined> {
     let json: string;
     try {
-      json = await text(await this.store.getObject(this.key(keys.backupMetadataKey(name))));
+      json = await textOfAtMost(
+        await this.store.getObject(this.key(keys.backupMetadataKey(name))),
+        MAX_BACKUP_METADATA_BYTES,
+      );
     } catch (err) {
       if (err instanceof ObjectNotFoundError) return undefined;
       throw err;
     }
-    try {
-      return JSON.parse(json) as Backup;
-    } catch (err) {
-      throw new Error(`backup "${name}": velero-backup.json is not valid JSON: ${(err as Error).message}`);
-    }
+    return parseStoredBackup(json);
   }
 
   /**
