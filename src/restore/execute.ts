@@ -1,3 +1,4 @@
+import { RESTORE_NAME_LABEL } from "../api/labels.js";
 import type { KubeClient } from "../kube/client.js";
 import { collectionPath, type ApiResource } from "../kube/discovery.js";
 import { errorMessage, isAlreadyExists, isNotFound, statusCode } from "../kube/errors.js";
@@ -113,9 +114,15 @@ async function restoreStep(
       return done("created");
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
-      // Created by someone else since the plan was made: skipped, as `none` does with an existing object.
       const prepared = JSON.parse(raw.toString("utf8")) as Item;
       const existing = await options.client.get<Item>(itemPath(path));
+      // A create that reached the API server but whose answer was lost, then retried: this restore made it.
+      const restoredBy = (o: Item) => o.metadata?.labels?.[RESTORE_NAME_LABEL];
+      if (restoredBy(existing) !== undefined && restoredBy(existing) === restoredBy(prepared)) {
+        if (entry.keepsStatus) await restoreStatus(options.client, itemPath(path), existing, prepared);
+        return done("created");
+      }
+      // Created by someone else since the plan was made: skipped, as `none` does with an existing object.
       if (!compareExisting(prepared, existing, prepared).identical) {
         warnings.push(differsWarning(entry.kind, entry.name));
       }

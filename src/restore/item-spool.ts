@@ -38,6 +38,11 @@ export class ItemSpool {
     return new ItemSpool(dir, await fs.open(path.join(dir, "items"), "w+"));
   }
 
+  /** Bytes appended so far: the spool's file grows to this. */
+  get size(): number {
+    return this.#size;
+  }
+
   async append(body: Buffer): Promise<SpoolRef> {
     const ref = { offset: this.#size, length: body.length };
     this.#size += body.length;

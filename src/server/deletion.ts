@@ -66,8 +66,16 @@ export class DeletionController {
   }
 }
 
-/** Deletes backups past their expiration, through DeleteBackupRequests as Velero's GC does. */
+/**
+ * Deletes backups past their expiration, through DeleteBackupRequests as Velero's GC does. A
+ * backup whose location is read-only, or gone, is left until that changes. A request that ended
+ * Processed with errors (the location was read-only then, say) does not hold the backup forever:
+ * it is removed and a new one made.
+ */
 export class GarbageCollector {
+  /** Backups already logged as waiting for their location, so each is told once, not every tick. */
+  private readonly told = new Set<string>();
+
   constructor(
     private readonly velero: VeleroClient,
     private readonly log: Logger,
@@ -75,15 +83,39 @@ export class GarbageCollector {
 
   async tick(): Promise<void> {
     const now = Date.now();
-    const pending = new Set(
-      (await this.velero.list<DeleteBackupRequest>("deletebackuprequests")).map((r) => r.spec.backupName),
+    const requests = await this.velero.list<DeleteBackupRequest>("deletebackuprequests");
+    const locations = new Map(
+      (await this.velero.list<BackupStorageLocation>("backupstoragelocations")).map((l) => [
+        l.metadata.name!,
+        l,
+      ]),
     );
     for (const backup of await this.velero.list<Backup>("backups")) {
+      const name = backup.metadata.name!;
       const expiration = backup.status?.expiration;
       const phase = backup.status?.phase;
-      if (!expiration || Date.parse(expiration) > now || pending.has(backup.metadata.name!)) continue;
+      if (!expiration || Date.parse(expiration) > now) continue;
       if (!phase || phase === "New" || phase === "InProgress" || phase === "Deleting") continue;
-      this.log.info({ backup: backup.metadata.name, expiration }, "backup has expired, deleting it");
+      const locationName = backup.spec.storageLocation ?? "default";
+      const location = locations.get(locationName);
+      const waiting = !location
+        ? `backup storage location ${locationName} does not exist`
+        : location.spec.accessMode === "ReadOnly"
+          ? `backup storage location ${locationName} is currently in read-only mode`
+          : undefined;
+      if (waiting) {
+        if (!this.told.has(`${name} ${waiting}`))
+          this.log.info(
+            { backup: name, expiration },
+            `backup has expired but cannot be garbage-collected: ${waiting}`,
+          );
+        this.told.add(`${name} ${waiting}`);
+        continue;
+      }
+      const own = requests.filter((r) => r.spec.backupName === name);
+      if (own.some((r) => r.status?.phase !== "Processed")) continue;
+      for (const done of own) await this.velero.delete("deletebackuprequests", done.metadata.name!);
+      this.log.info({ backup: name, expiration }, "backup has expired, deleting it");
       await this.velero.create("deletebackuprequests", deleteBackupRequestFor(backup));
     }
   }

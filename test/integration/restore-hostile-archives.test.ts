@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { craftedArchive } from "../archives.js";
-import { applyRestore, archiveItem as item, finished, id, plantBackup } from "./restores.js";
+import { applyRestore, archiveItem as item, failsValidation, finished, id, plantBackup } from "./restores.js";
 import { kubectl } from "./support.js";
 import { restoreFiles } from "./velero.js";
 
@@ -108,4 +108,26 @@ test("a namespaced item filed under cluster/ fails instead of landing in the nam
   assert.deepEqual(results.errors.cluster, [
     `error restoring configmaps/${planted}: the cluster serves configmaps as namespaced, but the archive files this item under cluster/`,
   ]);
+});
+
+test("an item over --restore-item-size-limit fails validation, naming the limit and the flag", async () => {
+  const ns = `big-${id()}`;
+  const name = `big-item-${id()}`;
+  const path = `resources/configmaps/namespaces/${ns}/big.json`;
+  const big = { ...configMap("big", ns), data: { filler: "x".repeat(3.5 * 2 ** 20) } };
+  await plantBackup(
+    name,
+    craftedArchive([
+      item("metadata/version", "1.1.0\n"),
+      item(`resources/configmaps/namespaces/${ns}/a.json`, configMap("a", ns)),
+      item(path, big),
+    ]),
+  );
+  await failsValidation(
+    { backupName: name },
+    new RegExp(
+      `backup ${name} cannot be restored: entry "${path}" in backup archive: entry of \\d+ bytes is over the limit of 3145728 bytes, the server's --restore-item-size-limit \\(3Mi\\); the API server refuses an object over 3 MiB anyway`,
+    ),
+  );
+  await absent(["namespace", ns], "the namespace");
 });
