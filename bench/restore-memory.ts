@@ -3,7 +3,8 @@
 // Live means measured after a full GC, so unlike peak RSS it does not drift with V8's lazy heap
 // growth. Executing a chunk adds at most one chunk's worth: the plan is executed as it is made. Then
 // the same onto a cluster that holds every object (existingResourcePolicy update), whose snapshot
-// of the cluster must not sit in memory either.
+// of the cluster must not sit in memory either. Last, a backup of items just under the per-item
+// limit: the temporary disk a restore uses against the items' own decompressed size.
 import { Readable } from "node:stream";
 import { craftedArchive } from "../test/archives.js";
 import type { Restore } from "../src/api/v1/index.js";
@@ -15,6 +16,7 @@ import type { KubeClient } from "../src/kube/client.js";
 import { fill, namespaceObjects, runBench } from "./support.js";
 
 const NAMESPACES = Number(process.env.BENCH_NAMESPACES ?? 100);
+const LARGE_ITEMS = Number(process.env.BENCH_LARGE_ITEMS ?? 200);
 
 const KINDS: Record<string, string> = {
   configmaps: "ConfigMap",
@@ -94,7 +96,54 @@ async function measure(client: KubeClient, namespaces: number, existingResourceP
   return { items, peak };
 }
 
+/** A backup of `count` ConfigMaps just under the per-item limit, planned: spool bytes against item bytes. */
+async function measureLarge(client: KubeClient, count: number) {
+  const filler = "x".repeat(DEFAULT_RESTORE_LIMITS.itemMaxBytes - 4096);
+  const entries = Array.from({ length: count }, (_, i) => {
+    const body = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: `big-${i}`, namespace: "bench-large" },
+    };
+    return {
+      path: `resources/configmaps/namespaces/bench-large/big-${i}.json`,
+      body: Buffer.from(JSON.stringify({ ...body, data: { filler } })),
+    };
+  });
+  const itemBytes = entries.reduce((n, e) => n + e.body.length, 0);
+  const archive = craftedArchive(entries);
+  const base = liveMiB();
+  const index = await indexBackup(Readable.from([archive]), DEFAULT_RESTORE_LIMITS);
+  let peak = 0;
+  try {
+    const restore: Restore = {
+      apiVersion: "velero.io/v1",
+      kind: "Restore",
+      metadata: { name: "bench", namespace: "velero" },
+      spec: { backupName: "bench" },
+    };
+    const plan = await planRestore(restore, index, client, DEFAULT_RESTORE_PRIORITIES);
+    for await (const chunk of plan.chunks()) {
+      if (chunk.steps.length) peak = Math.max(peak, liveMiB() - base);
+    }
+    const spooled = index.spool.size;
+    console.log(
+      `${count} items of ${(filler.length / 2 ** 20).toFixed(2)} MiB (archive ${(archive.length / 2 ** 20).toFixed(1)} MiB gzipped): ` +
+        `items ${(itemBytes / 2 ** 20).toFixed(0)} MiB decompressed, temporary spool ${(spooled / 2 ** 20).toFixed(0)} MiB, ` +
+        `peak live memory while planning ${peak.toFixed(1)} MiB`,
+    );
+    console.log(
+      `ratio temporary disk / decompressed items: ${(spooled / itemBytes).toFixed(2)} (aim: 1, each item once)`,
+    );
+  } finally {
+    await index.spool.remove();
+  }
+}
+
 runBench("restore-memory", async ({ client }) => {
+  console.log("a backup of items just under the per-item limit, into an empty cluster:");
+  await measureLarge(client, LARGE_ITEMS);
+
   console.log("into an empty cluster:");
   const n = await measure(client, NAMESPACES);
   const twoN = await measure(client, 2 * NAMESPACES);
