@@ -1,5 +1,6 @@
 import { RESTORE_NAME_LABEL } from "../api/labels.js";
 import { forEachConcurrently } from "../concurrency/pool.js";
+import { labelValue } from "../filters/label-value.js";
 import type { KubeClient } from "../kube/client.js";
 import { groupResource, type ApiResource } from "../kube/discovery.js";
 import { listPages } from "../kube/list.js";
@@ -62,7 +63,7 @@ export async function findEarlierRestoreObjects(
     for await (const page of listPages(client, r, { labelSelector: RESTORE_NAME_LABEL })) {
       for (const o of page as Item[]) {
         const labels = o.metadata?.labels ?? {};
-        if (labels[RESTORE_NAME_LABEL] === restoreName || !scope.matchesLabels(labels)) continue;
+        if (labels[RESTORE_NAME_LABEL] === labelValue(restoreName) || !scope.matchesLabels(labels)) continue;
         const ns = r.namespaced ? o.metadata?.namespace : undefined;
         const source = ns === undefined ? undefined : sourceOf(ns);
         if (r.namespaced && source === undefined) continue;

@@ -51,6 +51,14 @@ export function objectKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
+/**
+ * The labels every restored object carries: the one place they are made. A name over 63
+ * characters becomes a shortened label value, as Velero does, or the API server refuses it.
+ */
+export function restoreLabels(backupName: string, restoreName: string): Record<string, string> {
+  return { [BACKUP_NAME_LABEL]: labelValue(backupName), [RESTORE_NAME_LABEL]: labelValue(restoreName) };
+}
+
 /** Metadata fields that belong to the object's old life in its old cluster. */
 export const RESET_METADATA = [
   "generateName",
@@ -106,11 +114,7 @@ export function prepareItem(groupResource: string, item: Item, ctx: ItemContext)
     // The API server keeps this label equal to the name; a mapped namespace gets its new name.
     if (metadata.labels?.[NAMESPACE_NAME_LABEL]) metadata.labels[NAMESPACE_NAME_LABEL] = metadata.name;
   }
-  metadata.labels = {
-    ...metadata.labels,
-    [BACKUP_NAME_LABEL]: labelValue(ctx.backupName),
-    [RESTORE_NAME_LABEL]: labelValue(ctx.restoreName),
-  };
+  metadata.labels = { ...metadata.labels, ...restoreLabels(ctx.backupName, ctx.restoreName) };
   KIND_RULES[groupResource]?.(out, ctx);
   return out;
 }

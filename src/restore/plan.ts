@@ -3,13 +3,14 @@
  * why. A pure function of the item, the restore's spec and what the target cluster holds; the
  * engine feeds it resource by resource in restore order and executes what it decides.
  */
-import { BACKUP_NAME_LABEL, RESTORE_NAME_LABEL } from "../api/labels.js";
+import { RESTORE_NAME_LABEL } from "../api/labels.js";
 import {
   differsWarning,
   type Item,
   type ItemContext,
   objectKey,
   prepareItem,
+  restoreLabels,
   skipReason,
 } from "./item-rules.js";
 import { compareExisting, labelsPatch, type FieldChange } from "./compare.js";
@@ -199,10 +200,7 @@ export class RestorePlanner {
           kind: "Namespace",
           metadata: {
             name: target,
-            labels: {
-              [BACKUP_NAME_LABEL]: this.options.backupName,
-              [RESTORE_NAME_LABEL]: this.options.restoreName,
-            },
+            labels: restoreLabels(this.options.backupName, this.options.restoreName),
           },
         };
     if (inCluster && !inCluster.metadata?.["deletionTimestamp"]) {

@@ -288,3 +288,22 @@ test("namespaces: created from the backup under the mapped name, waited for when
   assert.match(waiting.entry.reason, /terminating/);
   assert.equal(p.planNamespace("dst", backedUp, { metadata: { name: "dst" } }, "src").entry.action, "skip");
 });
+
+test("a namespace made for a backup whose name is over 63 characters gets Velero's shortened label", () => {
+  const long = `nightly-${"a".repeat(62)}`;
+  const p = planner({ backupName: long }, { backupName: long });
+  const planned = p.planNamespace("dst", undefined, undefined, "src");
+  const label = planned.body?.metadata?.labels?.["velero.io/backup-name"] ?? "";
+  assert.equal(label.length, 63);
+  assert.equal(label.slice(0, 57), long.slice(0, 57));
+  assert.deepEqual(
+    planned.body?.metadata?.labels,
+    planner({ backupName: long }, { backupName: long }).planItem(
+      "configmaps",
+      { namespace: "src", name: "c" },
+      configMap("c", "src"),
+      none,
+    )?.body?.metadata?.labels,
+    "the same restore labels as every other item",
+  );
+});
