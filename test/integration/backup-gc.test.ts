@@ -7,7 +7,7 @@ import { test } from "node:test";
 import type { DeleteBackupRequest } from "../../src/api/v1/index.js";
 import { id } from "./restores.js";
 import { jsonOf, waitUntil } from "./support.js";
-import { velero } from "./velero.js";
+import { createReadOnlyLocation, velero } from "./velero.js";
 
 async function requestsFor(backup: string): Promise<DeleteBackupRequest[]> {
   const list = await jsonOf<{ items: DeleteBackupRequest[] }>([
@@ -39,19 +39,7 @@ test("an expired backup whose delete a read-only location refused is collected o
       status: { phase: "Completed", expiration: new Date(Date.now() - 3_600_000).toISOString() },
     }),
   );
-  const created = await velero([
-    "backup-location",
-    "create",
-    location,
-    "--provider",
-    "filesystem",
-    "--bucket",
-    "gc",
-    "--config",
-    `path=${root}`,
-    "--access-mode",
-    "ReadOnly",
-  ]);
+  const created = await createReadOnlyLocation(location, root);
   assert.equal(created.code, 0, created.stderr);
   t.after(async () => {
     await velero(["backup-location", "delete", location, "--confirm"]);

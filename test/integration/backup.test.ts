@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import type { Backup } from "../../src/api/v1/index.js";
 import { kubectl, testNamespace, waitUntil } from "./support.js";
-import { storageDir, velero } from "./velero.js";
+import { createReadOnlyLocation, storageDir, velero } from "./velero.js";
 
 const exec = promisify(execFile);
 
@@ -176,19 +176,7 @@ test("bad input ends with a message that says what to change, and no backup look
 test("a ReadOnly location refuses new backups", async (t) => {
   const ns = await testNamespace(t, "ro");
   const location = `ro-${ns}`;
-  const created = await velero([
-    "backup-location",
-    "create",
-    location,
-    "--provider",
-    "filesystem",
-    "--bucket",
-    "ro",
-    "--config",
-    `path=${storageDir()}`,
-    "--access-mode",
-    "ReadOnly",
-  ]);
+  const created = await createReadOnlyLocation(location, storageDir());
   assert.equal(created.code, 0, created.stderr);
   t.after(() => velero(["backup-location", "delete", location, "--confirm"]));
   const name = backupName("ro");

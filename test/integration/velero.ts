@@ -11,6 +11,23 @@ export function velero(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   return runCli(args, { ...process.env, KUBECONFIG: kubeconfigPath(), ...env });
 }
 
+/** `backup-location create` of a read-only filesystem location over `dir`, through the CLI. */
+export function createReadOnlyLocation(name: string, dir: string): Promise<CliResult> {
+  return velero([
+    "backup-location",
+    "create",
+    name,
+    "--provider",
+    "filesystem",
+    "--bucket",
+    name,
+    "--config",
+    `path=${dir}`,
+    "--access-mode",
+    "ReadOnly",
+  ]);
+}
+
 /** The default backup storage location's directory of the test cluster. */
 export function storageDir(): string {
   return path.join(clusterDir(), "storage");
