@@ -25,7 +25,7 @@ const LISTS_AT_ONCE = 8;
 
 /**
  * The objects in the restore's target namespaces (and, when it takes cluster-scoped items, the
- * cluster) that carry the restore-name label of another restore, found with one label-selected
+ * cluster) that carry the restore-name label of another restore and that no controller owns, found with one label-selected
  * LIST per resource the cluster serves; and of those, the ones absent from this backup.
  */
 export async function findEarlierRestoreObjects(
@@ -64,6 +64,7 @@ export async function findEarlierRestoreObjects(
       for (const o of page as Item[]) {
         const labels = o.metadata?.labels ?? {};
         if (labels[RESTORE_NAME_LABEL] === labelValue(restoreName) || !scope.matchesLabels(labels)) continue;
+        if (controlled(o)) continue;
         const ns = r.namespaced ? o.metadata?.namespace : undefined;
         const source = ns === undefined ? undefined : sourceOf(ns);
         if (r.namespaced && source === undefined) continue;
@@ -75,6 +76,16 @@ export async function findEarlierRestoreObjects(
     }
   });
   return found;
+}
+
+/**
+ * Whether a controller owns the object. A restore drops owner references, so such an object is
+ * not one a restore made, whatever its labels: the endpointslice controller copies a Service's
+ * labels, restore labels included, onto the EndpointSlices it makes. It goes with its owner.
+ */
+function controlled(o: Item): boolean {
+  const owners = o.metadata?.["ownerReferences"] as { controller?: boolean }[] | undefined;
+  return owners?.some((owner) => owner.controller === true) ?? false;
 }
 
 /** Every namespace the backup holds items of, or the Namespace object of. */

@@ -17,6 +17,7 @@ import {
   setConfigMapFinalizers,
   testNamespace,
   waitAvailable,
+  waitUntil,
 } from "./support.js";
 import { restoreFiles, velero } from "./velero.js";
 
@@ -351,4 +352,50 @@ test("recreate gives up on an object whose delete hangs on a finalizer, after th
   );
   assert.ok(resources["v1/ConfigMap"]?.includes(`${ns}/free(recreated)`));
   assert.equal(await configValue(ns, "free"), "1");
+});
+
+test("--prune never deletes what a controller owns: the EndpointSlices of a restored Service", async (t) => {
+  const id = suffix();
+  const source = await testNamespace(t, "owned");
+  const target = `${source}-b`;
+  t.after(() => kubectl(["delete", "namespace", target, "--wait=false"]).catch(() => undefined));
+  await kubectl(
+    ["apply", "-n", source, "-f", "-"],
+    "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n",
+  );
+  await kubectl(["create", "configmap", "p1", "-n", source, "--from-literal=v=1"]);
+  const backup = `owned-${id}`;
+  assert.equal(
+    (await velero(["backup", "create", backup, "--include-namespaces", source, "--wait"])).code,
+    0,
+  );
+  const mapping = ["--namespace-mappings", `${source}:${target}`];
+  await restore(`owned-first-${id}`, backup, mapping);
+
+  // The endpointslice controller makes the Service's slice, copying the Service's labels, restore labels too.
+  interface Slice {
+    metadata: { name: string; uid: string; labels?: Record<string, string>; ownerReferences?: unknown[] };
+  }
+  const slices = async () =>
+    (await jsonOf<{ items: Slice[] }>(["get", "endpointslices", "-n", target])).items;
+  const owned = await waitUntil(
+    "the controller's EndpointSlice with the restore's labels",
+    30_000,
+    async () =>
+      (await slices()).find(
+        (s) =>
+          s.metadata.ownerReferences?.length &&
+          s.metadata.labels?.["velero.io/restore-name"] === `owned-first-${id}`,
+      ),
+  );
+  const delta = await preview(backup, target, [...mapping, "--prune"]);
+  assert.deepEqual(
+    delta.absentFromBackup.filter((r) => r.groupResource === "endpointslices.discovery.k8s.io"),
+    [],
+  );
+  await restore(`owned-prune-${id}`, backup, [...mapping, "--existing-resource-policy", "update", "--prune"]);
+  assert.ok(
+    (await slices()).some((s) => s.metadata.uid === owned.metadata.uid),
+    `the controller's slice ${owned.metadata.name} is still there`,
+  );
 });
