@@ -183,6 +183,18 @@ const KIND_RULES: Record<string, KindRule> = {
     }
     for (const a of PV_BINDING_ANNOTATIONS) delete item.metadata?.annotations?.[a];
   },
+  endpoints: (item, ctx) => {
+    const subsets = (item.subsets as Record<string, TargetRefHolder[] | undefined>[] | undefined) ?? [];
+    for (const subset of subsets) {
+      for (const address of [...(subset.addresses ?? []), ...(subset.notReadyAddresses ?? [])]) {
+        mapTargetRef(address, ctx);
+      }
+    }
+  },
+  "endpointslices.discovery.k8s.io": (item, ctx) => {
+    for (const endpoint of (item.endpoints as TargetRefHolder[] | undefined) ?? [])
+      mapTargetRef(endpoint, ctx);
+  },
   "rolebindings.rbac.authorization.k8s.io": (item, ctx) => mapSubjects(item, ctx),
   "clusterrolebindings.rbac.authorization.k8s.io": (item, ctx) => mapSubjects(item, ctx),
 };
@@ -191,6 +203,15 @@ interface ServicePort {
   port?: number;
   protocol?: string;
   nodePort?: number;
+}
+
+interface TargetRefHolder {
+  targetRef?: { namespace?: string };
+}
+
+/** An endpoint's pod is in the namespace it was backed up from: in a mapped one, point at the copy. */
+function mapTargetRef(holder: TargetRefHolder, ctx: ItemContext): void {
+  if (holder.targetRef?.namespace) holder.targetRef.namespace = ctx.mapNamespace(holder.targetRef.namespace);
 }
 
 function mapSubjects(item: Item, ctx: ItemContext): void {

@@ -313,3 +313,71 @@ test("a released Retain volume is bound again to its claim restored in place", a
       ])) === `Bound/${pv}`,
   );
 });
+
+test("namespace mapping reaches the pods that Endpoints and EndpointSlices point at", async (t) => {
+  const ns = await testNamespace(t, "endpoints");
+  const target = `${ns}-m`;
+  t.after(() => deleteNamespace(target));
+  const targetRef = { kind: "Pod", name: "db-0", namespace: ns };
+  // A Service without a selector: its Endpoints and EndpointSlice are the user's, not a controller's.
+  await kubectl(
+    ["apply", "-n", ns, "-f", "-"],
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        { apiVersion: "v1", kind: "Service", metadata: { name: "db" }, spec: { ports: [{ port: 5432 }] } },
+        {
+          apiVersion: "v1",
+          kind: "Endpoints",
+          metadata: { name: "db" },
+          subsets: [{ addresses: [{ ip: "10.1.2.3", targetRef }], ports: [{ port: 5432 }] }],
+        },
+        {
+          apiVersion: "discovery.k8s.io/v1",
+          kind: "EndpointSlice",
+          metadata: { name: "db-manual", labels: { "kubernetes.io/service-name": "db" } },
+          addressType: "IPv4",
+          endpoints: [{ addresses: ["10.1.2.3"], targetRef }],
+          ports: [{ port: 5432 }],
+        },
+      ],
+    }),
+  );
+  const backup = `endpoints-${randomBytes(3).toString("hex")}`;
+  assert.equal((await velero(["backup", "create", backup, "--include-namespaces", ns, "--wait"])).code, 0);
+  const restored = await velero([
+    "restore",
+    "create",
+    "--from-backup",
+    backup,
+    "--namespace-mappings",
+    `${ns}:${target}`,
+    "--wait",
+  ]);
+  assert.match(restored.stdout, /Restore completed with status: Completed/, restored.stderr);
+  assert.equal(
+    await kubectl([
+      "get",
+      "endpoints",
+      "db",
+      "-n",
+      target,
+      "-o",
+      "jsonpath={.subsets[0].addresses[0].targetRef.namespace}",
+    ]),
+    target,
+  );
+  assert.equal(
+    await kubectl([
+      "get",
+      "endpointslice",
+      "db-manual",
+      "-n",
+      target,
+      "-o",
+      "jsonpath={.endpoints[0].targetRef.namespace}",
+    ]),
+    target,
+  );
+});

@@ -231,6 +231,39 @@ test("references into mapped namespaces follow the mapping: claimRef, ServiceAcc
   ]);
 });
 
+test("Endpoints and EndpointSlices point at the pods of the mapped namespace", () => {
+  const pod = (name: string, namespace: string) => ({
+    ip: "10.0.0.1",
+    targetRef: { kind: "Pod", name, namespace },
+  });
+  const endpoints = prepareItem(
+    "endpoints",
+    {
+      metadata: { name: "web", namespace: "src" },
+      subsets: [{ addresses: [pod("a", "src")], notReadyAddresses: [pod("b", "src"), pod("c", "other")] }],
+    },
+    ctx,
+  );
+  assert.deepEqual(endpoints.subsets, [
+    { addresses: [pod("a", "dst")], notReadyAddresses: [pod("b", "dst"), pod("c", "other")] },
+  ]);
+  const slice = prepareItem(
+    "endpointslices.discovery.k8s.io",
+    {
+      metadata: { name: "web-x", namespace: "src" },
+      endpoints: [
+        { addresses: ["10.0.0.1"], targetRef: { kind: "Pod", name: "a", namespace: "src" } },
+        { addresses: ["10.0.0.2"] },
+      ],
+    },
+    ctx,
+  );
+  assert.deepEqual(slice.endpoints, [
+    { addresses: ["10.0.0.1"], targetRef: { kind: "Pod", name: "a", namespace: "dst" } },
+    { addresses: ["10.0.0.2"] },
+  ]);
+});
+
 test("completed pods and jobs and mirror pods are skipped", () => {
   assert.match(skipReason("pods", { status: { phase: "Succeeded" } }) ?? "", /Succeeded/);
   assert.match(skipReason("pods", { status: { phase: "Failed" } }) ?? "", /Failed/);
