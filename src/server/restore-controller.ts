@@ -1,5 +1,4 @@
 import type { Logger } from "pino";
-import { SCHEDULE_NAME_LABEL } from "../api/labels.js";
 import type { Backup, Restore, RestoreStatus } from "../api/v1/index.js";
 import { discover } from "../kube/discovery.js";
 import { errorMessage } from "../kube/errors.js";
@@ -11,6 +10,7 @@ import { canonicalName } from "../restore/planning.js";
 import type { RestoreLimits } from "../restore/limits.js";
 import type { ResourcePriorities } from "../restore/priorities.js";
 import { runRestore, type RestoreProgress } from "../restore/restorer.js";
+import { sourceBackup } from "../restore/source-backup.js";
 import { echoProblems, ProgressWriter } from "./operation-reporting.js";
 import { RestoreValidationError, validateRestoreSpec } from "../restore/validation.js";
 
@@ -110,31 +110,8 @@ export class RestoreController {
     const { resources } = await discover(this.velero.client);
     const errors = validateRestoreSpec(spec, canonicalName(resources));
     if (errors.length) return { errors };
-    let backup: Backup | undefined;
-    if (spec.backupName) {
-      backup = await this.velero.get<Backup>("backups", spec.backupName);
-      if (!backup)
-        return {
-          errors: [
-            `backup "${spec.backupName}" does not exist in namespace ${this.velero.namespace}: check the name with \`velero-ts backup get\``,
-          ],
-        };
-    } else {
-      const made = await this.velero.list<Backup>("backups", `${SCHEDULE_NAME_LABEL}=${spec.scheduleName}`);
-      backup = made
-        .filter((b) => b.status?.phase === "Completed")
-        .sort((a, b) => (b.status?.startTimestamp ?? "").localeCompare(a.status?.startTimestamp ?? ""))[0];
-      if (!backup) return { errors: [`no completed backups found for schedule ${spec.scheduleName}`] };
-    }
-    const phase = backup.status?.phase;
-    if (phase !== "Completed" && phase !== "PartiallyFailed") {
-      return {
-        errors: [
-          `backup "${backup.metadata.name}" is ${phase ?? "New"}: only a Completed or PartiallyFailed backup can be restored`,
-        ],
-      };
-    }
-    return { errors, backup };
+    const source = await sourceBackup(this.velero, spec);
+    return source.error ? { errors: [source.error] } : { errors, backup: source.backup };
   }
 
   private async setStatus(restore: Restore, status: RestoreStatus): Promise<void> {

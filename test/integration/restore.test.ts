@@ -381,3 +381,45 @@ test("namespace mapping reaches the pods that Endpoints and EndpointSlices point
     target,
   );
 });
+
+test("--from-schedule --dry-run previews the schedule's latest completed backup", async (t) => {
+  const ns = await testNamespace(t, "sched");
+  const schedule = `nightly-${randomBytes(3).toString("hex")}`;
+  const backups = [`${schedule}-1`, `${schedule}-2`];
+  await kubectl(["create", "configmap", "first", "-n", ns, "--from-literal=v=1"]);
+  for (const [i, backup] of backups.entries()) {
+    if (i === 1) await kubectl(["create", "configmap", "second", "-n", ns, "--from-literal=v=1"]);
+    assert.equal((await velero(["backup", "create", backup, "--include-namespaces", ns, "--wait"])).code, 0);
+    await kubectl([
+      "label",
+      "backups.velero.io",
+      backup,
+      "-n",
+      "velero",
+      `velero.io/schedule-name=${schedule}`,
+    ]);
+  }
+  const preview = await velero([
+    "restore",
+    "create",
+    "--from-schedule",
+    schedule,
+    "--namespace-mappings",
+    `${ns}:${ns}-m`,
+    "--dry-run",
+    "-o",
+    "json",
+  ]);
+  assert.equal(preview.code, 0, preview.stderr);
+  const plan = JSON.parse(preview.stdout) as { items: { groupResource: string; name: string }[] };
+  assert.deepEqual(
+    plan.items
+      .filter((i) => i.groupResource === "configmaps" && i.name !== "kube-root-ca.crt")
+      .map((i) => i.name)
+      .sort(),
+    ["first", "second"],
+  );
+  const none = await velero(["restore", "create", "--from-schedule", `${schedule}-never`, "--dry-run"]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, new RegExp(`no completed backups found for schedule ${schedule}-never`));
+});

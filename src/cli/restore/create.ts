@@ -19,6 +19,7 @@ import { canonicalName } from "../../restore/planning.js";
 import { DEFAULT_RESTORE_PRIORITIES } from "../../restore/priorities.js";
 import { DEFAULT_RESTORE_LIMITS } from "../../restore/limits.js";
 import { loadAndPlan } from "../../restore/restorer.js";
+import { sourceBackup } from "../../restore/source-backup.js";
 import { validateRestoreSpec } from "../../restore/validation.js";
 import { backupAndStore } from "../backup/store-of.js";
 import { commaList, veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
@@ -193,17 +194,15 @@ export function restoreCreateCommand(): Command {
 async function dryRun(velero: VeleroClient, restore: Restore, format: OutputFormat): Promise<void> {
   const { resources } = await discover(velero.client);
   const errors = validateRestoreSpec(restore.spec, canonicalName(resources));
-  if (!restore.spec.backupName) errors.push("--dry-run needs --from-backup: schedules are not supported yet");
-  if (errors.length) throw new Error(`the restore would fail validation:\n  ${errors.join("\n  ")}`);
-  const { backup, store } = await backupAndStore(velero, restore.spec.backupName!);
-  const phase = backup.status?.phase;
-  if (phase !== "Completed" && phase !== "PartiallyFailed") {
-    throw new Error(
-      `backup "${restore.spec.backupName}" is ${phase ?? "New"}: only a Completed or PartiallyFailed backup can be restored`,
-    );
+  const source = errors.length ? undefined : await sourceBackup(velero, restore.spec);
+  if (source?.error) errors.push(source.error);
+  if (errors.length || !source?.backup) {
+    throw new Error(`the restore would fail validation:\n  ${errors.join("\n  ")}`);
   }
+  const backupName = source.backup.metadata.name!;
+  const { store } = await backupAndStore(velero, backupName);
   const { index, plan } = await loadAndPlan(
-    restore,
+    { ...restore, spec: { ...restore.spec, backupName } },
     {
       client: velero.client,
       store,
