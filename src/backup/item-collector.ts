@@ -2,6 +2,7 @@ import type { KubernetesObject, V1PersistentVolumeClaim, V1Pod } from "@kubernet
 import { EXCLUDE_FROM_BACKUP_LABEL } from "../api/labels.js";
 import type { KubeClient } from "../kube/client.js";
 import { apiVersionOf, collectionPath, groupResource, type ApiResource } from "../kube/discovery.js";
+import { withoutCohabitants } from "./cohabiting.js";
 import { isNotFound } from "../kube/errors.js";
 import { listPages } from "../kube/list.js";
 import type { OperationLog } from "../logs/operation-log.js";
@@ -111,7 +112,7 @@ export class ItemCollector {
   }
 
   private listable(): ApiResource[] {
-    return this.resources.filter(
+    return withoutCohabitants(this.resources).filter(
       (r) => r.verbs.includes("list") && r.verbs.includes("get") && this.scope.includesResource(r),
     );
   }

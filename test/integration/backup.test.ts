@@ -226,3 +226,27 @@ test("--wait with no server for the namespace says so instead of hanging", async
   assert.equal(result.code, 1);
   assert.match(result.stderr, /has not been picked up after 20s: is the velero-ts server running\?/);
 });
+
+test("Events are backed up once, as Velero does: from the core group, not again from events.k8s.io", async (t) => {
+  const ns = await testNamespace(t, "ev");
+  await kubectl(
+    ["create", "-n", ns, "-f", "-"],
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: "hello" },
+      involvedObject: { kind: "ConfigMap", name: "settings", namespace: ns },
+      reason: "Testing",
+      message: "one event",
+      type: "Normal",
+    }),
+  );
+  const name = backupName("events");
+  assert.equal((await velero(["backup", "create", name, "--include-namespaces", ns, "--wait"])).code, 0);
+  const entries = await tarList(path.join(storageDir(), "backups", name, `${name}.tar.gz`));
+  assert.ok(entries.includes(`resources/events/namespaces/${ns}/hello.json`), "the core Event is there");
+  assert.deepEqual(
+    entries.filter((e) => e.startsWith("resources/events.events.k8s.io/")),
+    [],
+  );
+});
