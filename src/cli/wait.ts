@@ -33,6 +33,8 @@ export async function waitForPhase(
     for (;;) {
       const seen = await observe();
       const phase = seen.phase || "New";
+      // An estimate can lag behind the work done: never show fewer items in all than are done.
+      if (seen.total !== undefined) seen.total = Math.max(seen.total, seen.done ?? 0);
       if (finalPhases.includes(phase)) {
         if (barStarted) bar!.update(seen.done ?? 0, { phase });
         return phase;
