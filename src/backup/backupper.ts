@@ -11,9 +11,9 @@ import { errorMessage } from "../kube/errors.js";
 import { OperationLog, type LogFields, type LogLevel } from "../logs/operation-log.js";
 import { Results } from "../results/results.js";
 import type { BackupStore } from "../storage/backup-store.js";
+import { makeWorkDir } from "../workdirs/work-dirs.js";
 import { ItemCollector } from "./item-collector.js";
 import { BackupScope } from "./scope.js";
-import { makeWorkDir } from "../workdirs/work-dirs.js";
 import { VolumeInfoCollector } from "./volume-info.js";
 
 export const DEFAULT_BACKUP_TTL = "720h0m0s";

@@ -2,10 +2,10 @@ import type { KubernetesObject, V1PersistentVolumeClaim, V1Pod } from "@kubernet
 import { EXCLUDE_FROM_BACKUP_LABEL } from "../api/labels.js";
 import type { KubeClient } from "../kube/client.js";
 import { apiVersionOf, collectionPath, groupResource, type ApiResource } from "../kube/discovery.js";
-import { withoutCohabitants } from "./cohabiting.js";
 import { isNotFound } from "../kube/errors.js";
 import { listPages } from "../kube/list.js";
 import type { OperationLog } from "../logs/operation-log.js";
+import { withoutCohabitants } from "./cohabiting.js";
 import { mergeConcurrently } from "../concurrency/merge.js";
 import type { BackupScope } from "./scope.js";
 

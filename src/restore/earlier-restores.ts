@@ -25,8 +25,9 @@ const LISTS_AT_ONCE = 8;
 
 /**
  * The objects in the restore's target namespaces (and, when it takes cluster-scoped items, the
- * cluster) that carry the restore-name label of another restore and that no controller owns, found with one label-selected
- * LIST per resource the cluster serves; and of those, the ones absent from this backup.
+ * cluster) that carry the restore-name label of another restore and that no controller owns,
+ * found with one label-selected LIST per resource the cluster serves; and of those, the ones
+ * absent from this backup.
  */
 export async function findEarlierRestoreObjects(
   client: KubeClient,

@@ -161,9 +161,9 @@ export async function planRestore(
         }
         // A Namespace filed under namespaces/<ns>/ is none of the above: planned to fail, naming it.
         const filed = index.byResource.get("namespaces");
-        for (let i = 0; i < (filed?.length ?? 0); i++) {
-          if (filed!.namespaceAt(i) === undefined) continue;
-          const item = await filed!.read(i);
+        for (let i = 0; filed && i < filed.length; i++) {
+          if (filed.namespaceAt(i) === undefined) continue;
+          const item = await filed.read(i);
           const planned = planner.planItem(gr, item, item.body, () => undefined, nsResource);
           if (planned) steps.push({ entry: planned.entry });
         }
