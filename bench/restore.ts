@@ -17,7 +17,11 @@ import { collectionPath, discover, type ApiResource } from "../src/kube/discover
 import { isNotFound } from "../src/kube/errors.js";
 import { VeleroClient } from "../src/kube/velero-client.js";
 import { sleep } from "../src/local-cluster/processes.js";
-import { NEVER_RESTORED, prepareItem, skipReason, type Item } from "../src/restore/item-rules.js";
+import type { Item } from "../src/items/item.js";
+import { ItemActionRegistry } from "../src/items/registry.js";
+import { restoreItemActions } from "../src/restore/actions/index.js";
+import { NEVER_RESTORED, prepareItem } from "../src/restore/item-rules.js";
+import { runRestoreActions } from "../src/restore/run-restore-actions.js";
 import { canonicalName, findResource } from "../src/restore/planning.js";
 import { DEFAULT_RESTORE_PRIORITIES, orderGroupResources } from "../src/restore/priorities.js";
 import { backupContentsKey, restoreResourceListKey, restoreResultsKey } from "../src/storage/keys.js";
@@ -101,6 +105,10 @@ async function sameObjects(
     restoreStatus: false,
     preserveNodePorts: false,
   };
+  // The objects as the restore makes them: the same actions, into a cluster that holds none.
+  const actions = new ItemActionRegistry(
+    restoreItemActions({ restoredClaims: new Set(), restoredGroupResources: new Set(), clusterVolumes: [] }),
+  );
   const byResource = new Map<string, Item[]>();
   let count = 0;
   let preexisting = 0;
@@ -111,14 +119,15 @@ async function sameObjects(
     if (entry.preferredVersion !== undefined || NEVER_RESTORED.has(gr)) continue;
     if (!(namespace ?? name).startsWith("bench-")) continue;
     const item = JSON.parse(entry.data.toString("utf8")) as Item;
-    if (skipReason(gr, item)) continue;
+    const said = runRestoreActions(actions, gr, prepareItem(gr, item, ctx), item, undefined, ctx);
+    if (said.skip) continue;
     if (PREEXISTING.has(`${gr}/${name}`)) {
       preexisting++;
       continue;
     }
     let tier = byResource.get(gr);
     if (!tier) byResource.set(gr, (tier = []));
-    tier.push(prepareItem(gr, item, ctx));
+    tier.push(said.item);
     count++;
   }
   const order = orderGroupResources(byResource.keys(), DEFAULT_RESTORE_PRIORITIES, canonicalName(resources));

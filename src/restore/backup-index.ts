@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { readBackupArchive } from "../archive/backup-archive-reader.js";
-import type { Item } from "./item-rules.js";
+import type { Item } from "../items/item.js";
 import { ItemSpool } from "./item-spool.js";
 import type { RestoreLimits } from "./limits.js";
 import { ResourceItems } from "./resource-items.js";

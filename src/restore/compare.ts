@@ -8,7 +8,8 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { BACKUP_NAME_LABEL, RESTORE_NAME_LABEL } from "../api/labels.js";
-import { RESET_METADATA, type Item } from "./item-rules.js";
+import type { Item } from "../items/item.js";
+import { RESET_METADATA } from "./item-rules.js";
 
 /** One field that differs: its path and the values in the cluster and in the backup (absent: undefined). */
 export interface FieldChange {

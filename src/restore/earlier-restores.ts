@@ -5,7 +5,7 @@ import type { KubeClient } from "../kube/client.js";
 import { groupResource, type ApiResource } from "../kube/discovery.js";
 import { listPages } from "../kube/list.js";
 import type { BackupIndex } from "./backup-index.js";
-import { objectKey, type Item } from "./item-rules.js";
+import { objectKey, type Item } from "../items/item.js";
 import type { RestoreScope } from "./scope.js";
 
 /** An object in the restore's scope that an earlier restore made. */

@@ -12,7 +12,7 @@
  */
 import { isApiVersionName, isDnsLabel, isPathSegmentName } from "../api/names.js";
 import type { ApiResource } from "../kube/discovery.js";
-import { objectKey, type Item } from "./item-rules.js";
+import { objectKey, type Item } from "../items/item.js";
 
 /** Where the archive's path files an item. */
 export interface ArchiveLocation {

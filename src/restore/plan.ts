@@ -4,15 +4,11 @@
  * engine feeds it resource by resource in restore order and executes what it decides.
  */
 import { RESTORE_NAME_LABEL } from "../api/labels.js";
-import {
-  differsWarning,
-  type Item,
-  type ItemContext,
-  objectKey,
-  prepareItem,
-  restoreLabels,
-  skipReason,
-} from "./item-rules.js";
+import { objectKey, type Item } from "../items/item.js";
+import { ItemActionRegistry } from "../items/registry.js";
+import type { RestoreItemAction } from "../items/restore-item-action.js";
+import { differsWarning, type ItemContext, prepareItem, restoreLabels } from "./item-rules.js";
+import { runRestoreActions } from "./run-restore-actions.js";
 import { compareExisting, labelsPatch, type FieldChange } from "./compare.js";
 import { NEVER_DELETED, type ExistingPolicies } from "./existing-policy.js";
 import type { RestoreScope } from "./scope.js";
@@ -53,6 +49,8 @@ export interface PlanEntry {
 export interface PlannedItem {
   entry: PlanEntry;
   body?: Item;
+  /** Operations its actions start once it is created. */
+  operations?: { action: string; input?: unknown }[];
 }
 
 export interface PlannerOptions {
@@ -60,32 +58,20 @@ export interface PlannerOptions {
   backupName: string;
   restoreName: string;
   preserveNodePorts: boolean;
-  /** Claims of the backup the restore takes (`ns/name`, backup namespaces): their volumes come too. */
-  restoredClaims: Set<string>;
-  /** Group-resources of custom resources the restore takes: their CRDs come too. */
-  restoredGroupResources: Set<string>;
-  /** Every PersistentVolume of the target cluster. */
-  clusterVolumes: Item[];
   policies: ExistingPolicies;
+  /** The restore's item actions, fresh for it (./actions/index.ts). */
+  actions: RestoreItemAction[];
 }
 
-/** What became of a volume of the backup, for the claims planned after it. */
-type VolumeFate = { kind: "restored" } | { kind: "existing"; claim?: string } | { kind: "anew"; why: string };
-
-const CRDS = "customresourcedefinitions.apiextensions.k8s.io";
-
-/** Plans items one at a time, remembering what claims need to know about their volumes. */
+/**
+ * Plans items one at a time. What is particular to a kind of item is its restore item actions'
+ * say; the planner applies the restore's filters and the existing-resource policy around them.
+ */
 export class RestorePlanner {
-  readonly #volumes = new Map<string, VolumeFate>();
-  readonly #volumeIdentities: Map<string, string>;
+  readonly #actions: ItemActionRegistry<RestoreItemAction>;
 
   constructor(private readonly options: PlannerOptions) {
-    this.#volumeIdentities = new Map(
-      options.clusterVolumes.flatMap((pv) => {
-        const id = volumeIdentity(pv);
-        return id ? [[id, pv.metadata?.name ?? ""] as const] : [];
-      }),
-    );
+    this.#actions = new ItemActionRegistry(options.actions);
   }
 
   /**
@@ -123,9 +109,6 @@ export class RestorePlanner {
     const identity = settleIdentity(groupResource, where, parsed, resource);
     if (!identity.ok) return { entry: this.#entry(groupResource, base, where, "fail", [identity.error]) };
     const item = identity.item;
-    const skip = skipReason(groupResource, item);
-    if (skip) return { entry: this.#entry(groupResource, base, where, "skip", [skip], identity.warnings) };
-
     const ctx: ItemContext = {
       backupName: this.options.backupName,
       restoreName: this.options.restoreName,
@@ -135,38 +118,36 @@ export class RestorePlanner {
     };
     const prepared = prepareItem(groupResource, item, ctx);
     const target = { namespace: prepared.metadata?.namespace, name: prepared.metadata?.name ?? where.name };
-    const warnings = identity.warnings;
     const inCluster = existing(target.namespace, target.name);
+    const said = runRestoreActions(this.#actions, groupResource, prepared, item, inCluster, ctx);
+    const warnings = [...identity.warnings, ...said.warnings];
+    const entry = (action: PlanAction, reason: string) =>
+      this.#entry(groupResource, base, where, action, [reason], warnings, target);
+    if (said.skip) return { entry: entry("skip", said.skip) };
+    const operations = said.operations.length ? { operations: said.operations } : {};
 
-    if (groupResource === "persistentvolumes") {
-      const decided = this.#planVolume(prepared, inCluster, warnings);
-      if (decided)
-        return {
-          entry: this.#entry(groupResource, base, where, decided.action, [decided.reason], warnings, target),
-          body: decided.body,
-        };
+    if (inCluster && said.existing) {
+      const { reason, patch } = said.existing;
+      return patch ? { entry: entry("update", reason), body: patch } : { entry: entry("skip", reason) };
     }
-    if (groupResource === "persistentvolumeclaims") this.#planClaim(prepared, warnings);
-
     if (inCluster)
-      return this.#planExisting(
-        groupResource,
-        base,
-        where,
-        target,
-        { prepared, inCluster, original: item },
-        warnings,
-      );
-    const entry = this.#entry(
-      groupResource,
-      base,
-      where,
-      "create",
-      [createReason(groupResource, prepared)],
-      warnings,
-      target,
-    );
-    return { entry: prepared.status ? { ...entry, keepsStatus: true } : entry, body: prepared };
+      return {
+        ...this.#planExisting(
+          groupResource,
+          base,
+          where,
+          target,
+          { prepared, inCluster, original: item },
+          warnings,
+        ),
+        ...operations,
+      };
+    const created = entry("create", said.createReason ?? "not in the cluster");
+    return {
+      entry: prepared.status ? { ...created, keepsStatus: true } : created,
+      body: prepared,
+      ...operations,
+    };
   }
 
   /**
@@ -257,86 +238,12 @@ export class RestorePlanner {
         scope.matchesLabels(item.metadata?.labels)
       );
     }
-    let needed = false;
-    if (groupResource === "persistentvolumes") {
-      const ref = item.spec?.claimRef as { namespace?: string; name?: string } | undefined;
-      needed = ref !== undefined && this.options.restoredClaims.has(`${ref.namespace}/${ref.name}`);
-    } else if (groupResource === CRDS) {
-      needed = this.options.restoredGroupResources.has(where.name);
-    }
+    // Named as its archive path names it, like every item the planner takes.
+    const named = { ...item, metadata: { ...item.metadata, name: where.name } };
+    const needed = this.#actions.for(groupResource).some((a) => a.needs?.(groupResource, named) === true);
     if (!scope.includesClusterItem(groupResource, needed)) return false;
     // What restored items need comes whatever its labels, as Velero's additional items do.
     return needed || scope.matchesLabels(item.metadata?.labels);
-  }
-
-  #planVolume(
-    pv: Item,
-    inCluster: Item | undefined,
-    warnings: string[],
-  ): { action: PlanAction; reason: string; body?: Item } | undefined {
-    const name = pv.metadata?.name ?? "";
-    const claimRef = pv.spec?.claimRef as { namespace?: string; name?: string } | undefined;
-    const claim = claimRef ? `${claimRef.namespace}/${claimRef.name}` : undefined;
-    if (pv.spec?.persistentVolumeReclaimPolicy === "Delete") {
-      this.#volumes.set(name, {
-        kind: "anew",
-        why: `volume ${name} has reclaim policy Delete and no data in the backup`,
-      });
-      return {
-        action: "skip",
-        reason: "reclaim policy Delete and no volume data in the backup: its claim is provisioned anew",
-      };
-    }
-    if (inCluster) {
-      const held = inCluster.spec?.claimRef as
-        { namespace?: string; name?: string; uid?: string } | undefined;
-      const heldBy = held ? `${held.namespace}/${held.name}` : undefined;
-      if (heldBy === claim && held?.uid && inCluster.status?.phase === "Released") {
-        this.#volumes.set(name, { kind: "existing", claim });
-        return {
-          action: "update",
-          reason:
-            "volume exists, released by its old claim: its claimRef's uid is cleared so the restored claim binds to it",
-          body: { spec: { claimRef: { uid: null, resourceVersion: null } } } as unknown as Item,
-        };
-      }
-      this.#volumes.set(name, { kind: "existing", claim: heldBy });
-      return undefined; // an existing object like any other
-    }
-    const id = volumeIdentity(pv);
-    const twin = id ? this.#volumeIdentities.get(id) : undefined;
-    if (twin) {
-      const why = `persistent volume ${name} was not restored: volume ${twin} in the cluster already uses the same storage (${id})`;
-      warnings.push(`${why}; its claim is provisioned anew`);
-      this.#volumes.set(name, { kind: "anew", why });
-      return { action: "skip", reason: `volume ${twin} in the cluster already uses the same storage` };
-    }
-    this.#volumes.set(name, { kind: "restored" });
-    if (id) this.#volumeIdentities.set(id, name);
-    return undefined;
-  }
-
-  /** Keeps a claim's volumeName only when that volume will be its own; otherwise it is provisioned anew. */
-  #planClaim(pvc: Item, warnings: string[]): void {
-    const volume = pvc.spec?.volumeName as string | undefined;
-    if (!volume || !pvc.spec) return;
-    const claim = `${pvc.metadata?.namespace}/${pvc.metadata?.name}`;
-    let fate = this.#volumes.get(volume);
-    if (!fate) {
-      const pv = this.options.clusterVolumes.find((v) => v.metadata?.name === volume);
-      const held = pv?.spec?.claimRef as { namespace?: string; name?: string } | undefined;
-      fate = pv
-        ? { kind: "existing", claim: held ? `${held.namespace}/${held.name}` : undefined }
-        : { kind: "anew", why: `volume ${volume} is neither restored nor in the cluster` };
-    }
-    if (fate.kind === "existing" && fate.claim !== undefined && fate.claim !== claim) {
-      warnings.push(
-        `persistent volume claim ${claim} was not bound to volume ${volume}, which claim ${fate.claim} holds: it is provisioned anew`,
-      );
-      delete pvc.spec.volumeName;
-    } else if (fate.kind === "anew") {
-      delete pvc.spec.volumeName;
-    }
   }
 
   #planExisting(
@@ -352,19 +259,6 @@ export class RestorePlanner {
       ...this.#entry(groupResource, base, where, action, [reason], warnings, target),
       ...extra,
     });
-    if (groupResource === "serviceaccounts") {
-      // Velero's merge, whatever the policy.
-      const patch = serviceAccountMerge(prepared, inCluster);
-      return patch
-        ? {
-            entry: entry(
-              "update",
-              "service account exists: the backup's secrets, image pull secrets, labels and annotations are merged in",
-            ),
-            body: patch,
-          }
-        : { entry: entry("skip", "service account exists and holds everything the backup's does") };
-    }
     const comparison = compareExisting(prepared, inCluster, original);
     const state: ExistingState = comparison.identical ? "identical" : "differs";
     const compared: Partial<PlanEntry> = {
@@ -431,12 +325,6 @@ export class RestorePlanner {
   }
 }
 
-function createReason(groupResource: string, prepared: Item): string {
-  if (groupResource === "persistentvolumeclaims" && !prepared.spec?.volumeName)
-    return "created; its volume is provisioned anew";
-  return "not in the cluster";
-}
-
 const MASKED = "<masked>";
 
 /** A Secret's values never leave the plan: any field but its name, namespace, labels and type is masked. */
@@ -452,37 +340,4 @@ function maskSecrets(groupResource: string, changes: FieldChange[]): FieldChange
           ...("inBackup" in c ? { inBackup: MASKED } : {}),
         },
   );
-}
-
-/** Velero's merge of a backed-up ServiceAccount into one that exists, or undefined when it adds nothing. */
-function serviceAccountMerge(prepared: Item, inCluster: Item): Item | undefined {
-  const patch: Item = {};
-  for (const list of ["secrets", "imagePullSecrets"]) {
-    const have = (inCluster[list] as { name?: string }[] | undefined) ?? [];
-    const names = new Set(have.map((s) => s.name));
-    const extra = ((prepared[list] as { name?: string }[] | undefined) ?? []).filter(
-      (s) => !names.has(s.name),
-    );
-    if (extra.length) patch[list] = [...have, ...extra];
-  }
-  for (const field of ["labels", "annotations"] as const) {
-    const have = inCluster.metadata?.[field] ?? {};
-    const missing = Object.entries(prepared.metadata?.[field] ?? {}).filter(([k]) => !(k in have));
-    if (missing.length) (patch.metadata ??= {})[field] = Object.fromEntries(missing);
-  }
-  return Object.keys(patch).length ? patch : undefined;
-}
-
-/** What storage a volume points at, so two PVs for one disk are never both made; undefined when unknown. */
-export function volumeIdentity(pv: Item): string | undefined {
-  const spec = pv.spec ?? {};
-  const csi = spec.csi as { driver?: string; volumeHandle?: string } | undefined;
-  if (csi?.volumeHandle) return `csi ${csi.driver} ${csi.volumeHandle}`;
-  const hostPath = spec.hostPath as { path?: string } | undefined;
-  if (hostPath?.path) return `hostPath ${hostPath.path}`;
-  const local = spec.local as { path?: string } | undefined;
-  if (local?.path) return `local ${local.path}`;
-  const nfs = spec.nfs as { server?: string; path?: string } | undefined;
-  if (nfs?.server) return `nfs ${nfs.server}:${nfs.path}`;
-  return undefined;
 }

@@ -9,11 +9,12 @@ import {
 } from "../kube/discovery.js";
 import { listPages } from "../kube/list.js";
 import type { BackupIndex } from "./backup-index.js";
-import { objectKey, type Item } from "./item-rules.js";
+import { objectKey, type Item } from "../items/item.js";
+import { restoreActionState, restoreItemActions } from "./actions/index.js";
 import type { ItemSpool, SpoolRef } from "./item-spool.js";
 import { findEarlierRestoreObjects } from "./earlier-restores.js";
 import { ExistingPolicies } from "./existing-policy.js";
-import { RestorePlanner, type PlanEntry } from "./plan.js";
+import { RestorePlanner, type PlanEntry, type PlannedItem } from "./plan.js";
 import { RestoreValidationError } from "./validation.js";
 import { orderGroupResources, type ResourcePriorities } from "./priorities.js";
 import { RestoreScope } from "./scope.js";
@@ -25,6 +26,8 @@ import { RestoreScope } from "./scope.js";
 export interface PlanStep {
   entry: PlanEntry;
   body?: Buffer;
+  /** Operations the item's actions start once it is created. */
+  operations?: { action: string; input?: unknown }[];
 }
 
 /** Items of one group-resource, executed after those of the tiers before it; a tier comes in chunks. */
@@ -92,39 +95,14 @@ export async function planRestore(
       "prune: no object in the restore's scope carries the velero.io/restore-name label of an earlier restore, so there is nothing to compare this backup with: drop --prune, or check the namespaces and resources of the restore",
     );
   }
-  const restoredClaims = new Set(
-    [...index.claims]
-      .filter(
-        ([key, labels]) =>
-          scope.includesNamespace(key.split("/")[0]!) &&
-          scope.includesResource("persistentvolumeclaims") &&
-          scope.matchesLabels(labels),
-      )
-      .map(([key]) => key),
-  );
-  const restoredGroupResources = new Set(
-    [...index.byResource]
-      .filter(
-        ([gr, items]) =>
-          gr.includes(".") &&
-          scope.includesResource(gr) &&
-          items.namespaces().some((ns) => ns === undefined || scope.includesNamespace(ns)),
-      )
-      .map(([gr]) => gr),
-  );
-  const needsVolumes =
-    index.byResource.has("persistentvolumes") || index.byResource.has("persistentvolumeclaims");
-  const pvResource = findResource(discovery.resources, "persistentvolumes");
-  const clusterVolumes = needsVolumes && pvResource ? await listAll(client, pvResource) : [];
+  const actionState = await restoreActionState(client, discovery.resources, index, scope);
   const planner = new RestorePlanner({
     scope,
     backupName: restore.spec.backupName ?? "",
     restoreName: restore.metadata.name!,
     preserveNodePorts: restore.spec.preserveNodePorts === true,
-    restoredClaims,
-    restoredGroupResources,
-    clusterVolumes,
     policies,
+    actions: restoreItemActions(actionState),
   });
 
   // Objects in a terminating namespace go with it: the restore waits for it, so they are not "existing".
@@ -141,8 +119,11 @@ export async function planRestore(
     priorities,
     canonical,
   );
-  const step = ({ entry, body }: { entry: PlanEntry; body?: Item }): PlanStep =>
-    body ? { entry, body: Buffer.from(JSON.stringify(body)) } : { entry };
+  const step = ({ entry, body, operations }: PlannedItem): PlanStep => ({
+    entry,
+    ...(body ? { body: Buffer.from(JSON.stringify(body)) } : {}),
+    ...(operations ? { operations } : {}),
+  });
   let unplanned = index.itemCount;
 
   async function* chunks(): AsyncGenerator<PlanTier> {

@@ -8,7 +8,7 @@ import { OperationLog, type LogFields, type LogLevel } from "../logs/operation-l
 import { Results } from "../results/results.js";
 import type { BackupStore } from "../storage/backup-store.js";
 import { indexBackup, type BackupIndex } from "./backup-index.js";
-import { objectKey } from "./item-rules.js";
+import { objectKey } from "../items/item.js";
 import { executePlan, type ItemOutcome } from "./execute.js";
 import { planRestore, type RestorePlan } from "./planning.js";
 import { ResourceListFile } from "./resource-list.js";

@@ -1,7 +1,8 @@
 import type { RestoreSpec } from "../api/v1/index.js";
 import { IncludesExcludes } from "../filters/includes-excludes.js";
 import { matchesAnyLabelSelector } from "../filters/label-selector.js";
-import { NEVER_RESTORED, objectKey } from "./item-rules.js";
+import { objectKey } from "../items/item.js";
+import { NEVER_RESTORED } from "./item-rules.js";
 
 /**
  * What a restore takes from a backup, with Velero's meaning for each filter. Names are

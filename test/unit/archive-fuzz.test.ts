@@ -15,7 +15,7 @@ import {
 } from "../../src/archive/backup-archive-reader.js";
 import { itemPath, parseItemPath, preferredVersionItemPath } from "../../src/archive/paths.js";
 import type { ApiResource } from "../../src/kube/discovery.js";
-import type { Item } from "../../src/restore/item-rules.js";
+import type { Item } from "../../src/items/item.js";
 import { craftedArchive } from "../archives.js";
 import { none, planner } from "./planner.js";
 

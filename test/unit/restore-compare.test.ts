@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compareExisting, mergePatch } from "../../src/restore/compare.js";
-import { prepareItem, type Item } from "../../src/restore/item-rules.js";
+import type { Item } from "../../src/items/item.js";
+import { restoredItem } from "./planner.js";
 
 const ctx = {
   backupName: "b2",
@@ -67,7 +68,7 @@ test("an object restored onto the cluster it came from is identical: allocated a
       ipFamilies: ["IPv4"],
     },
   });
-  const c = compareExisting(prepareItem("services", backedUp, ctx), inCluster, backedUp);
+  const c = compareExisting(restoredItem("services", backedUp, ctx), inCluster, backedUp);
   assert.equal(c.identical, true, JSON.stringify(c.changes));
   assert.deepEqual(c.patch, {
     metadata: { labels: { "velero.io/backup-name": "b2", "velero.io/restore-name": "r2" } },
@@ -77,7 +78,7 @@ test("an object restored onto the cluster it came from is identical: allocated a
 test("a changed field is listed with both values and patched; a default the backup lacks is left alone", () => {
   const backedUp = listedService({ spec: { type: "ClusterIP" } });
   const inCluster = listedService({ spec: { sessionAffinity: "None", newDefault: "x" } });
-  const prepared = prepareItem("services", backedUp, ctx);
+  const prepared = restoredItem("services", backedUp, ctx);
   delete (prepared.spec as Record<string, unknown>).sessionAffinity;
   const c = compareExisting(prepared, inCluster, backedUp);
   assert.equal(c.identical, false);
@@ -92,7 +93,7 @@ test("a field a manager owns that the backup lacks is a change, and the patch re
     spec: { externalTrafficPolicy: "Local" },
     owned: { "f:externalTrafficPolicy": {} },
   });
-  const c = compareExisting(prepareItem("services", backedUp, ctx), inCluster, backedUp);
+  const c = compareExisting(restoredItem("services", backedUp, ctx), inCluster, backedUp);
   assert.deepEqual(c.changes, [{ path: "spec.externalTrafficPolicy", inCluster: "Local" }]);
   assert.equal((c.patch.spec as Record<string, unknown>).externalTrafficPolicy, null);
 });
@@ -102,7 +103,7 @@ test("a list element's field that its manager owns counts: a changed target port
   const inCluster = listedService({
     spec: { ports: [{ port: 80, protocol: "TCP", targetPort: 8080, nodePort: 30001 }] },
   });
-  const c = compareExisting(prepareItem("services", backedUp, ctx), inCluster, backedUp);
+  const c = compareExisting(restoredItem("services", backedUp, ctx), inCluster, backedUp);
   assert.deepEqual(c.changes, [{ path: "spec.ports[0].targetPort", inCluster: 8080, inBackup: 80 }]);
 });
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ApiResource } from "../../src/kube/discovery.js";
-import type { Item } from "../../src/restore/item-rules.js";
+import type { Item } from "../../src/items/item.js";
 import { none, planner } from "./planner.js";
 
 function served(group: string, resource: string, kind: string, namespaced: boolean): ApiResource {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Item } from "../../src/restore/item-rules.js";
+import type { Item } from "../../src/items/item.js";
 import { none, planner } from "./planner.js";
 
 function configMap(name: string, namespace: string, labels?: Record<string, string>): Item {

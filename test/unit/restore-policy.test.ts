@@ -7,7 +7,8 @@ import {
   parsePolicyOverrides,
   validateExistingResourcePolicy,
 } from "../../src/restore/existing-policy.js";
-import type { Item } from "../../src/restore/item-rules.js";
+import type { Item } from "../../src/items/item.js";
+import { restoreItemActions } from "../../src/restore/actions/index.js";
 import { RestorePlanner } from "../../src/restore/plan.js";
 import { RestoreScope } from "../../src/restore/scope.js";
 
@@ -18,10 +19,12 @@ function planner(spec: RestoreSpec): RestorePlanner {
     backupName: "b2",
     restoreName: "r2",
     preserveNodePorts: false,
-    restoredClaims: new Set(),
-    restoredGroupResources: new Set(),
-    clusterVolumes: [],
     policies: new ExistingPolicies(full),
+    actions: restoreItemActions({
+      restoredClaims: new Set(),
+      restoredGroupResources: new Set(),
+      clusterVolumes: [],
+    }),
   });
 }
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Item, type ItemContext, prepareItem, skipReason } from "../../src/restore/item-rules.js";
+import type { Item } from "../../src/items/item.js";
+import { type ItemContext, prepareItem } from "../../src/restore/item-rules.js";
+import { restored, restoredItem } from "./planner.js";
 import { parseNamespaceMappings, validateNamespaceMapping } from "../../src/restore/namespace-mapping.js";
 import {
   DEFAULT_RESTORE_PRIORITIES,
@@ -126,24 +128,24 @@ test("services: cluster IPs cleared unless None; node ports zeroed unless explic
       ],
     },
   };
-  const out = prepareItem("services", service, ctx);
+  const out = restoredItem("services", service, ctx);
   assert.equal(out.spec?.clusterIP, undefined);
   assert.equal(out.spec?.clusterIPs, undefined);
   assert.deepEqual(
     (out.spec?.ports as { nodePort?: number }[]).map((p) => p.nodePort),
     [undefined, 30081, 30082],
   );
-  const preserved = prepareItem("services", service, { ...ctx, preserveNodePorts: true });
+  const preserved = restoredItem("services", service, { ...ctx, preserveNodePorts: true });
   assert.deepEqual(
     (preserved.spec?.ports as { nodePort?: number }[]).map((p) => p.nodePort),
     [30080, 30081, 30082],
   );
-  const headless = prepareItem("services", { metadata: { name: "h" }, spec: { clusterIP: "None" } }, ctx);
+  const headless = restoredItem("services", { metadata: { name: "h" }, spec: { clusterIP: "None" } }, ctx);
   assert.equal(headless.spec?.clusterIP, "None");
 });
 
 test("pods: node name, priority and service-account token volumes dropped", () => {
-  const out = prepareItem(
+  const out = restoredItem(
     "pods",
     {
       metadata: { name: "p", namespace: "src" },
@@ -166,7 +168,7 @@ test("pods: node name, priority and service-account token volumes dropped", () =
 });
 
 test("jobs lose their controller-uid labels; claims their binding annotations", () => {
-  const job = prepareItem(
+  const job = restoredItem(
     "jobs.batch",
     {
       metadata: { name: "j" },
@@ -185,7 +187,7 @@ test("jobs lose their controller-uid labels; claims their binding annotations", 
   );
   assert.deepEqual(job.spec?.selector, { matchLabels: { keep: "y" } });
   assert.deepEqual((job.spec?.template as { metadata: unknown }).metadata, { labels: { app: "a" } });
-  const pvc = prepareItem(
+  const pvc = restoredItem(
     "persistentvolumeclaims",
     {
       metadata: {
@@ -203,7 +205,7 @@ test("jobs lose their controller-uid labels; claims their binding annotations", 
 });
 
 test("references into mapped namespaces follow the mapping: claimRef, ServiceAccount subjects", () => {
-  const pv = prepareItem(
+  const pv = restoredItem(
     "persistentvolumes",
     {
       metadata: { name: "pv1" },
@@ -212,7 +214,7 @@ test("references into mapped namespaces follow the mapping: claimRef, ServiceAcc
     ctx,
   );
   assert.deepEqual(pv.spec?.claimRef, { namespace: "dst", name: "c" });
-  const binding = prepareItem(
+  const binding = restoredItem(
     "clusterrolebindings.rbac.authorization.k8s.io",
     {
       metadata: { name: "b" },
@@ -236,7 +238,7 @@ test("Endpoints and EndpointSlices point at the pods of the mapped namespace", (
     ip: "10.0.0.1",
     targetRef: { kind: "Pod", name, namespace },
   });
-  const endpoints = prepareItem(
+  const endpoints = restoredItem(
     "endpoints",
     {
       metadata: { name: "web", namespace: "src" },
@@ -247,7 +249,7 @@ test("Endpoints and EndpointSlices point at the pods of the mapped namespace", (
   assert.deepEqual(endpoints.subsets, [
     { addresses: [pod("a", "dst")], notReadyAddresses: [pod("b", "dst"), pod("c", "other")] },
   ]);
-  const slice = prepareItem(
+  const slice = restoredItem(
     "endpointslices.discovery.k8s.io",
     {
       metadata: { name: "web-x", namespace: "src" },
@@ -265,14 +267,14 @@ test("Endpoints and EndpointSlices point at the pods of the mapped namespace", (
 });
 
 test("completed pods and jobs and mirror pods are skipped", () => {
-  assert.match(skipReason("pods", { status: { phase: "Succeeded" } }) ?? "", /Succeeded/);
-  assert.match(skipReason("pods", { status: { phase: "Failed" } }) ?? "", /Failed/);
-  assert.equal(skipReason("pods", { status: { phase: "Running" } }), undefined);
+  assert.match(restored("pods", { status: { phase: "Succeeded" } }, ctx).skip ?? "", /Succeeded/);
+  assert.match(restored("pods", { status: { phase: "Failed" } }, ctx).skip ?? "", /Failed/);
+  assert.equal(restored("pods", { status: { phase: "Running" } }, ctx).skip, undefined);
   assert.match(
-    skipReason("pods", { metadata: { annotations: { "kubernetes.io/config.mirror": "x" } } }) ?? "",
+    restored("pods", { metadata: { annotations: { "kubernetes.io/config.mirror": "x" } } }, ctx).skip ?? "",
     /mirror/,
   );
-  assert.match(skipReason("jobs.batch", { status: { completionTime: "t" } }) ?? "", /completed/);
+  assert.match(restored("jobs.batch", { status: { completionTime: "t" } }, ctx).skip ?? "", /completed/);
 });
 
 test("namespace mappings: malformed pairs, empty names and two sources to one target are refused", () => {

@@ -1,0 +1,36 @@
+/**
+ * Backup item actions (Velero's BackupItemAction, typed and in-process): called by the collector
+ * for every item of the resources they apply to, before the item is written to the archive.
+ */
+import type { Backup } from "../api/v1/index.js";
+import type { Item, ResourceIdentifier } from "./item.js";
+import type { OperationProgress } from "./item-operation.js";
+
+export interface BackupItemActionInput {
+  groupResource: string;
+  item: Item;
+  backup: Backup;
+}
+
+export interface BackupItemActionOutput {
+  /** The item as it goes into the backup, when the action changed it. */
+  item?: Item;
+  /** Items this one needs in the backup too (a pod's claims, a claim's volume). */
+  additionalItems?: ResourceIdentifier[];
+  /** Leave the item out of the backup, and why. */
+  skip?: string;
+  /** An operation the action started, which the controller polls until it ends. */
+  operationId?: string;
+  /** Items to back up again once the operation has ended. */
+  postOperationItems?: ResourceIdentifier[];
+}
+
+export interface BackupItemAction {
+  /** As Velero names its actions (`velero.io/pod`): what the itemoperations file records. */
+  readonly name: string;
+  /** Group-resources (`pods`, `deployments.apps`), or `*` for every resource. */
+  readonly appliesTo: readonly string[];
+  execute(input: BackupItemActionInput): Promise<BackupItemActionOutput | undefined>;
+  /** How an operation this action started is going; required of an action that starts any. */
+  progress?(operationId: string, backup: Backup): Promise<OperationProgress>;
+}

@@ -1,0 +1,75 @@
+/**
+ * The restore item actions velero-ts runs, in the order they run on an item: the per-kind rules
+ * of velero-facts.md, then the volume methods of src/volumes/. A new volume method is one more
+ * entry here, never a branch in the planner.
+ */
+import type { KubeClient } from "../../kube/client.js";
+import type { ApiResource } from "../../kube/discovery.js";
+import type { RestoreItemAction } from "../../items/restore-item-action.js";
+import {
+  claimVolumeRestoreActions,
+  type ClaimVolumeState,
+} from "../../volumes/claim-volume-restore-actions.js";
+import { claimVolumeState } from "../../volumes/restore-setup.js";
+import type { BackupIndex } from "../backup-index.js";
+import type { RestoreScope } from "../scope.js";
+import { customResourceDefinitionRestoreAction } from "./custom-resource-definitions.js";
+import { jobRestoreAction } from "./jobs.js";
+import {
+  clusterRoleBindingRestoreAction,
+  endpointSliceRestoreAction,
+  endpointsRestoreAction,
+  roleBindingRestoreAction,
+} from "./namespace-references.js";
+import { podRestoreAction } from "./pods.js";
+import { secretRestoreAction } from "./secrets.js";
+import { serviceAccountRestoreAction } from "./service-accounts.js";
+import { serviceRestoreAction } from "./services.js";
+
+/** The actions that keep no state between items. */
+export const KIND_RESTORE_ACTIONS: readonly RestoreItemAction[] = [
+  podRestoreAction,
+  jobRestoreAction,
+  serviceRestoreAction,
+  serviceAccountRestoreAction,
+  secretRestoreAction,
+  endpointsRestoreAction,
+  endpointSliceRestoreAction,
+  roleBindingRestoreAction,
+  clusterRoleBindingRestoreAction,
+];
+
+/** What one restore's actions are made from. */
+export interface RestoreActionState extends ClaimVolumeState {
+  /** Group-resources of custom resources the restore takes: their CRDs come too. */
+  restoredGroupResources: Set<string>;
+}
+
+/** The actions of one restore, fresh: some remember what they decided for the items after. */
+export function restoreItemActions(state: RestoreActionState): RestoreItemAction[] {
+  return [
+    ...KIND_RESTORE_ACTIONS,
+    customResourceDefinitionRestoreAction(state.restoredGroupResources),
+    ...claimVolumeRestoreActions(state),
+  ];
+}
+
+/** Reads what the actions of a restore need from its backup's index and the target cluster. */
+export async function restoreActionState(
+  client: KubeClient,
+  resources: ApiResource[],
+  index: BackupIndex,
+  scope: RestoreScope,
+): Promise<RestoreActionState> {
+  const restoredGroupResources = new Set(
+    [...index.byResource]
+      .filter(
+        ([gr, items]) =>
+          gr.includes(".") &&
+          scope.includesResource(gr) &&
+          items.namespaces().some((ns) => ns === undefined || scope.includesNamespace(ns)),
+      )
+      .map(([gr]) => gr),
+  );
+  return { ...(await claimVolumeState(client, resources, index, scope)), restoredGroupResources };
+}
