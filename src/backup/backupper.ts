@@ -12,6 +12,8 @@ import { OperationLog, type LogFields, type LogLevel } from "../logs/operation-l
 import { Results } from "../results/results.js";
 import type { BackupStore } from "../storage/backup-store.js";
 import { makeWorkDir } from "../workdirs/work-dirs.js";
+import { ItemActionRegistry } from "../items/registry.js";
+import { BACKUP_ITEM_ACTIONS } from "./actions/index.js";
 import { ItemCollector } from "./item-collector.js";
 import { BackupScope } from "./scope.js";
 import { VolumeInfoCollector } from "./volume-info.js";
@@ -66,7 +68,8 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       );
       log.warn("Unable to resolve resource", { resource: name });
     }
-    const collector = new ItemCollector(deps.client, discovery.resources, scope, log);
+    const actions = new ItemActionRegistry(BACKUP_ITEM_ACTIONS);
+    const collector = new ItemCollector(deps.client, discovery.resources, scope, log, backup, actions);
     const namespaces = await collector.namespacesInScope();
     const writer = new BackupArchiveWriter(createWriteStream(archivePath));
     for await (const page of collector.collect(namespaces, (where, err) => recordError(where, err))) {

@@ -1,5 +1,10 @@
-import type { KubernetesObject, V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { EXCLUDE_FROM_BACKUP_LABEL } from "../api/labels.js";
+import type { Backup } from "../api/v1/index.js";
+import type { BackupItemAction } from "../items/backup-item-action.js";
+import type { Item, ResourceIdentifier } from "../items/item.js";
+import { storedIdentifier, type BackupOperation } from "../items/item-operation.js";
+import type { ItemActionRegistry } from "../items/registry.js";
 import type { KubeClient } from "../kube/client.js";
 import { apiVersionOf, collectionPath, groupResource, type ApiResource } from "../kube/discovery.js";
 import { isNotFound } from "../kube/errors.js";
@@ -18,19 +23,20 @@ export interface CollectedItem {
 const LIST_CONCURRENCY = 8;
 
 const CORE = (resource: string) => (r: ApiResource) => r.group === "" && r.resource === resource;
-const isCrdResource = (r: ApiResource) =>
-  r.group === "apiextensions.k8s.io" && r.resource === "customresourcedefinitions";
 
 /**
  * Walks the cluster and yields, page by page, every item a backup takes: the items of
  * each included resource in the included namespaces matching the label selectors, the
- * Namespace objects, and the cluster-scoped items those need (a claim's PV, a pod's
- * claims, a custom resource's CRD). Each item comes once.
+ * Namespace objects, and the items the backup item actions add (a pod's claims, a claim's
+ * PV, a custom resource's CRD). Each item comes once, as its actions left it.
  */
 export class ItemCollector {
+  /** The operations item actions started, for the controller to poll. */
+  readonly operations: BackupOperation[] = [];
   private readonly seen = new Set<string>();
   private readonly namespacesWithItems = new Set<string>();
-  private readonly crdsTaken = new Set<string>();
+  /** Items actions asked for, so each is fetched once however many items ask. */
+  private readonly requested = new Set<string>();
   /** The Namespace objects in scope, as listed at the start: backed up last without a GET each. */
   private readonly namespaceItems = new Map<string, KubernetesObject>();
   /** Per LIST in flight, the items the server said remain after its last page. */
@@ -42,6 +48,8 @@ export class ItemCollector {
     private readonly resources: ApiResource[],
     private readonly scope: BackupScope,
     private readonly log: OperationLog,
+    private readonly backup: Backup,
+    private readonly actions: ItemActionRegistry<BackupItemAction>,
   ) {}
 
   /** The namespaces the backup takes items from. */
@@ -145,8 +153,7 @@ export class ItemCollector {
         const items: CollectedItem[] = [];
         for (const object of page) {
           if (!keep(object) || !this.take(r, object)) continue;
-          items.push({ resource: r, object });
-          items.push(...(await this.relatedItems(r, object)));
+          items.push(...(await this.acted(r, object)));
         }
         onTaken(items.length);
         if (items.length) yield items;
@@ -167,40 +174,69 @@ export class ItemCollector {
     return true;
   }
 
-  /** The items an item needs, as Velero's backup item actions add them. */
-  private async relatedItems(r: ApiResource, object: KubernetesObject): Promise<CollectedItem[]> {
+  /**
+   * An item taken, after its backup item actions: as they left it (or nothing, when one skips
+   * it), followed by the items they add.
+   */
+  private async acted(r: ApiResource, object: KubernetesObject): Promise<CollectedItem[]> {
+    const gr = groupResource(r);
+    let item = object as Item;
     const related: CollectedItem[] = [];
-    const ns = object.metadata?.namespace;
-    if (CORE("pods")(r) && ns) {
-      for (const volume of (object as V1Pod).spec?.volumes ?? []) {
-        const claim = volume.persistentVolumeClaim?.claimName;
-        if (claim) related.push(...(await this.getItem(CORE("persistentvolumeclaims"), claim, ns)));
+    for (const action of this.actions.for(gr)) {
+      const out = await action.execute({ groupResource: gr, item, backup: this.backup });
+      if (!out) continue;
+      if (out.skip) {
+        this.log.info(`Skipped by item action ${action.name}: ${out.skip}`, {
+          resource: gr,
+          namespace: item.metadata?.namespace,
+          name: item.metadata?.name,
+        });
+        return related;
       }
+      if (out.item) item = out.item;
+      for (const id of out.additionalItems ?? []) related.push(...(await this.additionalItem(id)));
+      if (out.operationId) this.recordOperation(action, gr, item, out.operationId, out.postOperationItems);
     }
-    if (CORE("persistentvolumeclaims")(r)) {
-      const pv = (object as V1PersistentVolumeClaim).spec?.volumeName;
-      if (pv && this.scope.takesRelatedClusterItems)
-        related.push(...(await this.getItem(CORE("persistentvolumes"), pv)));
-    }
-    const crdName = `${r.resource}.${r.group}`;
-    if (r.group && this.scope.takesRelatedClusterItems && !this.crdsTaken.has(crdName)) {
-      this.crdsTaken.add(crdName);
-      related.push(...(await this.getItem(isCrdResource, crdName)));
-    }
-    return related;
+    return [{ resource: r, object: item as KubernetesObject }, ...related];
   }
 
-  /** GETs one item (and what it needs in turn) unless excluded or already taken. */
-  private async getItem(
-    which: (r: ApiResource) => boolean,
-    name: string,
-    namespace?: string,
-  ): Promise<CollectedItem[]> {
-    const r = this.resources.find(which);
+  private recordOperation(
+    action: BackupItemAction,
+    gr: string,
+    item: Item,
+    operationId: string,
+    postOperationItems: ResourceIdentifier[] | undefined,
+  ): void {
+    const id = { groupResource: gr, namespace: item.metadata?.namespace, name: item.metadata?.name ?? "" };
+    this.operations.push({
+      spec: {
+        backupName: this.backup.metadata.name ?? "",
+        backupUID: this.backup.metadata.uid ?? "",
+        backupItemAction: action.name,
+        resourceIdentifier: storedIdentifier(id),
+        operationID: operationId,
+        ...(postOperationItems?.length
+          ? { postOperationItems: postOperationItems.map(storedIdentifier) }
+          : {}),
+      },
+      status: { phase: "New", created: new Date().toISOString() },
+    });
+  }
+
+  /**
+   * An item an action asked for: fetched unless its resource is excluded, or it is cluster-scoped
+   * and the backup takes no cluster items along (`--include-cluster-resources=false`).
+   */
+  private async additionalItem(id: ResourceIdentifier): Promise<CollectedItem[]> {
+    const key = `${id.groupResource}/${id.namespace ?? ""}/${id.name}`;
+    if (this.requested.has(key) || this.seen.has(key)) return [];
+    this.requested.add(key);
+    const r = this.resources.find((x) => groupResource(x) === id.groupResource);
     if (!r || !this.scope.includesResource(r)) return [];
+    if (!r.namespaced && !this.scope.takesRelatedClusterItems) return [];
     let object: KubernetesObject;
     try {
-      object = await this.client.get<KubernetesObject>(`${collectionPath(r, namespace)}/${name}`);
+      object = await this.client.get<KubernetesObject>(`${collectionPath(r, id.namespace)}/${id.name}`);
     } catch (err) {
       if (isNotFound(err)) return [];
       throw err;
@@ -208,7 +244,7 @@ export class ItemCollector {
     object.apiVersion = apiVersionOf(r);
     object.kind = r.kind;
     if (!this.take(r, object)) return [];
-    return [{ resource: r, object }, ...(await this.relatedItems(r, object))];
+    return this.acted(r, object);
   }
 
   /** The Namespace objects: all in scope, or with a label selector those that gave items or match it. */

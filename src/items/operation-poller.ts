@@ -1,0 +1,73 @@
+/**
+ * Polls the operations item actions started until each has ended or the time allowed for them
+ * (`spec.itemOperationTimeout`, 4h by default) has run out; then the ones still going fail, as
+ * Velero's do. Statuses are updated in place, so the itemoperations file is written from them.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  operationEnded,
+  polledStatus,
+  type OperationProgress,
+  type OperationStatus,
+} from "./item-operation.js";
+
+export interface PolledOperation {
+  spec: { operationID: string };
+  status: OperationStatus;
+}
+
+export interface PollOptions {
+  timeoutMs: number;
+  intervalMs: number;
+  /** Called after each round, with how many have ended. */
+  onRound?: (ended: number, all: number) => void;
+  now?: () => number;
+}
+
+export async function pollOperations<O extends PolledOperation>(
+  operations: O[],
+  progressOf: (op: O) => Promise<OperationProgress>,
+  options: PollOptions,
+): Promise<void> {
+  const now = options.now ?? Date.now;
+  const deadline = now() + options.timeoutMs;
+  for (;;) {
+    for (const op of operations) {
+      if (operationEnded(op.status)) continue;
+      let progress: OperationProgress;
+      try {
+        progress = await progressOf(op);
+      } catch (err) {
+        progress = {
+          completed: false,
+          error: `could not get the operation's progress: ${(err as Error).message}`,
+        };
+      }
+      op.status = polledStatus(op.status, progress, new Date(now()).toISOString());
+    }
+    const ended = operations.filter((op) => operationEnded(op.status)).length;
+    options.onRound?.(ended, operations.length);
+    if (ended === operations.length) return;
+    if (now() >= deadline) {
+      for (const op of operations) {
+        if (!operationEnded(op.status))
+          op.status = { ...op.status, phase: "Failed", error: "Asynchronous action timed out" };
+      }
+      return;
+    }
+    await sleep(options.intervalMs);
+  }
+}
+
+/** How many operations ended each way, for the Backup's and Restore's status counters. */
+export function operationCounts(operations: PolledOperation[]): {
+  attempted: number;
+  completed: number;
+  failed: number;
+} {
+  return {
+    attempted: operations.length,
+    completed: operations.filter((op) => op.status.phase === "Completed").length,
+    failed: operations.filter((op) => op.status.phase === "Failed" || op.status.phase === "Canceled").length,
+  };
+}
