@@ -197,7 +197,7 @@ export class ItemCollector {
       for (const id of out.additionalItems ?? []) related.push(...(await this.additionalItem(id)));
       if (out.operationId) this.recordOperation(action, gr, item, out.operationId, out.postOperationItems);
     }
-    return [{ resource: r, object: item as KubernetesObject }, ...related];
+    return [{ resource: r, object: item }, ...related];
   }
 
   private recordOperation(
