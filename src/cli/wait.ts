@@ -3,6 +3,8 @@ import { sleep } from "../local-cluster/processes.js";
 
 export interface Observed {
   phase?: string;
+  /** The server has taken it up (it set a start time), though the phase may still be New. */
+  pickedUp?: boolean;
   done?: number;
   total?: number;
 }
@@ -39,7 +41,7 @@ export async function waitForPhase(
         if (barStarted) bar!.update(seen.done ?? 0, { phase });
         return phase;
       }
-      if (phase === "New" && Date.now() - started > NOT_PICKED_UP_MS) {
+      if (phase === "New" && !seen.pickedUp && Date.now() - started > NOT_PICKED_UP_MS) {
         throw new Error(
           `${what} has not been picked up after ${NOT_PICKED_UP_MS / 1000}s: is the velero-ts server running? Start it with \`velero-ts server\` (\`velero-ts local-cluster up\` starts one for its cluster)`,
         );

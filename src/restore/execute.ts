@@ -75,6 +75,7 @@ async function restoreStep(
     }
     const raw = step.body!;
     if (entry.action === "update") {
+      if (entry.madeByController) await waitMade(options, itemPath(path));
       try {
         await mergePatch(options.client, itemPath(path), raw);
       } catch (err) {
@@ -177,6 +178,23 @@ async function waitGone(
     if (uid && current.metadata?.uid !== uid) return undefined;
     if (Date.now() > deadline) return current;
     await sleep(pollMs);
+  }
+}
+
+/** How long a namespace's controllers get to make their objects in it. */
+const CONTROLLER_MADE_TIMEOUT_MS = 30_000;
+
+/** Waits until the object a namespace's controller makes is there; the update after says if it never came. */
+async function waitMade(options: ExecuteOptions, path: string): Promise<void> {
+  const deadline = Date.now() + CONTROLLER_MADE_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      await options.client.get<Item>(path);
+      return;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    await sleep(POLL_MS);
   }
 }
 

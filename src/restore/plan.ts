@@ -43,6 +43,11 @@ export interface PlanEntry {
   labelsFallback?: Item;
   /** The uid of the object a recreate or prune deletes, so nothing newer is deleted by mistake. */
   uid?: string;
+  /**
+   * The object is one a namespace's controllers make once the restore has created the namespace:
+   * planned against the version they make, and an update waits until it is there.
+   */
+  madeByController?: boolean;
 }
 
 /** A planned item, with what to send: the object to create, or the merge patch of an update. */

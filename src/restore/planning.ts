@@ -11,6 +11,8 @@ import { listPages } from "../kube/list.js";
 import type { BackupIndex } from "./backup-index.js";
 import { objectKey, type Item } from "../items/item.js";
 import { restoreActionState, restoreItemActions } from "./actions/index.js";
+import { controllerMadeObject, ROOT_CA_CONFIGMAP } from "./controller-made.js";
+import { isNotFound } from "../kube/errors.js";
 import type { ItemSpool, SpoolRef } from "./item-spool.js";
 import { findEarlierRestoreObjects } from "./earlier-restores.js";
 import { ExistingPolicies } from "./existing-policy.js";
@@ -113,6 +115,8 @@ export async function planRestore(
   const terminating = (ns: string | undefined) =>
     ns !== undefined && clusterNamespaces.get(ns)?.metadata?.["deletionTimestamp"] !== undefined;
   const namespacesNeeded = await neededNamespaces(index, scope);
+  const createdNamespaces = new Set<string>();
+  const rootCa = index.byResource.has("configmaps") ? await anyRootCa(client) : undefined;
 
   const order = orderGroupResources(
     new Set([...index.byResource.keys(), "namespaces"]),
@@ -138,6 +142,7 @@ export async function planRestore(
             source,
             nsResource,
           );
+          if (planned.entry.action === "create") createdNamespaces.add(target);
           steps.push(step(planned));
         }
         // A Namespace filed under namespaces/<ns>/ is none of the above: planned to fail, naming it.
@@ -172,15 +177,26 @@ export async function planRestore(
           const inCluster = ref
             ? (JSON.parse((await index.spool.read(ref)).toString("utf8")) as Item)
             : undefined;
+          let predicted: Item | undefined;
           const planned = planner.planItem(
             gr,
             item,
             item.body,
-            (ns, name) => (terminating(ns) || objectKey(ns, name) !== target ? undefined : inCluster),
+            (ns, name) => {
+              if (objectKey(ns, name) !== target) return undefined;
+              if (ns !== undefined && createdNamespaces.has(ns))
+                return (predicted = controllerMadeObject(gr, ns, name, rootCa));
+              return terminating(ns) ? undefined : inCluster;
+            },
             r,
           );
           unplanned--;
           if (!planned) continue;
+          if (predicted && planned.entry.action !== "fail") {
+            planned.entry.madeByController = true;
+            planned.entry.reason +=
+              " (the namespace's controllers make it when the restore creates the namespace)";
+          }
           const planStep = step(planned);
           bytes += planStep.body?.length ?? 0;
           steps.push(planStep);
@@ -279,6 +295,16 @@ async function snapshot(
     }
   }
   return found;
+}
+
+/** The root CA ConfigMap of the `default` namespace, which every namespace's copy equals. */
+async function anyRootCa(client: KubeClient): Promise<Item | undefined> {
+  try {
+    return await client.get<Item>(`/api/v1/namespaces/default/configmaps/${ROOT_CA_CONFIGMAP}`);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 async function listAll(client: KubeClient, r: ApiResource): Promise<Item[]> {

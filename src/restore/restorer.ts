@@ -64,14 +64,18 @@ export async function loadAndPlan(
 }
 
 /**
- * Runs one validated restore: plans it, executes the plan, and uploads its log, results and
- * resource list to the location. Returns the final status; a failure of the restore itself ends
- * as phase Failed with the reason. Throws RestoreValidationError when the backup's archive is
- * unsafe, before anything is written.
+ * Runs one validated restore: executes its plan (made here unless `loaded` holds it), and uploads
+ * its log, results and resource list to the location. Returns the final status; a failure of the
+ * restore itself ends as phase Failed with the reason. Throws RestoreValidationError when the
+ * backup's archive is unsafe, before anything is written.
  */
-export async function runRestore(restore: Restore, deps: RestoreDependencies): Promise<RestoreStatus> {
+export async function runRestore(
+  restore: Restore,
+  deps: RestoreDependencies,
+  loaded?: { index: BackupIndex; plan: RestorePlan },
+): Promise<RestoreStatus> {
   const name = restore.metadata.name!;
-  const { index, plan } = await loadAndPlan(restore, deps);
+  const { index, plan } = loaded ?? (await loadAndPlan(restore, deps));
   const log = await OperationLog.create(
     name,
     { restore: `${restore.metadata.namespace}/${name}` },

@@ -9,7 +9,7 @@ import { findLocation, openBackupStore } from "../locations/open-location.js";
 import { canonicalName } from "../restore/planning.js";
 import type { RestoreLimits } from "../restore/limits.js";
 import type { ResourcePriorities } from "../restore/priorities.js";
-import { runRestore, type RestoreProgress } from "../restore/restorer.js";
+import { loadAndPlan, runRestore, type RestoreProgress } from "../restore/restorer.js";
 import { sourceBackup } from "../restore/source-backup.js";
 import { echoProblems, ProgressWriter } from "./operation-reporting.js";
 import { RestoreValidationError, validateRestoreSpec } from "../restore/validation.js";
@@ -23,8 +23,9 @@ export interface RestoreControllerOptions {
 
 /**
  * Runs new Restores, on a queue of their own so they never wait behind backups: validates each
- * (FailedValidation with every reason, before anything is written), then InProgress with
- * progress, then Completed, PartiallyFailed or Failed.
+ * and reads its backup and plans it while it is still New (FailedValidation with every reason,
+ * before anything is written), then InProgress with progress, then Completed, PartiallyFailed
+ * or Failed.
  */
 export class RestoreController {
   constructor(
@@ -67,7 +68,30 @@ export class RestoreController {
     const resolved: Restore = { ...restore, spec: { ...restore.spec, backupName: backup.metadata.name } };
     if (!restore.spec.backupName)
       await this.velero.patch("restores", name, { spec: { backupName: backup.metadata.name } });
-    await this.setStatus(restore, { phase: "InProgress", startTimestamp: started });
+    // Picked up, still New: the archive is read and the plan's own checks run before InProgress,
+    // so a restore that cannot run ends FailedValidation without ever having started.
+    await this.setStatus(restore, { startTimestamp: started });
+    const deps = { client: this.velero.client, store, ...this.options };
+    let loaded;
+    try {
+      loaded = await loadAndPlan(resolved, deps);
+    } catch (err) {
+      const status: RestoreStatus =
+        err instanceof RestoreValidationError
+          ? { phase: "FailedValidation", validationErrors: [err.message] }
+          : {
+              phase: "Failed",
+              failureReason: errorMessage(err),
+              completionTimestamp: new Date().toISOString(),
+            };
+      this.log.info(
+        { restore: name, phase: status.phase, errors: status.validationErrors },
+        "restore not started",
+      );
+      await this.setStatus(restore, status);
+      return "done";
+    }
+    await this.setStatus(restore, { phase: "InProgress" });
     this.log.info({ restore: name, backup: backup.metadata.name }, "restore started");
 
     const progress = new ProgressWriter(
@@ -77,23 +101,18 @@ export class RestoreController {
     );
     let status: RestoreStatus;
     try {
-      status = await runRestore(resolved, {
-        client: this.velero.client,
-        store,
-        ...this.options,
-        echo: echoProblems(this.log),
-        onProgress: progress.report,
-      });
+      status = await runRestore(
+        resolved,
+        { ...deps, echo: echoProblems(this.log), onProgress: progress.report },
+        loaded,
+      );
     } catch (err) {
       await progress.settled();
-      status =
-        err instanceof RestoreValidationError
-          ? { phase: "FailedValidation", validationErrors: [err.message] }
-          : {
-              phase: "Failed",
-              failureReason: errorMessage(err),
-              completionTimestamp: new Date().toISOString(),
-            };
+      status = {
+        phase: "Failed",
+        failureReason: errorMessage(err),
+        completionTimestamp: new Date().toISOString(),
+      };
     }
     await progress.settled();
     await this.setStatus(restore, { startTimestamp: started, ...status });

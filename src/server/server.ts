@@ -5,6 +5,7 @@ import { KubeClient } from "../kube/client.js";
 import { loadKubeConfig } from "../kube/config.js";
 import { errorMessage, isNotFound } from "../kube/errors.js";
 import { feed, keyOf, startInformer } from "../kube/informer.js";
+import { publishRestoreSettings } from "../restore/server-settings.js";
 import { VeleroClient } from "../kube/velero-client.js";
 import { WorkQueue } from "../kube/work-queue.js";
 import { BackupController } from "./backup-controller.js";
@@ -44,6 +45,7 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
   const client = new KubeClient(kc);
   const velero = new VeleroClient(client, options.namespace);
   await requireCrds(client);
+  await publishRestoreSettings(client, options.namespace, options.restore);
 
   const backups = veleroInformer<Backup>(kc, options.namespace, "backups");
   const requests = veleroInformer<DeleteBackupRequest>(kc, options.namespace, "deletebackuprequests");

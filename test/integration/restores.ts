@@ -5,7 +5,8 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Backup, Restore } from "../../src/api/v1/index.js";
-import { kubectl, waitUntil } from "./support.js";
+import { Watch } from "@kubernetes/client-node";
+import { kubeConfig, kubectl, waitUntil } from "./support.js";
 import { storageDir } from "./velero.js";
 
 /** A short random suffix, so names never collide between tests. */
@@ -34,12 +35,44 @@ export async function finished(name: string): Promise<Restore> {
   });
 }
 
+/** Fails validation with the message, and was never InProgress on the way (as a watch saw it). */
 export async function failsValidation(spec: Restore["spec"], message: RegExp): Promise<void> {
   const name = `bad-${id()}`;
+  const phases = await watchPhases(name);
   await applyRestore(name, spec);
   const restore = await finished(name);
   assert.equal(restore.status?.phase, "FailedValidation");
   assert.match(restore.status?.validationErrors?.join("\n") ?? "", message);
+  assert.deepEqual(await phases.until("FailedValidation"), ["New", "FailedValidation"]);
+}
+
+/**
+ * Watches one restore's phase from before it exists, as `kubectl get -w` would show it to a
+ * user; resolves once the watch is running. `until` resolves, once the watch has shown `last`,
+ * with each phase in turn (repeats folded).
+ */
+export async function watchPhases(name: string): Promise<{ until(last: string): Promise<string[]> }> {
+  const seen: string[] = [];
+  const watch = await new Watch(kubeConfig()).watch(
+    "/apis/velero.io/v1/namespaces/velero/restores",
+    { fieldSelector: `metadata.name=${name}` },
+    (_type: string, restore: Restore) => {
+      const phase = restore.status?.phase ?? "New";
+      if (seen.at(-1) !== phase) seen.push(phase);
+    },
+    () => undefined,
+  );
+  return {
+    async until(last) {
+      try {
+        return await waitUntil(`the watch of restore ${name} to show ${last}`, 30_000, () =>
+          Promise.resolve(seen.includes(last) ? [...seen] : undefined),
+        );
+      } finally {
+        watch.abort();
+      }
+    },
+  };
 }
 
 /**

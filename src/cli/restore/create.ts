@@ -16,8 +16,7 @@ import {
 } from "../../restore/existing-policy.js";
 import { parseNamespaceMappings } from "../../restore/namespace-mapping.js";
 import { canonicalName } from "../../restore/planning.js";
-import { DEFAULT_RESTORE_PRIORITIES } from "../../restore/priorities.js";
-import { DEFAULT_RESTORE_LIMITS } from "../../restore/limits.js";
+import { readRestoreSettings, settingsFromData } from "../../restore/server-settings.js";
 import { loadAndPlan } from "../../restore/restorer.js";
 import { sourceBackup } from "../../restore/source-backup.js";
 import { validateRestoreSpec } from "../../restore/validation.js";
@@ -179,6 +178,7 @@ export function restoreCreateCommand(): Command {
           const o = await velero.get<Restore>("restores", name);
           return {
             phase: o?.status?.phase,
+            pickedUp: o?.status?.startTimestamp !== undefined,
             done: o?.status?.progress?.itemsRestored,
             total: o?.status?.progress?.totalItems,
           };
@@ -201,14 +201,15 @@ async function dryRun(velero: VeleroClient, restore: Restore, format: OutputForm
   }
   const backupName = source.backup.metadata.name!;
   const { store } = await backupAndStore(velero, backupName);
+  const settings = await readRestoreSettings(velero.client, velero.namespace);
+  if (!settings) {
+    console.error(
+      `no velero-ts server has published its restore settings in namespace ${velero.namespace}: planned with the default restore priorities and limits`,
+    );
+  }
   const { index, plan } = await loadAndPlan(
     { ...restore, spec: { ...restore.spec, backupName } },
-    {
-      client: velero.client,
-      store,
-      priorities: DEFAULT_RESTORE_PRIORITIES,
-      limits: DEFAULT_RESTORE_LIMITS,
-    },
+    { client: velero.client, store, ...(settings ?? settingsFromData(undefined)) },
     { dryRun: true },
   );
   try {
