@@ -72,11 +72,6 @@ export const RESET_METADATA = [
   "ownerReferences",
 ];
 
-/** Velero's warning for an existing object that differs from the backed-up one. */
-export function differsWarning(kind: string, name: string): string {
-  return `could not restore, ${kind} "${name}" already exists. Warning: the in-cluster version is different than the backed-up version`;
-}
-
 /** Why an item is skipped without being created (completed pods and jobs, mirror pods), or undefined. */
 export function skipReason(groupResource: string, item: Item): string | undefined {
   if (groupResource === "pods") {

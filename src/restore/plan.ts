@@ -5,7 +5,6 @@
  */
 import { RESTORE_NAME_LABEL } from "../api/labels.js";
 import {
-  differsWarning,
   type Item,
   type ItemContext,
   objectKey,
@@ -379,7 +378,8 @@ export class RestorePlanner {
       policy = "update";
     }
     if (policy === "none") {
-      if (!comparison.identical) warnings.push(differsWarning(base.kind, target.name));
+      if (!comparison.identical)
+        warnings.push(this.options.policies.differsWarning(groupResource, base.kind, target.name));
       return { entry: entry("skip", `already exists, ${state}`, compared) };
     }
     if (comparison.identical) {
