@@ -33,7 +33,8 @@ export interface BackupDependencies {
 
 /**
  * Runs one backup: walks the cluster, streams every item into `<b>.tar.gz` on local disk,
- * then uploads the archive and its side files (log, results, resource list, volume info),
+ * then uploads the archive and its side files (log, results, resource list, volume info, pod
+ * volume backups, volume snapshots, item operations),
  * `velero-backup.json` last. Returns the backup with its final status; never throws for
  * a failure of the backup itself, which ends as phase Failed with the reason.
  */
@@ -110,6 +111,8 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
     progress,
     warnings: results.warningCount,
     errors: results.errorCount,
+    // Velero counts the hooks it ran here; no hook runs yet, and zero counts are left out.
+    hookStatus: {},
     ...(failure ? { failureReason: failure } : {}),
   };
   const finished: Backup = { ...backup, status };
@@ -126,8 +129,11 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       contents: failure ? Buffer.alloc(0) : createReadStream(archivePath),
       log: createReadStream(logFile),
       results: await gzipJson(results.file),
-      resourceList: await gzipJson(resourceList),
+      resourceList: await gzipJson(sortedLists(resourceList)),
       volumeInfo: await gzipJson(volumes.entries()),
+      podVolumeBackups: null,
+      volumeSnapshots: null,
+      itemOperations: [],
     });
   } catch (err) {
     const reason = `could not upload the backup to its storage location: ${errorMessage(err)}`;
@@ -147,4 +153,13 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
     log.error(message);
     results.error(where.namespace ? { namespace: where.namespace } : "cluster", message);
   }
+}
+
+/** Kinds and each kind's items in order, as Velero's resource list has them (Go sorts map keys). */
+export function sortedLists(lists: Record<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(lists)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([kind, items]) => [kind, items.sort()]),
+  );
 }
