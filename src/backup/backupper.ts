@@ -109,8 +109,9 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       Date.parse(started) + parseDuration(backup.spec.ttl ?? DEFAULT_BACKUP_TTL),
     ).toISOString(),
     progress,
-    warnings: results.warningCount,
-    errors: results.errorCount,
+    // Left out when zero, as Velero's omitempty does.
+    ...(results.warningCount ? { warnings: results.warningCount } : {}),
+    ...(results.errorCount ? { errors: results.errorCount } : {}),
     // Velero counts the hooks it ran here; no hook runs yet, and zero counts are left out.
     hookStatus: {},
     ...(failure ? { failureReason: failure } : {}),

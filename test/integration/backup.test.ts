@@ -82,6 +82,7 @@ test("a namespace backup writes Velero's files, takes the claim's PV, and is Com
   assert.equal(metadata.spec.csiSnapshotTimeout, "10m0s");
   assert.equal(metadata.spec.itemOperationTimeout, "4h0m0s");
   assert.deepEqual(metadata.status?.hookStatus, {});
+  assert.ok(!("warnings" in metadata.status || "errors" in metadata.status), "zero counts are left out");
   const version = JSON.parse(await kubectl(["get", "--raw", "/version"])) as {
     gitVersion: string;
     minor: string;
