@@ -49,3 +49,11 @@ export const SERVICE_ACCOUNT_UID_ANNOTATION = "kubernetes.io/service-account.uid
 export const SCHEDULE_NAME_LABEL = "velero.io/schedule-name";
 /** On every Namespace, set by the API server: the namespace's own name. */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+/** On a Backup: the API server's version (`/version` gitVersion, major, minor) of the backed-up cluster. */
+export const SOURCE_CLUSTER_K8S_GIT_VERSION_ANNOTATION = "velero.io/source-cluster-k8s-gitversion";
+export const SOURCE_CLUSTER_K8S_MAJOR_VERSION_ANNOTATION = "velero.io/source-cluster-k8s-major-version";
+export const SOURCE_CLUSTER_K8S_MINOR_VERSION_ANNOTATION = "velero.io/source-cluster-k8s-minor-version";
+/** On a Backup: the server's timeout for waiting on resources, a Go duration. */
+export const RESOURCE_TIMEOUT_ANNOTATION = "velero.io/resource-timeout";
+/** The label whose value groups a backup's volumes into one VolumeGroupSnapshot, unless the backup names another. */
+export const DEFAULT_VOLUME_GROUP_SNAPSHOT_LABEL_KEY = "velero.io/volume-group";

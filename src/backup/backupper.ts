@@ -35,7 +35,8 @@ export interface BackupDependencies {
 
 /**
  * Runs one backup: walks the cluster, streams every item into `<b>.tar.gz` on local disk,
- * then uploads the archive and its side files (log, results, resource list, volume info),
+ * then uploads the archive and its side files (log, results, resource list, volume info, pod
+ * volume backups, volume snapshots, item operations),
  * `velero-backup.json` last. Returns the backup with its final status; never throws for
  * a failure of the backup itself, which ends as phase Failed with the reason.
  */
@@ -111,8 +112,11 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       Date.parse(started) + parseDuration(backup.spec.ttl ?? DEFAULT_BACKUP_TTL),
     ).toISOString(),
     progress,
-    warnings: results.warningCount,
-    errors: results.errorCount,
+    // Left out when zero, as Velero's omitempty does.
+    ...(results.warningCount ? { warnings: results.warningCount } : {}),
+    ...(results.errorCount ? { errors: results.errorCount } : {}),
+    // Velero counts the hooks it ran here; no hook runs yet, and zero counts are left out.
+    hookStatus: {},
     ...(failure ? { failureReason: failure } : {}),
   };
   const finished: Backup = { ...backup, status };
@@ -129,8 +133,11 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       contents: failure ? Buffer.alloc(0) : createReadStream(archivePath),
       log: createReadStream(logFile),
       results: await gzipJson(results.file),
-      resourceList: await gzipJson(resourceList),
+      resourceList: await gzipJson(sortedLists(resourceList)),
       volumeInfo: await gzipJson(volumes.entries()),
+      podVolumeBackups: null,
+      volumeSnapshots: null,
+      itemOperations: [],
     });
   } catch (err) {
     const reason = `could not upload the backup to its storage location: ${errorMessage(err)}`;
@@ -150,4 +157,13 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
     log.error(message);
     results.error(where.namespace ? { namespace: where.namespace } : "cluster", message);
   }
+}
+
+/** Kinds and each kind's items in order, as Velero's resource list has them (Go sorts map keys). */
+export function sortedLists(lists: Record<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(lists)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([kind, items]) => [kind, items.sort()]),
+  );
 }

@@ -213,11 +213,9 @@ export class ItemCollector {
         backupName: this.backup.metadata.name ?? "",
         backupUID: this.backup.metadata.uid ?? "",
         backupItemAction: action.name,
-        resourceIdentifier: storedIdentifier(id),
-        operationID: operationId,
-        ...(postOperationItems?.length
-          ? { postOperationItems: postOperationItems.map(storedIdentifier) }
-          : {}),
+        ResourceIdentifier: storedIdentifier(id),
+        OperationID: operationId,
+        PostOperationItems: postOperationItems?.length ? postOperationItems.map(storedIdentifier) : null,
       },
       status: { phase: "New", created: new Date().toISOString() },
     });

@@ -1,4 +1,5 @@
 import type { V1LabelSelector } from "@kubernetes/client-node";
+import { SNAPSHOT_RESOURCES_CLUSTER, SNAPSHOT_RESOURCES_NAMESPACED } from "../api/backup-defaults.js";
 import type { BackupSpec } from "../api/v1/index.js";
 import { IncludesExcludes } from "../filters/includes-excludes.js";
 import { labelSelectorQuery } from "../filters/selector-query.js";
@@ -29,10 +30,12 @@ export class BackupScope {
         if (!r) this.unresolved.push(name);
         return r ? groupResource(r) : name;
       });
-    this.resources = new IncludesExcludes(
-      resolve(spec.includedResources ?? []),
-      resolve(spec.excludedResources ?? []),
-    );
+    // Excluded from every backup, whichever filters it uses; not named unresolved when not served.
+    const snapshots = [...SNAPSHOT_RESOURCES_NAMESPACED, ...SNAPSHOT_RESOURCES_CLUSTER];
+    this.resources = new IncludesExcludes(resolve(spec.includedResources ?? []), [
+      ...resolve((spec.excludedResources ?? []).filter((name) => !snapshots.includes(name))),
+      ...snapshots,
+    ]);
     const selectors: V1LabelSelector[] = spec.orLabelSelectors?.length
       ? spec.orLabelSelectors
       : spec.labelSelector

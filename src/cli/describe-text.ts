@@ -15,20 +15,15 @@ export function describeResults(results: ResultsFile): string[] {
   return [...section("Warnings", results.warnings), "", ...section("Errors", results.errors)];
 }
 
-function section(title: string, buckets: ResultBuckets): string[] {
-  if (countMessages(buckets) === 0) return [`${title}:  <none>`];
+function section(title: string, buckets: ResultBuckets | undefined): string[] {
+  const { velero = [], cluster = [], namespaces = {} } = buckets ?? {};
+  if (countMessages({ velero, cluster, namespaces }) === 0) return [`${title}:  <none>`];
   const lines = [`${title}:`];
-  lines.push(
-    `  Velero:     ${buckets.velero.length ? "" : "<none>"}`,
-    ...buckets.velero.map((m) => `    ${m}`),
-  );
-  lines.push(
-    `  Cluster:    ${buckets.cluster.length ? "" : "<none>"}`,
-    ...buckets.cluster.map((m) => `    ${m}`),
-  );
-  const namespaces = Object.keys(buckets.namespaces).sort();
-  lines.push(`  Namespaces: ${namespaces.length ? "" : "<none>"}`);
-  for (const ns of namespaces) lines.push(`    ${ns}:`, ...buckets.namespaces[ns]!.map((m) => `      ${m}`));
+  lines.push(`  Velero:     ${velero.length ? "" : "<none>"}`, ...velero.map((m) => `    ${m}`));
+  lines.push(`  Cluster:    ${cluster.length ? "" : "<none>"}`, ...cluster.map((m) => `    ${m}`));
+  const names = Object.keys(namespaces).sort();
+  lines.push(`  Namespaces: ${names.length ? "" : "<none>"}`);
+  for (const ns of names) lines.push(`    ${ns}:`, ...(namespaces[ns] ?? []).map((m) => `      ${m}`));
   return lines;
 }
 

@@ -2,7 +2,9 @@
  * Asynchronous item operations: work an item action starts and the controller polls until it
  * ends (a snapshot becoming ready, a data upload), as Velero's plugin operations. The stored
  * forms are Velero's `itemoperation.BackupOperation` and `RestoreOperation`, field for field, so
- * Velero's `backup describe --details` reads our `-itemoperations.json.gz` files.
+ * Velero's `backup describe --details` reads our `-itemoperations.json.gz` files. Some of
+ * Velero's spec fields carry malformed JSON tags, so Go writes them under their Go names
+ * (`ResourceIdentifier`, `OperationID`, `PostOperationItems`): we write them the same way.
  */
 import type { ResourceIdentifier } from "./item.js";
 
@@ -46,9 +48,10 @@ export interface BackupOperation {
     backupName: string;
     backupUID: string;
     backupItemAction: string;
-    resourceIdentifier: StoredResourceIdentifier;
-    operationID: string;
-    postOperationItems?: StoredResourceIdentifier[];
+    ResourceIdentifier: StoredResourceIdentifier;
+    OperationID: string;
+    /** `null` when there are none, as Go writes an empty slice without omitempty. */
+    PostOperationItems: StoredResourceIdentifier[] | null;
   };
   status: OperationStatus;
 }
@@ -58,8 +61,8 @@ export interface RestoreOperation {
     restoreName: string;
     restoreUID: string;
     restoreItemAction: string;
-    resourceIdentifier: StoredResourceIdentifier;
-    operationID: string;
+    ResourceIdentifier: StoredResourceIdentifier;
+    OperationID: string;
   };
   status: OperationStatus;
 }

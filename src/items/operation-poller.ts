@@ -12,7 +12,7 @@ import {
 } from "./item-operation.js";
 
 export interface PolledOperation {
-  spec: { operationID: string };
+  spec: { OperationID: string };
   status: OperationStatus;
 }
 

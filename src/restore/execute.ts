@@ -3,8 +3,8 @@ import type { KubeClient } from "../kube/client.js";
 import { collectionPath, type ApiResource } from "../kube/discovery.js";
 import { errorMessage, isAlreadyExists, isNotFound, statusCode } from "../kube/errors.js";
 import { forEachConcurrently } from "../concurrency/pool.js";
+import type { ExistingPolicies } from "./existing-policy.js";
 import { objectKey, type Item } from "../items/item.js";
-import { differsWarning } from "./item-rules.js";
 import { compareExisting } from "./compare.js";
 import type { PlanEntry } from "./plan.js";
 import type { PlanStep, RestorePlan } from "./planning.js";
@@ -39,22 +39,22 @@ const POLL_MS = 250;
  * again after them). Every step ends in exactly one outcome.
  */
 export async function executePlan(plan: RestorePlan, options: ExecuteOptions): Promise<void> {
+  const stepOptions = { ...options, policies: plan.policies };
   for await (const chunk of plan.chunks()) {
     options.onChunk?.(chunk.steps.length);
     const run = (step: PlanStep) =>
       chunk.groupResource === "namespaces"
-        ? restoreNamespace(step, chunk.resource, options)
-        : restoreStep(step, chunk.resource, options);
+        ? restoreNamespace(step, chunk.resource, stepOptions)
+        : restoreStep(step, chunk.resource, stepOptions);
     await forEachConcurrently(chunk.steps, options.concurrency, run);
     if (chunk.groupResource === CRDS) await waitEstablished(chunk.steps, options);
   }
 }
 
-async function restoreStep(
-  step: PlanStep,
-  r: ApiResource | undefined,
-  options: ExecuteOptions,
-): Promise<void> {
+/** A step also needs the restore's policies, for the words of its warnings. */
+type StepOptions = ExecuteOptions & { policies: ExistingPolicies };
+
+async function restoreStep(step: PlanStep, r: ApiResource | undefined, options: StepOptions): Promise<void> {
   const { entry } = step;
   const warnings = [...entry.warnings];
   const done = (outcome: ItemOutcome, error?: string) =>
@@ -126,7 +126,7 @@ async function restoreStep(
       }
       // Created by someone else since the plan was made: skipped, as `none` does with an existing object.
       if (!compareExisting(prepared, existing, prepared).identical) {
-        warnings.push(differsWarning(entry.kind, entry.name));
+        warnings.push(options.policies.differsWarning(entry.groupResource, entry.kind, entry.name));
       }
       return done("skipped");
     }
@@ -214,7 +214,7 @@ async function restoreStatus(client: KubeClient, path: string, created: Item, bo
 async function restoreNamespace(
   step: PlanStep,
   r: ApiResource | undefined,
-  options: ExecuteOptions,
+  options: StepOptions,
 ): Promise<void> {
   const { entry } = step;
   if (entry.action === "create" && r) {

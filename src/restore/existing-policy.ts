@@ -26,9 +26,12 @@ export function isExistingResourcePolicy(value: unknown): value is ExistingResou
 export class ExistingPolicies {
   readonly #overrides = new Map<string, ExistingResourcePolicy>();
   readonly #default: ExistingResourcePolicy;
+  /** The spec names a policy (Velero's older warning text is kept for restores that name none). */
+  readonly #named: boolean;
 
   constructor(spec: RestoreSpec, canonical: (name: string) => string = (n) => n) {
     this.#default = spec.existingResourcePolicy ?? "none";
+    this.#named = !!spec.existingResourcePolicy;
     for (const [policy, list] of Object.entries(spec.existingResourcePolicyOverrides ?? {})) {
       for (const name of list?.includedResources ?? []) {
         this.#overrides.set(canonical(name), policy as ExistingResourcePolicy);
@@ -38,6 +41,16 @@ export class ExistingPolicies {
 
   policyFor(groupResource: string): ExistingResourcePolicy {
     return this.#overrides.get(groupResource) ?? this.#default;
+  }
+
+  /**
+   * Velero's warning for an existing object that differs from the backed-up one and is left as it
+   * is. Velero words it `Kind:name` when the restore names no policy, `Kind "name"` when it names none.
+   */
+  differsWarning(groupResource: string, kind: string, name: string): string {
+    const named = this.#overrides.has(groupResource) || this.#named;
+    const what = named ? `${kind} "${name}"` : `${kind}:${name}`;
+    return `could not restore, ${what} already exists. Warning: the in-cluster version is different than the backed-up version`;
   }
 
   /** The overridden resources that `known` does not know, as the spec names them after resolving. */

@@ -46,11 +46,6 @@ export const RESET_METADATA = [
   "ownerReferences",
 ];
 
-/** Velero's warning for an existing object that differs from the backed-up one. */
-export function differsWarning(kind: string, name: string): string {
-  return `could not restore, ${kind} "${name}" already exists. Warning: the in-cluster version is different than the backed-up version`;
-}
-
 export interface ItemContext extends RestoreActionContext {
   /** Keep `status` (spec.restoreStatus includes the resource). */
   restoreStatus: boolean;

@@ -7,7 +7,7 @@ import { RESTORE_NAME_LABEL } from "../api/labels.js";
 import { objectKey, type Item } from "../items/item.js";
 import { ItemActionRegistry } from "../items/registry.js";
 import type { RestoreItemAction } from "../items/restore-item-action.js";
-import { differsWarning, type ItemContext, prepareItem, restoreLabels } from "./item-rules.js";
+import { type ItemContext, prepareItem, restoreLabels } from "./item-rules.js";
 import { runRestoreActions } from "./run-restore-actions.js";
 import { compareExisting, labelsPatch, type FieldChange } from "./compare.js";
 import { NEVER_DELETED, type ExistingPolicies } from "./existing-policy.js";
@@ -278,7 +278,8 @@ export class RestorePlanner {
       policy = "update";
     }
     if (policy === "none") {
-      if (!comparison.identical) warnings.push(differsWarning(base.kind, target.name));
+      if (!comparison.identical)
+        warnings.push(this.options.policies.differsWarning(groupResource, base.kind, target.name));
       return { entry: entry("skip", `already exists, ${state}`, compared) };
     }
     if (comparison.identical) {

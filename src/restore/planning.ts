@@ -42,6 +42,8 @@ export interface PlanTier {
 
 export interface RestorePlan {
   readonly discovery: Discovery;
+  /** What the restore does with objects that already exist, and its words for them. */
+  readonly policies: ExistingPolicies;
   /**
    * The plan in restore order, a chunk at a time: each chunk is planned when asked for, after the
    * ones before it have been executed, so memory holds one chunk however large the backup. After
@@ -218,6 +220,7 @@ export async function planRestore(
     get discovery() {
       return discovery;
     },
+    policies,
     chunks,
     get unplanned() {
       return unplanned;

@@ -4,14 +4,16 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
+import { goEscape } from "../encoding/gzip-json.js";
 import { makeWorkDir } from "../workdirs/work-dirs.js";
 
 const FLUSH_LINES = 1000;
 
 /**
  * A restore's resource list (`{"<apiVersion>/<Kind>": ["ns/name(outcome)", ...]}`), kept in a
- * temporary file as the restore goes, so memory does not grow with the number of items. Written
- * out gzipped at the end, grouped by kind with one pass over the file per kind (kinds are few).
+ * temporary file as the restore goes, so memory holds one kind's items at most. Written out gzipped
+ * at the end as Velero writes it: kinds in order, each kind's items sorted, with one pass over the
+ * file per kind (kinds are few).
  */
 export class ResourceListFile {
   #pending: string[] = [];
@@ -45,19 +47,17 @@ export class ResourceListFile {
     const write = async (text: string) => {
       if (!gzip.write(text)) await once(gzip, "drain");
     };
-    let kindSep = "";
+    let sep = "{";
     for (const kind of [...this.#kinds].sort()) {
-      await write(`${kindSep || "{"}${JSON.stringify(kind)}:[`);
-      kindSep = "],";
-      let sep = "";
+      const entries: string[] = [];
       for await (const line of createInterface({ input: createReadStream(this.file), crlfDelay: Infinity })) {
         const [k, entry] = JSON.parse(line) as [string, string];
-        if (k !== kind) continue;
-        await write(sep + JSON.stringify(entry));
-        sep = ",";
+        if (k === kind) entries.push(entry);
       }
+      await write(`${sep}${goEscape(JSON.stringify(kind))}:${goEscape(JSON.stringify(entries.sort()))}`);
+      sep = ",";
     }
-    gzip.end(kindSep ? "]}" : "{}");
+    gzip.end(sep === "{" ? "{}\n" : "}\n");
     await done;
     return target;
   }

@@ -14,6 +14,7 @@ import { planRestore, type RestorePlan } from "./planning.js";
 import { ResourceListFile } from "./resource-list.js";
 import { limitMessage, type RestoreLimits } from "./limits.js";
 import { RestoreValidationError } from "./validation.js";
+import type { RestoreVolumeInfo } from "./volume-info.js";
 import type { ResourcePriorities } from "./priorities.js";
 
 export interface RestoreProgress {
@@ -65,9 +66,9 @@ export async function loadAndPlan(
 
 /**
  * Runs one validated restore: executes its plan (made here unless `loaded` holds it), and uploads
- * its log, results and resource list to the location. Returns the final status; a failure of the
- * restore itself ends as phase Failed with the reason. Throws RestoreValidationError when the
- * backup's archive is unsafe, before anything is written.
+ * its log, results, resource list, item operations and volume info to the location. Returns the
+ * final status; a failure of the restore itself ends as phase Failed with the reason. Throws
+ * RestoreValidationError when the backup's archive is unsafe, before anything is written.
  */
 export async function runRestore(
   restore: Restore,
@@ -148,6 +149,10 @@ export async function runRestore(
     const logFile = await log.close();
     await deps.store.putRestoreResults(name, await gzipJson(results.file));
     await deps.store.putRestoreResourceList(name, createReadStream(await resourceList.gzippedFile()));
+    // Velero writes both even when empty; no restore item action starts an operation or restores volume data yet.
+    await deps.store.putRestoreItemOperations(name, []);
+    const volumes: RestoreVolumeInfo[] = [];
+    await deps.store.putRestoreVolumeInfo(name, await gzipJson(volumes));
     await deps.store.putRestoreLog(name, createReadStream(logFile));
   } catch (err) {
     const reason = `could not upload the restore's files to the storage location: ${errorMessage(err)}`;

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { backupAnnotations, withBackupDefaults } from "../api/backup-defaults.js";
 import { STORAGE_LOCATION_LABEL } from "../api/labels.js";
 import { parseDuration } from "../api/duration.js";
 import type { Backup, BackupStatus } from "../api/v1/index.js";
@@ -7,6 +8,7 @@ import { echoProblems, ProgressWriter } from "./operation-reporting.js";
 import { validateBackupSpec } from "../backup/scope.js";
 import { errorMessage } from "../kube/errors.js";
 import { getByKey, type Cache } from "../kube/informer.js";
+import { serverVersion } from "../kube/server-version.js";
 import type { VeleroClient } from "../kube/velero-client.js";
 import type { Outcome } from "../kube/work-queue.js";
 import { findLocation, openBackupStore } from "../locations/open-location.js";
@@ -33,11 +35,12 @@ export class BackupController {
     const name = backup.metadata.name!;
 
     const errors = validateBackupSpec(backup.spec);
-    if (backup.spec.ttl) {
+    for (const field of ["ttl", "csiSnapshotTimeout", "itemOperationTimeout"] as const) {
+      const duration = backup.spec[field];
       try {
-        parseDuration(backup.spec.ttl);
+        if (duration) parseDuration(duration);
       } catch (err) {
-        errors.push((err as Error).message);
+        errors.push(`${field}: ${(err as Error).message}`);
       }
     }
     let location;
@@ -71,9 +74,13 @@ export class BackupController {
 
     const started = new Date().toISOString();
     const ttl = backup.spec.ttl ?? this.defaultTtl;
+    // What Velero's controller fills in when it accepts a backup, kept on the Backup and in velero-backup.json.
     const inProgress = await this.velero.patch<Backup>("backups", name, {
-      metadata: { labels: { [STORAGE_LOCATION_LABEL]: location.metadata.name } },
-      spec: { storageLocation: location.metadata.name, ttl },
+      metadata: {
+        labels: { [STORAGE_LOCATION_LABEL]: location.metadata.name },
+        annotations: backupAnnotations(await serverVersion(this.velero.client)),
+      },
+      spec: withBackupDefaults({ ...backup.spec, storageLocation: location.metadata.name, ttl }),
     });
     await this.setStatus(inProgress, {
       phase: "InProgress",

@@ -1,5 +1,7 @@
 import { Readable } from "node:stream";
+import type { BackupOperation, RestoreOperation } from "../items/item-operation.js";
 import type { Backup } from "../api/v1/index.js";
+import { gzipJson } from "../encoding/gzip-json.js";
 import * as keys from "./keys.js";
 import { MAX_BACKUP_METADATA_BYTES, parseStoredBackup, textOfAtMost } from "./stored-backup.js";
 import { ObjectNotFoundError, type ObjectStore } from "./object-store.js";
@@ -14,6 +16,13 @@ export interface BackupParts {
   results: Body;
   resourceList: Body;
   volumeInfo: Body;
+  /**
+   * The pod volume backups and native volume snapshots taken. Velero writes `null` when it took
+   * none of a kind (a list never started), and `[]` for item operations when there are none.
+   */
+  podVolumeBackups: object[] | null;
+  volumeSnapshots: object[] | null;
+  itemOperations: BackupOperation[];
 }
 
 /** Velero's layout of backups and restores in one backup storage location (under its prefix). */
@@ -85,6 +94,9 @@ export class BackupStore {
       [keys.backupResultsKey(name), parts.results],
       [keys.backupResourceListKey(name), parts.resourceList],
       [keys.backupVolumeInfoKey(name), parts.volumeInfo],
+      [keys.backupPodVolumeBackupsKey(name), await gzipJson(parts.podVolumeBackups)],
+      [keys.backupVolumeSnapshotsKey(name), await gzipJson(parts.volumeSnapshots)],
+      [keys.backupItemOperationsKey(name), await gzipJson(parts.itemOperations)],
       [keys.backupMetadataKey(name), `${JSON.stringify(parts.metadata, null, 2)}\n`],
     ];
     const attempted: string[] = [];
@@ -99,6 +111,11 @@ export class BackupStore {
       await Promise.allSettled(attempted.map((key) => this.store.deleteObject(key)));
       throw err;
     }
+  }
+
+  /** Replaces the backup's item operations, as the controller does while it follows them. */
+  async putBackupItemOperations(name: string, operations: BackupOperation[]): Promise<void> {
+    return this.put(keys.backupItemOperationsKey(name), await gzipJson(operations));
   }
 
   /** The raw (gzipped) object streams of a backup; each throws ObjectNotFoundError when missing. */
@@ -156,6 +173,10 @@ export class BackupStore {
 
   putRestoreVolumeInfo(restore: string, body: Body): Promise<void> {
     return this.put(keys.restoreVolumeInfoKey(restore), body);
+  }
+
+  async putRestoreItemOperations(restore: string, operations: RestoreOperation[]): Promise<void> {
+    return this.put(keys.restoreItemOperationsKey(restore), await gzipJson(operations));
   }
 
   getRestoreLog(restore: string): Promise<Readable> {

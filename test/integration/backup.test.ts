@@ -64,10 +64,13 @@ test("a namespace backup writes Velero's files, takes the claim's PV, and is Com
 
   const dir = path.join(storageDir(), "backups", name);
   assert.deepEqual((await fs.readdir(dir)).sort(), [
+    `${name}-itemoperations.json.gz`,
     `${name}-logs.gz`,
+    `${name}-podvolumebackups.json.gz`,
     `${name}-resource-list.json.gz`,
     `${name}-results.gz`,
     `${name}-volumeinfo.json.gz`,
+    `${name}-volumesnapshots.json.gz`,
     `${name}.tar.gz`,
     "velero-backup.json",
   ]);
@@ -76,6 +79,27 @@ test("a namespace backup writes Velero's files, takes the claim's PV, and is Com
   assert.equal(metadata.status?.formatVersion, "1.1.0");
   assert.ok(metadata.status?.expiration, "has an expiration (default ttl)");
   assert.equal(metadata.spec.ttl, "720h0m0s");
+  assert.equal(metadata.spec.csiSnapshotTimeout, "10m0s");
+  assert.equal(metadata.spec.itemOperationTimeout, "4h0m0s");
+  assert.deepEqual(metadata.status?.hookStatus, {});
+  assert.ok(!("warnings" in metadata.status || "errors" in metadata.status), "zero counts are left out");
+  const version = JSON.parse(await kubectl(["get", "--raw", "/version"])) as {
+    gitVersion: string;
+    minor: string;
+  };
+  assert.equal(
+    metadata.metadata.annotations?.["velero.io/source-cluster-k8s-gitversion"],
+    version.gitVersion,
+  );
+  assert.equal(metadata.metadata.annotations?.["velero.io/source-cluster-k8s-minor-version"], version.minor);
+  const cr = JSON.parse(
+    await kubectl(["get", "backups.velero.io", name, "-n", "velero", "-o", "json"]),
+  ) as Backup;
+  assert.equal(cr.spec.csiSnapshotTimeout, "10m0s", "the Backup object has the defaults too");
+  assert.equal(
+    gunzipSync(await fs.readFile(path.join(dir, `${name}-itemoperations.json.gz`))).toString(),
+    "[]\n",
+  );
 
   const entries = await tarList(path.join(dir, `${name}.tar.gz`));
   assert.equal(entries[0], "metadata/version");

@@ -183,14 +183,14 @@ test("none, update, recreate and overrides against unchanged, changed and immuta
   assert.match(table.stdout, /configmaps .*\/changed \(skip\):\n\s+data\.v: "2" -> "1"/);
   assert.doesNotMatch(table.stdout, /hunter2|aHVudGVyMg|Y2hhbmdlZA/, "no secret value is printed");
 
-  // none: everything stays as it is, with Velero's warning for each object that differs.
+  // No policy: everything stays as it is, with Velero's warning (its Kind:name form) for each object that differs.
   const rNone = `none-${id}`;
   await restore(rNone, backup, []);
   assert.equal(await configValue(ns, "changed"), "2");
   const noneFiles = await restoreFiles(rNone);
   assert.ok(
     noneFiles.results.warnings.namespaces?.[ns]?.some((w) =>
-      w.includes('could not restore, ConfigMap "changed" already exists'),
+      w.includes("could not restore, ConfigMap:changed already exists"),
     ),
   );
   assert.ok(noneFiles.resources["v1/ConfigMap"]?.includes(`${ns}/same(skipped)`));

@@ -128,6 +128,9 @@ test("BackupStore puts, lists, reads and deletes a backup in S3 under a prefix",
     results: Buffer.from("results"),
     resourceList: Buffer.from("resources"),
     volumeInfo: Buffer.from("volumes"),
+    podVolumeBackups: null,
+    volumeSnapshots: null,
+    itemOperations: [],
   });
 
   assert.deepEqual(await backups.listBackups(), ["nightly"]);

@@ -32,6 +32,10 @@ const backupSpec: Required<BackupSpec> = {
   excludedNamespaces: ["kube-system"],
   includedResources: ["*"],
   excludedResources: ["events"],
+  includedClusterScopedResources: ["storageclasses"],
+  excludedClusterScopedResources: ["volumesnapshotcontents.snapshot.storage.k8s.io"],
+  includedNamespaceScopedResources: ["*"],
+  excludedNamespaceScopedResources: ["volumesnapshots.snapshot.storage.k8s.io"],
   includeClusterResources: null,
   labelSelector: selector,
   orLabelSelectors: [{ matchLabels: { app: "db" } }],
@@ -39,12 +43,15 @@ const backupSpec: Required<BackupSpec> = {
   ttl: "720h0m0s",
   storageLocation: "default",
   volumeSnapshotLocations: ["default"],
+  defaultVolumesToRestic: false,
   defaultVolumesToFsBackup: false,
   snapshotMoveData: false,
   csiSnapshotTimeout: "10m0s",
   itemOperationTimeout: "4h0m0s",
   orderedResources: { pods: "app/web-0,app/web-1" },
   metadata: { labels: { team: "blue" } },
+  hooks: {},
+  volumeGroupSnapshotLabelKey: "velero.io/volume-group",
 };
 
 const backupStatus: Required<BackupStatus> = {
@@ -63,6 +70,10 @@ const backupStatus: Required<BackupStatus> = {
   warnings: 3,
   errors: 0,
   progress: { totalItems: 10, itemsBackedUp: 10 },
+  backupItemOperationsAttempted: 1,
+  backupItemOperationsCompleted: 1,
+  backupItemOperationsFailed: 0,
+  hookStatus: {},
 };
 
 const execHook = { exec: { container: "app", command: ["sync"], onError: "Fail", timeout: "30s" } };

@@ -152,8 +152,9 @@ function operation(id: string): BackupOperation {
       backupName: "b1",
       backupUID: "u1",
       backupItemAction: "test/action",
-      resourceIdentifier: storedIdentifier({ groupResource: "pods", namespace: "app", name: id }),
-      operationID: id,
+      ResourceIdentifier: storedIdentifier({ groupResource: "pods", namespace: "app", name: id }),
+      OperationID: id,
+      PostOperationItems: null,
     },
     status: { phase: "New", created: "2026-12-02T00:00:00.000Z" },
   };
@@ -165,16 +166,16 @@ test("polling: each operation is polled until it ends, completed or failed with 
   await pollOperations(
     ops,
     (op) => {
-      const n = (polls.get(op.spec.operationID) ?? 0) + 1;
-      polls.set(op.spec.operationID, n);
-      if (op.spec.operationID === "broken") return Promise.resolve({ completed: false, error: "disk gone" });
-      const done = op.spec.operationID === "quick" || n >= 3;
+      const n = (polls.get(op.spec.OperationID) ?? 0) + 1;
+      polls.set(op.spec.OperationID, n);
+      if (op.spec.OperationID === "broken") return Promise.resolve({ completed: false, error: "disk gone" });
+      const done = op.spec.OperationID === "quick" || n >= 3;
       return Promise.resolve({ completed: done, nCompleted: n, nTotal: 3 });
     },
     { timeoutMs: 60_000, intervalMs: 1 },
   );
   assert.deepEqual(
-    ops.map((op) => [op.spec.operationID, op.status.phase, op.status.error]),
+    ops.map((op) => [op.spec.OperationID, op.status.phase, op.status.error]),
     [
       ["quick", "Completed", undefined],
       ["slow", "Completed", undefined],

@@ -118,7 +118,7 @@ test("cluster-scoped items: only with every namespace, unless a restored item ne
   );
 });
 
-test("an existing object is skipped; a warning in Velero's words when it differs", () => {
+test("an existing object is skipped; a warning in Velero's words when it differs (no policy named: Kind:name)", () => {
   const p = planner({});
   const backedUp = configMap("c", "ns");
   const same = p.planItem("configmaps", { namespace: "ns", name: "c" }, backedUp, () => ({
@@ -139,7 +139,7 @@ test("an existing object is skipped; a warning in Velero's words when it differs
   }))!;
   assert.equal(changed.entry.action, "skip");
   assert.deepEqual(changed.entry.warnings, [
-    'could not restore, ConfigMap "c" already exists. Warning: the in-cluster version is different than the backed-up version',
+    "could not restore, ConfigMap:c already exists. Warning: the in-cluster version is different than the backed-up version",
   ]);
 });
 

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { ResourceListFile } from "../../src/restore/resource-list.js";
 
-test("the resource list groups items by kind, in the order they came, as Velero's file does", async () => {
+test("the resource list groups items by kind, each kind's items sorted, as Velero's file does", async () => {
   const list = await ResourceListFile.create();
   try {
     for (let i = 0; i < 2500; i++) list.add("v1/ConfigMap", `ns/c${i}(created)`);
@@ -16,7 +16,10 @@ test("the resource list groups items by kind, in the order they came, as Velero'
     >;
     assert.deepEqual(Object.keys(parsed), ["apps/v1/Deployment", "v1/ConfigMap", "v1/Namespace"]);
     assert.equal(parsed["v1/ConfigMap"]!.length, 2500);
-    assert.equal(parsed["v1/ConfigMap"]![2499], "ns/c2499(created)");
+    assert.equal(parsed["v1/ConfigMap"]![0], "ns/c0(created)");
+    assert.equal(parsed["v1/ConfigMap"]![1], "ns/c1(created)");
+    assert.equal(parsed["v1/ConfigMap"]![2], "ns/c10(created)");
+    assert.equal(parsed["v1/ConfigMap"]![2499], "ns/c999(created)");
     assert.deepEqual(parsed["apps/v1/Deployment"], ['ns/"odd"(skipped)']);
   } finally {
     await list.remove();

@@ -53,6 +53,9 @@ function parts(name: string): BackupParts {
     results: Buffer.from(`results of ${name}`),
     resourceList: Buffer.from(`resources of ${name}`),
     volumeInfo: Buffer.from(`volumes of ${name}`),
+    podVolumeBackups: null,
+    volumeSnapshots: null,
+    itemOperations: [],
   };
 }
 
@@ -61,15 +64,18 @@ test("putBackup writes every file under Velero's keys, velero-backup.json last",
   await backups.putBackup("b1", parts("b1"));
 
   assert.deepEqual(await filesUnder(root), [
+    "velero/cluster-a/backups/b1/b1-itemoperations.json.gz",
     "velero/cluster-a/backups/b1/b1-logs.gz",
+    "velero/cluster-a/backups/b1/b1-podvolumebackups.json.gz",
     "velero/cluster-a/backups/b1/b1-resource-list.json.gz",
     "velero/cluster-a/backups/b1/b1-results.gz",
     "velero/cluster-a/backups/b1/b1-volumeinfo.json.gz",
+    "velero/cluster-a/backups/b1/b1-volumesnapshots.json.gz",
     "velero/cluster-a/backups/b1/b1.tar.gz",
     "velero/cluster-a/backups/b1/velero-backup.json",
   ]);
   assert.equal(store.puts.at(-1), "velero/cluster-a/backups/b1/velero-backup.json");
-  assert.equal(store.puts.length, 6);
+  assert.equal(store.puts.length, 9);
   const metadata = JSON.parse(
     await fs.readFile(path.join(root, "velero/cluster-a/backups/b1/velero-backup.json"), "utf8"),
   ) as unknown;
@@ -108,18 +114,18 @@ test("a failed upload midway leaves no velero-backup.json and nothing of that ba
     (await filesUnder(root)).filter((f) => f.includes("/b2/")),
     [],
   );
-  assert.equal((await filesUnder(root)).length, 6, "the other backup is untouched");
+  assert.equal((await filesUnder(root)).length, 9, "the other backup is untouched");
 });
 
 test("deleteBackup removes every file of the backup, velero-backup.json first", async () => {
   const { root, store, backups } = await setup();
   await backups.putBackup("b1", parts("b1"));
   await backups.putBackup("b2", parts("b2"));
-  await store.putObject("velero/cluster-a/backups/b1/b1-volumesnapshots.json.gz", "snapshots");
+  await store.putObject("velero/cluster-a/backups/b1/b1-csi-volumesnapshots.json.gz", "snapshots");
 
   await backups.deleteBackup("b1");
   assert.equal(store.deletes[0], "velero/cluster-a/backups/b1/velero-backup.json");
-  assert.equal(new Set(store.deletes).size, 7);
+  assert.equal(new Set(store.deletes).size, 10);
   assert.deepEqual(await backups.listBackups(), ["b2"]);
   assert.ok((await filesUnder(root)).every((f) => f.startsWith("velero/cluster-a/backups/b2/")));
   await assert.rejects(fs.stat(path.join(root, "velero/cluster-a/backups/b1")), { code: "ENOENT" });
@@ -132,9 +138,11 @@ test("restore files go to Velero's keys and read back", async () => {
   await backups.putRestoreResults("r1", Readable.from([Buffer.from("results")]));
   await backups.putRestoreResourceList("r1", Buffer.from("resources"));
   await backups.putRestoreVolumeInfo("r1", Buffer.from("volumes"));
+  await backups.putRestoreItemOperations("r1", []);
 
   assert.deepEqual(await filesUnder(root), [
     "restores/r1/r1-volumeinfo.json.gz",
+    "restores/r1/restore-r1-itemoperations.json.gz",
     "restores/r1/restore-r1-logs.gz",
     "restores/r1/restore-r1-resource-list.json.gz",
     "restores/r1/restore-r1-results.gz",

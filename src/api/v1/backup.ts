@@ -6,6 +6,10 @@ export interface BackupSpec {
   excludedNamespaces?: string[];
   includedResources?: string[];
   excludedResources?: string[];
+  includedClusterScopedResources?: string[];
+  excludedClusterScopedResources?: string[];
+  includedNamespaceScopedResources?: string[];
+  excludedNamespaceScopedResources?: string[];
   /** true: all cluster-scoped resources; false: none; unset: only those namespaced items need. */
   includeClusterResources?: boolean | null;
   labelSelector?: LabelSelector;
@@ -15,6 +19,8 @@ export interface BackupSpec {
   ttl?: string;
   storageLocation?: string;
   volumeSnapshotLocations?: string[];
+  /** Deprecated by Velero: a true value is carried over to defaultVolumesToFsBackup. */
+  defaultVolumesToRestic?: boolean | null;
   defaultVolumesToFsBackup?: boolean | null;
   snapshotMoveData?: boolean | null;
   csiSnapshotTimeout?: string;
@@ -23,6 +29,10 @@ export interface BackupSpec {
   orderedResources?: Record<string, string>;
   /** Labels copied onto restores of this backup. */
   metadata?: { labels?: Record<string, string> };
+  /** Commands run in pods around their backup; Velero writes `{}` when there are none. */
+  hooks?: { resources?: unknown[] };
+  /** The label whose value groups volumes into one VolumeGroupSnapshot. */
+  volumeGroupSnapshotLabelKey?: string;
 }
 
 export const BACKUP_PHASES = [...OPERATION_PHASES, "Deleting"] as const;
@@ -50,6 +60,11 @@ export interface BackupStatus {
   warnings?: number;
   errors?: number;
   progress?: BackupProgress;
+  backupItemOperationsAttempted?: number;
+  backupItemOperationsCompleted?: number;
+  backupItemOperationsFailed?: number;
+  /** Velero writes `{}` when no hook ran (its counts are left out when zero). */
+  hookStatus?: { hooksAttempted?: number; hooksFailed?: number };
 }
 
 export type Backup = VeleroObject<"Backup", BackupSpec, BackupStatus>;
