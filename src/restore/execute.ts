@@ -20,6 +20,8 @@ export interface ExecuteOptions {
   terminatingTimeoutMs: number;
   /** How long to wait for a restored CRD to be established. */
   crdTimeoutMs?: number;
+  /** Called once an item whose actions asked for operations is created, to start them. */
+  onCreated?: (step: PlanStep, created: Item) => Promise<void>;
   /** Told the size of each chunk of the plan before it is executed. */
   onChunk?: (steps: number) => void;
   onOutcome: (
@@ -113,6 +115,7 @@ async function restoreStep(step: PlanStep, r: ApiResource | undefined, options: 
         const body = JSON.parse(raw.toString("utf8")) as Item;
         await restoreStatus(options.client, itemPath(path), created, body);
       }
+      if (step.operations) await options.onCreated?.(step, created);
       return done("created");
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;

@@ -73,10 +73,10 @@ export interface PlannerOptions {
  * say; the planner applies the restore's filters and the existing-resource policy around them.
  */
 export class RestorePlanner {
-  readonly #actions: ItemActionRegistry<RestoreItemAction>;
+  readonly actions: ItemActionRegistry<RestoreItemAction>;
 
   constructor(private readonly options: PlannerOptions) {
-    this.#actions = new ItemActionRegistry(options.actions);
+    this.actions = new ItemActionRegistry(options.actions);
   }
 
   /**
@@ -124,7 +124,7 @@ export class RestorePlanner {
     const prepared = prepareItem(groupResource, item, ctx);
     const target = { namespace: prepared.metadata?.namespace, name: prepared.metadata?.name ?? where.name };
     const inCluster = existing(target.namespace, target.name);
-    const said = runRestoreActions(this.#actions, groupResource, prepared, item, inCluster, ctx);
+    const said = runRestoreActions(this.actions, groupResource, prepared, item, inCluster, ctx);
     const warnings = [...identity.warnings, ...said.warnings];
     const entry = (action: PlanAction, reason: string) =>
       this.#entry(groupResource, base, where, action, [reason], warnings, target);
@@ -245,7 +245,7 @@ export class RestorePlanner {
     }
     // Named as its archive path names it, like every item the planner takes.
     const named = { ...item, metadata: { ...item.metadata, name: where.name } };
-    const needed = this.#actions.for(groupResource).some((a) => a.needs?.(groupResource, named) === true);
+    const needed = this.actions.for(groupResource).some((a) => a.needs?.(groupResource, named) === true);
     if (!scope.includesClusterItem(groupResource, needed)) return false;
     // What restored items need comes whatever its labels, as Velero's additional items do.
     return needed || scope.matchesLabels(item.metadata?.labels);

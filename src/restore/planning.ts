@@ -10,7 +10,9 @@ import {
 import { listPages } from "../kube/list.js";
 import type { BackupIndex } from "./backup-index.js";
 import { objectKey, type Item } from "../items/item.js";
-import { restoreActionState, restoreItemActions } from "./actions/index.js";
+import { restoreActionState, restoreItemActions, type RestoreActionsFactory } from "./actions/index.js";
+import type { ItemActionRegistry } from "../items/registry.js";
+import type { RestoreItemAction } from "../items/restore-item-action.js";
 import { controllerMadeObject, ROOT_CA_CONFIGMAP } from "./controller-made.js";
 import { isNotFound } from "../kube/errors.js";
 import type { ItemSpool, SpoolRef } from "./item-spool.js";
@@ -50,6 +52,8 @@ export interface RestorePlan {
    * the CRDs' tier, discovery is read again, so the custom resources that follow resolve.
    */
   chunks(): AsyncGenerator<PlanTier>;
+  /** The restore's item actions, which start and follow the operations the plan asks for. */
+  readonly actions: ItemActionRegistry<RestoreItemAction>;
   /** Items of the backup not planned yet (some may turn out filtered out): for progress. */
   readonly unplanned: number;
 }
@@ -69,7 +73,7 @@ export async function planRestore(
   index: BackupIndex,
   client: KubeClient,
   priorities: ResourcePriorities,
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; actions?: RestoreActionsFactory } = {},
 ): Promise<RestorePlan> {
   let discovery = await discover(client);
   const canonical = canonicalName(discovery.resources);
@@ -106,7 +110,7 @@ export async function planRestore(
     restoreName: restore.metadata.name!,
     preserveNodePorts: restore.spec.preserveNodePorts === true,
     policies,
-    actions: restoreItemActions(actionState),
+    actions: (options.actions ?? restoreItemActions)(actionState),
   });
 
   // Objects in a terminating namespace go with it: the restore waits for it, so they are not "existing".
@@ -221,6 +225,7 @@ export async function planRestore(
       return discovery;
     },
     policies,
+    actions: planner.actions,
     chunks,
     get unplanned() {
       return unplanned;

@@ -10,6 +10,9 @@ import type { BackupStore } from "../storage/backup-store.js";
 import { indexBackup, type BackupIndex } from "./backup-index.js";
 import { objectKey } from "../items/item.js";
 import { executePlan, type ItemOutcome } from "./execute.js";
+import type { RestoreActionsFactory } from "./actions/index.js";
+import { RestoreOperations } from "./restore-operations.js";
+import { parseDuration } from "../api/duration.js";
 import { planRestore, type RestorePlan } from "./planning.js";
 import { ResourceListFile } from "./resource-list.js";
 import { limitMessage, type RestoreLimits } from "./limits.js";
@@ -32,6 +35,12 @@ export interface RestoreDependencies {
   terminatingTimeoutMs: number;
   echo?: (level: LogLevel, msg: string, fields: LogFields) => void;
   onProgress?: (progress: RestoreProgress) => void;
+  /** Told when the restore moves on to waiting for its item operations. */
+  onPhase?: (phase: RestorePhase) => Promise<void>;
+  /** The restore item actions (the built-in ones unless told otherwise). */
+  actions?: RestoreActionsFactory;
+  /** How often item operations are polled. */
+  operationPollMs?: number;
 }
 
 /**
@@ -40,7 +49,7 @@ export interface RestoreDependencies {
  */
 export async function loadAndPlan(
   restore: Restore,
-  deps: Pick<RestoreDependencies, "client" | "store" | "priorities" | "limits">,
+  deps: Pick<RestoreDependencies, "client" | "store" | "priorities" | "limits" | "actions">,
   options: { dryRun?: boolean } = {},
 ): Promise<{ index: BackupIndex; plan: RestorePlan }> {
   const backupName = restore.spec.backupName!;
@@ -57,7 +66,8 @@ export async function loadAndPlan(
     throw new Error(`could not read backup ${backupName}: ${errorMessage(err)}`, { cause: err });
   }
   try {
-    return { index, plan: await planRestore(restore, index, deps.client, deps.priorities, options) };
+    const planOptions = { ...options, ...(deps.actions ? { actions: deps.actions } : {}) };
+    return { index, plan: await planRestore(restore, index, deps.client, deps.priorities, planOptions) };
   } catch (err) {
     await index.spool.remove();
     throw err;
@@ -95,6 +105,7 @@ export async function runRestore(
     failed: 0,
   };
   let failure: string | undefined;
+  const operations = new RestoreOperations(restore, plan.actions, deps.client);
 
   try {
     log.info(`Starting restore of backup ${restore.metadata.namespace}/${restore.spec.backupName}`);
@@ -107,6 +118,12 @@ export async function runRestore(
       concurrency: deps.concurrency,
       terminatingTimeoutMs: deps.terminatingTimeoutMs,
       onChunk: (steps) => (chunkLeft = steps),
+      onCreated: (step, created) =>
+        operations.start(step, created).catch((err: unknown) => {
+          const message = `error starting an operation for ${step.entry.groupResource} ${objectKey(step.entry.namespace, step.entry.name)}: ${errorMessage(err)}`;
+          results.error(step.entry.namespace ? { namespace: step.entry.namespace } : "cluster", message);
+          log.error(message);
+        }),
       onOutcome: (entry, outcome, messages) => {
         const bucket = entry.namespace ? { namespace: entry.namespace } : ("cluster" as const);
         for (const w of messages.warnings) results.warning(bucket, w);
@@ -127,6 +144,20 @@ export async function runRestore(
         deps.onProgress?.({ ...progress });
       },
     });
+    if (operations.list.length) {
+      await deps.onPhase?.("WaitingForPluginOperations");
+      log.info(`Waiting for ${operations.list.length} item operations`);
+      await operations.waitAll(
+        parseDuration(restore.spec.itemOperationTimeout ?? "4h"),
+        deps.operationPollMs,
+      );
+      for (const op of operations.list.filter((o) => o.status.phase !== "Completed")) {
+        const item = op.spec.ResourceIdentifier;
+        const message = `operation ${op.spec.OperationID} of ${op.spec.restoreItemAction} for ${item.Resource} ${objectKey(item.Namespace || undefined, item.Name)} ended ${op.status.phase}: ${op.status.error ?? "no reason given"}`;
+        results.error(item.Namespace ? { namespace: item.Namespace } : "cluster", message);
+        log.error(message);
+      }
+    }
   } catch (err) {
     failure = errorMessage(err);
     log.error(`Restore failed: ${failure}`);
@@ -144,13 +175,14 @@ export async function runRestore(
     errors: results.errorCount,
     completionTimestamp: new Date().toISOString(),
     ...(failure ? { failureReason: failure } : {}),
+    ...operations.counts(),
   };
   try {
     const logFile = await log.close();
     await deps.store.putRestoreResults(name, await gzipJson(results.file));
     await deps.store.putRestoreResourceList(name, createReadStream(await resourceList.gzippedFile()));
-    // Velero writes both even when empty; no restore item action starts an operation or restores volume data yet.
-    await deps.store.putRestoreItemOperations(name, []);
+    // Velero writes both even when empty; no restore item action restores volume data yet.
+    await deps.store.putRestoreItemOperations(name, operations.list);
     const volumes: RestoreVolumeInfo[] = [];
     await deps.store.putRestoreVolumeInfo(name, await gzipJson(volumes));
     await deps.store.putRestoreLog(name, createReadStream(logFile));

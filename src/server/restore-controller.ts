@@ -103,7 +103,12 @@ export class RestoreController {
     try {
       status = await runRestore(
         resolved,
-        { ...deps, echo: echoProblems(this.log), onProgress: progress.report },
+        {
+          ...deps,
+          echo: echoProblems(this.log),
+          onProgress: progress.report,
+          onPhase: (phase) => this.setStatus(restore, { phase }),
+        },
         loaded,
       );
     } catch (err) {

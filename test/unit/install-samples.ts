@@ -107,6 +107,9 @@ const restoreStatus: Required<RestoreStatus> = {
   startTimestamp: T0,
   completionTimestamp: T1,
   progress: { totalItems: 10, itemsRestored: 8 },
+  restoreItemOperationsAttempted: 2,
+  restoreItemOperationsCompleted: 1,
+  restoreItemOperationsFailed: 1,
 };
 
 const bslSpec: Required<BackupStorageLocationSpec> = {

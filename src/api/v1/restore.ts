@@ -38,6 +38,9 @@ export interface RestoreStatus {
   startTimestamp?: string;
   completionTimestamp?: string;
   progress?: { totalItems?: number; itemsRestored?: number };
+  restoreItemOperationsAttempted?: number;
+  restoreItemOperationsCompleted?: number;
+  restoreItemOperationsFailed?: number;
 }
 
 export type Restore = VeleroObject<"Restore", RestoreSpec, RestoreStatus>;

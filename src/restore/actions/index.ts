@@ -45,6 +45,9 @@ export interface RestoreActionState extends ClaimVolumeState {
   restoredGroupResources: Set<string>;
 }
 
+/** Makes the actions of one restore; a plugin-like addition is another factory. */
+export type RestoreActionsFactory = (state: RestoreActionState) => RestoreItemAction[];
+
 /** The actions of one restore, fresh: some remember what they decided for the items after. */
 export function restoreItemActions(state: RestoreActionState): RestoreItemAction[] {
   return [

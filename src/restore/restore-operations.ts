@@ -1,0 +1,68 @@
+import type { Restore, RestoreStatus } from "../api/v1/index.js";
+import type { KubeClient } from "../kube/client.js";
+import type { Item } from "../items/item.js";
+import { storedIdentifier, type RestoreOperation } from "../items/item-operation.js";
+import { operationCounts, pollOperations } from "../items/operation-poller.js";
+import type { ItemActionRegistry } from "../items/registry.js";
+import type { RestoreItemAction } from "../items/restore-item-action.js";
+import type { PlanStep } from "./planning.js";
+
+const DEFAULT_POLL_MS = 5000;
+
+/** The item operations of one restore: started as their items are created, then waited for. */
+export class RestoreOperations {
+  readonly list: RestoreOperation[] = [];
+
+  constructor(
+    private readonly restore: Restore,
+    private readonly actions: ItemActionRegistry<RestoreItemAction>,
+    private readonly client: KubeClient,
+  ) {}
+
+  /** Starts what the step's actions asked for, now that its item exists. */
+  async start(step: PlanStep, created: Item): Promise<void> {
+    for (const { action: name, input } of step.operations ?? []) {
+      const action = this.actions.named(name);
+      if (!action?.startOperation || !action.progress)
+        throw new Error(`item action ${name} asked for an operation but cannot start or follow one`);
+      const operationId = await action.startOperation(this.client, created, input, this.restore);
+      const { entry } = step;
+      this.list.push({
+        spec: {
+          restoreName: this.restore.metadata.name ?? "",
+          restoreUID: this.restore.metadata.uid ?? "",
+          restoreItemAction: name,
+          ResourceIdentifier: storedIdentifier({
+            groupResource: entry.groupResource,
+            ...(entry.namespace ? { namespace: entry.namespace } : {}),
+            name: entry.name,
+          }),
+          OperationID: operationId,
+        },
+        status: { phase: "New", created: new Date().toISOString() },
+      });
+    }
+  }
+
+  /** Polls every operation until it ends or the restore's itemOperationTimeout runs out. */
+  async waitAll(timeoutMs: number, intervalMs = DEFAULT_POLL_MS): Promise<void> {
+    await pollOperations(
+      this.list,
+      (op) => this.actions.named(op.spec.restoreItemAction)!.progress!(op.spec.OperationID, this.restore),
+      { timeoutMs, intervalMs },
+    );
+  }
+
+  counts(): Pick<
+    RestoreStatus,
+    "restoreItemOperationsAttempted" | "restoreItemOperationsCompleted" | "restoreItemOperationsFailed"
+  > {
+    if (!this.list.length) return {};
+    const { attempted, completed, failed } = operationCounts(this.list);
+    return {
+      restoreItemOperationsAttempted: attempted,
+      restoreItemOperationsCompleted: completed,
+      restoreItemOperationsFailed: failed,
+    };
+  }
+}
