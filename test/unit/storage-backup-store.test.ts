@@ -153,6 +153,21 @@ test("restore files go to Velero's keys and read back", async () => {
   assert.equal(await text(await backups.getRestoreVolumeInfo("r1")), "volumes");
 });
 
+test("deleteRestore removes every file of the restore and nothing of another", async () => {
+  const { root, backups } = await setup("");
+  for (const r of ["r1", "r2"]) {
+    await backups.putRestoreLog(r, Buffer.from("log"));
+    await backups.putRestoreResults(r, Buffer.from("results"));
+    await backups.putRestoreResourceList(r, Buffer.from("resources"));
+    await backups.putRestoreVolumeInfo(r, Buffer.from("volumes"));
+    await backups.putRestoreItemOperations(r, []);
+  }
+  await backups.deleteRestore("r1");
+  const left = await filesUnder(root);
+  assert.equal(left.length, 5);
+  assert.ok(left.every((f) => f.startsWith("restores/r2/")));
+});
+
 test("validate accepts Velero's top-level directories under the prefix and ignores the rest of the bucket", async () => {
   const { store, backups } = await setup();
   await backups.validate();

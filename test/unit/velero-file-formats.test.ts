@@ -10,6 +10,7 @@ import { backupAnnotations, withBackupDefaults } from "../../src/api/backup-defa
 import type { Backup } from "../../src/api/v1/index.js";
 import { sortedLists } from "../../src/backup/backupper.js";
 import { VolumeInfoCollector, type BackupVolumeInfo } from "../../src/backup/volume-info.js";
+import { describeResults } from "../../src/cli/describe-text.js";
 import { gzipJson } from "../../src/encoding/gzip-json.js";
 import { Results } from "../../src/results/results.js";
 import { ExistingPolicies } from "../../src/restore/existing-policy.js";
@@ -210,4 +211,17 @@ test("an existing object that differs, with policy none: Velero's quoted-name wa
     ),
     'could not restore, ConfigMap "kube-root-ca.crt" already exists. Warning: the in-cluster version is different than the backed-up version',
   );
+});
+
+test("describe reads a results file whose buckets Velero left out", () => {
+  assert.deepEqual(describeResults({ errors: {}, warnings: { namespaces: { shop: ["w"] } } }), [
+    "Warnings:",
+    "  Velero:     <none>",
+    "  Cluster:    <none>",
+    "  Namespaces: ",
+    "    shop:",
+    "      w",
+    "",
+    "Errors:  <none>",
+  ]);
 });
