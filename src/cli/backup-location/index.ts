@@ -70,7 +70,7 @@ interface LocationFlags extends ClientFlags {
   output?: OutputFormat;
 }
 
-function createCommand(): Command {
+export function backupLocationCreateCommand(): Command {
   return withClientFlags(new Command("create"))
     .description("create a backup storage location")
     .argument("<name>", "name of the location")
@@ -131,7 +131,7 @@ function createCommand(): Command {
     });
 }
 
-function getCommand(): Command {
+export function backupLocationGetCommand(): Command {
   return withClientFlags(new Command("get"))
     .description("get backup storage locations")
     .argument("[name]", "name of one location")
@@ -165,7 +165,7 @@ function getCommand(): Command {
     );
 }
 
-function setCommand(): Command {
+export function backupLocationSetCommand(): Command {
   return withClientFlags(new Command("set"))
     .description("change a backup storage location")
     .argument("<name>", "name of the location")
@@ -188,7 +188,7 @@ function setCommand(): Command {
     });
 }
 
-function deleteCommand(): Command {
+export function backupLocationDeleteCommand(): Command {
   return withClientFlags(new Command("delete"))
     .description("delete a backup storage location and the Backup objects of its backups (their files stay)")
     .argument("<name>", "name of the location")
@@ -210,8 +210,8 @@ function deleteCommand(): Command {
 export function backupLocationCommand(): Command {
   return new Command("backup-location")
     .description("work with backup storage locations")
-    .addCommand(createCommand())
-    .addCommand(getCommand())
-    .addCommand(setCommand())
-    .addCommand(deleteCommand());
+    .addCommand(backupLocationCreateCommand())
+    .addCommand(backupLocationGetCommand())
+    .addCommand(backupLocationSetCommand())
+    .addCommand(backupLocationDeleteCommand());
 }
