@@ -12,6 +12,7 @@ import { isAlreadyExists } from "../../kube/errors.js";
 import type { VeleroClient } from "../../kube/velero-client.js";
 import { commaList, veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { formatTimestamp, outputFormat, printObjects, printTable, type OutputFormat } from "../output.js";
+import { withLabelsColumn, type GetFlags } from "../select.js";
 
 function accessMode(value: string): BackupStorageLocationAccessMode {
   if (value === "ReadWrite" || value === "ReadOnly") return value;
@@ -137,32 +138,38 @@ export function backupLocationGetCommand(): Command {
     .argument("[name]", "name of one location")
     .option("--default", "show only the default location")
     .option("-o, --output <format>", "table, json or yaml", outputFormat, "table")
-    .action(
-      async (name: string | undefined, flags: ClientFlags & { default?: boolean; output: OutputFormat }) => {
-        let locations = await veleroClient(flags).list<BackupStorageLocation>("backupstoragelocations");
-        if (name) locations = locations.filter((l) => l.metadata.name === name);
-        if (flags.default) locations = locations.filter((l) => l.spec.default);
-        if (name && !locations.length) throw new Error(`backup storage location "${name}" not found`);
-        if (flags.output !== "table") {
-          printObjects(locations, flags.output, Boolean(name));
-          return;
-        }
-        printTable(
-          ["NAME", "PROVIDER", "BUCKET/PREFIX", "PHASE", "LAST VALIDATED", "ACCESS MODE", "DEFAULT"],
-          locations.map((l) => [
-            l.metadata.name!,
-            l.spec.provider,
-            l.spec.objectStorage.prefix
-              ? `${l.spec.objectStorage.bucket}/${l.spec.objectStorage.prefix}`
-              : l.spec.objectStorage.bucket,
-            l.status?.phase ?? "Unknown",
-            formatTimestamp(l.status?.lastValidationTime),
-            l.spec.accessMode ?? "ReadWrite",
-            l.spec.default ? "true" : "",
-          ]),
-        );
-      },
-    );
+    .option("-l, --selector <selector>", "only show locations matching this label selector")
+    .option("--show-labels", "show labels in the last column")
+    .action(async (name: string | undefined, flags: GetFlags & { default?: boolean }) => {
+      let locations = await veleroClient(flags).list<BackupStorageLocation>(
+        "backupstoragelocations",
+        flags.selector,
+      );
+      if (name) locations = locations.filter((l) => l.metadata.name === name);
+      if (flags.default) locations = locations.filter((l) => l.spec.default);
+      if (name && !locations.length) throw new Error(`backup storage location "${name}" not found`);
+      if (flags.output !== "table") {
+        printObjects(locations, flags.output, Boolean(name));
+        return;
+      }
+      const [headers, rows] = withLabelsColumn(
+        ["NAME", "PROVIDER", "BUCKET/PREFIX", "PHASE", "LAST VALIDATED", "ACCESS MODE", "DEFAULT"],
+        locations.map((l) => [
+          l.metadata.name!,
+          l.spec.provider,
+          l.spec.objectStorage.prefix
+            ? `${l.spec.objectStorage.bucket}/${l.spec.objectStorage.prefix}`
+            : l.spec.objectStorage.bucket,
+          l.status?.phase ?? "Unknown",
+          formatTimestamp(l.status?.lastValidationTime),
+          l.spec.accessMode ?? "ReadWrite",
+          l.spec.default ? "true" : "",
+        ]),
+        locations,
+        flags.showLabels,
+      );
+      printTable(headers, rows);
+    });
 }
 
 export function backupLocationSetCommand(): Command {

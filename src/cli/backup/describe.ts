@@ -12,7 +12,7 @@ import { formatTimestamp } from "../output.js";
 import { clusterScopedText, describeResults, list, metadataLines } from "../describe-text.js";
 import { namedOrSelected } from "../select.js";
 import { describeBackupJson } from "./describe-json.js";
-import { backupWithStore } from "./store-of.js";
+import { backupStore } from "./store-of.js";
 
 export function backupDescribeCommand(): Command {
   return withClientFlags(new Command("describe"))
@@ -33,7 +33,7 @@ export function backupDescribeCommand(): Command {
       }
       const texts: string[] = [];
       for (const backup of backups) texts.push(await describeText(velero, backup, flags.details === true));
-      console.log(texts.join("\n\n"));
+      if (texts.length) console.log(texts.join("\n\n"));
     });
 }
 
@@ -59,8 +59,8 @@ async function finishedResults(
 ): Promise<ResultsFile | string | undefined> {
   if (!isFinished(backup)) return undefined;
   try {
-    const { store } = await backupWithStore(velero, backup.metadata.name!);
-    return await gunzipJson<ResultsFile>(await (await store()).getBackupResults(backup.metadata.name!));
+    const store = await backupStore(velero, backup)();
+    return await gunzipJson<ResultsFile>(await store.getBackupResults(backup.metadata.name!));
   } catch (err) {
     return errorMessage(err);
   }
@@ -78,7 +78,7 @@ async function describeText(velero: VeleroClient, backup: Backup, details: boole
   else if (results) lines.push("", ...describeResults(results));
   if (details && isFinished(backup)) {
     try {
-      const store = await (await backupWithStore(velero, name)).store();
+      const store = await backupStore(velero, backup)();
       const resources = await gunzipJson<Record<string, string[]>>(await store.getBackupResourceList(name));
       lines.push("", "Resource List:");
       for (const kind of Object.keys(resources).sort()) {

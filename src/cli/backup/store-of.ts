@@ -22,14 +22,18 @@ export async function backupWithStore(
 ): Promise<{ backup: Backup; store: () => Promise<BackupStore> }> {
   const backup = await velero.get<Backup>("backups", name);
   if (!backup) throw new Error(`backup "${name}" does not exist in namespace ${velero.namespace}`);
-  const store = async () => {
+  return { backup, store: backupStore(velero, backup) };
+}
+
+/** Opens, when called, the store of a backup's files; a location it names must exist. */
+export function backupStore(velero: VeleroClient, backup: Backup): () => Promise<BackupStore> {
+  return async () => {
     const named = backup.spec.storageLocation;
     if (named && !(await velero.get<BackupStorageLocation>("backupstoragelocations", named))) {
       throw new Error(missingLocationMessage(backup));
     }
     return openBackupStore(velero, await findLocation(velero, named));
   };
-  return { backup, store };
 }
 
 /** Why a backup's files cannot be reached when the location it names does not exist. */

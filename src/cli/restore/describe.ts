@@ -25,7 +25,7 @@ export function restoreDescribeCommand(): Command {
       for (const restore of await namedOrSelected<Restore>(velero, "restores", names, flags.selector)) {
         texts.push(await describeText(velero, restore, flags.details === true));
       }
-      console.log(texts.join("\n\n"));
+      if (texts.length) console.log(texts.join("\n\n"));
     });
 }
 
