@@ -73,6 +73,14 @@ test("bash completes subcommands, verb-first nouns, flags and the completion she
   ]);
 });
 
+test("bash offers file names after a flag that takes a value", async () => {
+  const file = await scriptFile("bash");
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "completion-files-"));
+  await fs.writeFile(path.join(dir, "kc.yaml"), "");
+  const offered = await bashOffers(file, ["velero-ts", "backup", "get", "--kubeconfig", `${dir}/kc`]);
+  assert.deepEqual(offered, [`${dir}/kc.yaml`]);
+});
+
 test("zsh completes what was typed so far", { skip: !has("zsh") && "zsh is not installed" }, async () => {
   const file = await scriptFile("zsh");
   // _describe is the completion system's; here it prints what it would offer.
