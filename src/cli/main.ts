@@ -6,8 +6,12 @@ import { backupLocationCommand } from "./backup-location/index.js";
 import { installCommand } from "./install.js";
 import { localClusterCommand } from "./local-cluster.js";
 import { serverCommand } from "./server.js";
+import { completionCommand } from "./completion.js";
+import { finishHelp } from "./help.js";
+import { verbFirstCommands } from "./verb-first.js";
 
-export function program(): Command {
+/** The CLI's command tree; its help wraps at `helpWidth` (the terminal's width by default). */
+export function program(helpWidth?: number): Command {
   const root = new Command("velero-ts")
     .description("Velero-compatible backup and restore for Kubernetes")
     .version(VERSION, "--client-version", "print the client version")
@@ -23,6 +27,9 @@ export function program(): Command {
   root.addCommand(restoreCommand());
   root.addCommand(backupLocationCommand());
   root.addCommand(serverCommand());
+  for (const verb of verbFirstCommands()) root.addCommand(verb);
+  root.addCommand(completionCommand());
+  finishHelp(root, helpWidth);
   return root;
 }
 

@@ -2,8 +2,8 @@ import { SingleBar, Presets } from "cli-progress";
 import type { BuildProgress } from "../local-cluster/build.js";
 
 /**
- * A progress bar on a terminal; on anything else (CI logs, pipes) a plain line
- * every few seconds, so logs stay readable.
+ * A progress bar on a terminal; on anything else (CI logs, pipes) one plain line per
+ * package compiled, so logs stay readable.
  */
 export function buildProgressBar(title: string, stream: NodeJS.WriteStream = process.stderr): BuildProgress {
   if (stream.isTTY) {
@@ -18,20 +18,19 @@ export function buildProgressBar(title: string, stream: NodeJS.WriteStream = pro
     };
   }
   let total = 0;
-  let last = 0;
   let done = 0;
   return {
     start: (t) => {
       total = t;
       stream.write(`${title}: ${total} packages to compile or take from Go's build cache\n`);
     },
-    update: (d) => {
+    update: (d, current) => {
+      if (d === done) return;
       done = d;
-      if (Date.now() - last > 10_000) {
-        last = Date.now();
-        stream.write(`${title}: ${done}/${total} packages compiled\n`);
-      }
+      stream.write(
+        `${title}: ${Math.min(done, total)}/${total} packages compiled${current ? `  ${current}` : ""}\n`,
+      );
     },
-    stop: () => stream.write(`${title}: done (${done} packages compiled)\n`),
+    stop: () => stream.write(`${title}: done (${Math.min(done, total)} packages compiled)\n`),
   };
 }

@@ -13,7 +13,7 @@ const NOT_PICKED_UP_MS = 20_000;
 
 /**
  * Waits until observe() reports one of the final phases, showing progress: a bar on a
- * terminal, a line every few seconds elsewhere. Fails with a hint when nothing picks the
+ * terminal; elsewhere (a pipe, a CI log) one line per step, each time what is seen changes. Fails with a hint when nothing picks the
  * object up (no server running).
  */
 export async function waitForPhase(
@@ -30,7 +30,7 @@ export async function waitForPhase(
       )
     : undefined;
   let barStarted = false;
-  let lastLine = 0;
+  let lastLine = "";
   try {
     for (;;) {
       const seen = await observe();
@@ -51,11 +51,10 @@ export async function waitForPhase(
         barStarted = true;
         bar.setTotal(seen.total);
         bar.update(seen.done ?? 0, { phase });
-      } else if (!bar && Date.now() - lastLine > 5000) {
-        lastLine = Date.now();
-        stream.write(
-          `${what}: ${phase}${seen.total !== undefined ? `, ${seen.done ?? 0} of ${seen.total} items` : ""}\n`,
-        );
+      } else if (!bar) {
+        const line = `${what}: ${phase}${seen.total !== undefined ? `, ${seen.done ?? 0} of ${seen.total} items` : ""}\n`;
+        if (line !== lastLine) stream.write(line);
+        lastLine = line;
       }
       await sleep(500);
     }

@@ -9,7 +9,7 @@ import { openBackupStore } from "../locations/open-location.js";
 
 /**
  * Works DeleteBackupRequests: deletes every file of the backup from its location, then
- * the Backup object. A request that succeeded is removed; one that failed stays, Processed,
+ * the Backup object (only the object when the location no longer exists). A request that succeeded is removed; one that failed stays, Processed,
  * with its errors, so `backup describe` can tell why the backup is still there.
  */
 export class DeletionController {
@@ -27,6 +27,7 @@ export class DeletionController {
     await this.velero.patchStatus("deletebackuprequests", requestName, { phase: "InProgress" });
 
     const errors: string[] = [];
+    let unreachable: string | undefined;
     const backup = await this.velero.get<Backup>("backups", backupName);
     if (!backup) {
       errors.push(`backup ${backupName} not found`);
@@ -38,9 +39,8 @@ export class DeletionController {
           backup.spec.storageLocation ?? "default",
         );
         if (!location) {
-          errors.push(
-            `backup storage location ${backup.spec.storageLocation} not found: the backup's files were not deleted`,
-          );
+          // Nothing can reach the files any more; keeping the object would only block its deletion.
+          unreachable = `backup storage location ${backup.spec.storageLocation ?? "default"} does not exist: the backup's files could not be reached and were not deleted`;
         } else if (location.spec.accessMode === "ReadOnly") {
           errors.push(
             `cannot delete backup because backup storage location ${location.metadata.name} is currently in read-only mode`,
@@ -58,7 +58,11 @@ export class DeletionController {
 
     this.log.info(
       { backup: backupName, errors },
-      errors.length ? "backup deletion failed" : "backup deleted",
+      errors.length
+        ? "backup deletion failed"
+        : unreachable
+          ? `Backup object deleted; ${unreachable}`
+          : "backup deleted",
     );
     if (errors.length === 0) await this.velero.delete("deletebackuprequests", requestName);
     else await this.velero.patchStatus("deletebackuprequests", requestName, { phase: "Processed", errors });

@@ -177,7 +177,16 @@ test("bad input ends with a message that says what to change, and no backup look
   assert.match(badSelector.stderr, /invalid selector "a=b=c"/);
 
   const noLocation = backupName("noloc");
-  await velero(["backup", "create", noLocation, "--include-namespaces", ns, "--storage-location", "nowhere"]);
+  // The CLI refuses an unknown location (cli-refusals.test.ts); kubectl can still send such a Backup.
+  await kubectl(
+    ["apply", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "velero.io/v1",
+      kind: "Backup",
+      metadata: { name: noLocation, namespace: "velero" },
+      spec: { includedNamespaces: [ns], storageLocation: "nowhere" },
+    }),
+  );
   const failed = await waitUntil<Backup>("FailedValidation", 30_000, async () => {
     const b = JSON.parse((await velero(["backup", "get", noLocation, "-o", "json"])).stdout) as Backup;
     return b.status?.phase === "FailedValidation" ? b : undefined;

@@ -249,7 +249,10 @@ test("none, update, recreate and overrides against unchanged, changed and immuta
     "ClusterIP",
   );
   const overridden = await velero(["restore", "describe", rOverride]);
-  assert.match(overridden.stdout, /Existing Resource Policy:\s+update\n\s+none:\s+configmaps/);
+  assert.match(
+    overridden.stdout,
+    /Existing Resource Policy:\s+update\nExisting Resource Policy Overrides:\n\s+none:\s+configmaps/,
+  );
 });
 
 test("the delta of the design's use case B, then --prune deletes what the source deleted", async (t) => {

@@ -12,6 +12,7 @@ import { isAlreadyExists } from "../../kube/errors.js";
 import type { VeleroClient } from "../../kube/velero-client.js";
 import { commaList, veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { formatTimestamp, outputFormat, printObjects, printTable, type OutputFormat } from "../output.js";
+import { withLabelsColumn, type GetFlags } from "../select.js";
 
 function accessMode(value: string): BackupStorageLocationAccessMode {
   if (value === "ReadWrite" || value === "ReadOnly") return value;
@@ -70,7 +71,7 @@ interface LocationFlags extends ClientFlags {
   output?: OutputFormat;
 }
 
-function createCommand(): Command {
+export function backupLocationCreateCommand(): Command {
   return withClientFlags(new Command("create"))
     .description("create a backup storage location")
     .argument("<name>", "name of the location")
@@ -131,41 +132,47 @@ function createCommand(): Command {
     });
 }
 
-function getCommand(): Command {
+export function backupLocationGetCommand(): Command {
   return withClientFlags(new Command("get"))
     .description("get backup storage locations")
     .argument("[name]", "name of one location")
     .option("--default", "show only the default location")
     .option("-o, --output <format>", "table, json or yaml", outputFormat, "table")
-    .action(
-      async (name: string | undefined, flags: ClientFlags & { default?: boolean; output: OutputFormat }) => {
-        let locations = await veleroClient(flags).list<BackupStorageLocation>("backupstoragelocations");
-        if (name) locations = locations.filter((l) => l.metadata.name === name);
-        if (flags.default) locations = locations.filter((l) => l.spec.default);
-        if (name && !locations.length) throw new Error(`backup storage location "${name}" not found`);
-        if (flags.output !== "table") {
-          printObjects(locations, flags.output, Boolean(name));
-          return;
-        }
-        printTable(
-          ["NAME", "PROVIDER", "BUCKET/PREFIX", "PHASE", "LAST VALIDATED", "ACCESS MODE", "DEFAULT"],
-          locations.map((l) => [
-            l.metadata.name!,
-            l.spec.provider,
-            l.spec.objectStorage.prefix
-              ? `${l.spec.objectStorage.bucket}/${l.spec.objectStorage.prefix}`
-              : l.spec.objectStorage.bucket,
-            l.status?.phase ?? "Unknown",
-            formatTimestamp(l.status?.lastValidationTime),
-            l.spec.accessMode ?? "ReadWrite",
-            l.spec.default ? "true" : "",
-          ]),
-        );
-      },
-    );
+    .option("-l, --selector <selector>", "only show locations matching this label selector")
+    .option("--show-labels", "show labels in the last column")
+    .action(async (name: string | undefined, flags: GetFlags & { default?: boolean }) => {
+      let locations = await veleroClient(flags).list<BackupStorageLocation>(
+        "backupstoragelocations",
+        flags.selector,
+      );
+      if (name) locations = locations.filter((l) => l.metadata.name === name);
+      if (flags.default) locations = locations.filter((l) => l.spec.default);
+      if (name && !locations.length) throw new Error(`backup storage location "${name}" not found`);
+      if (flags.output !== "table") {
+        printObjects(locations, flags.output, Boolean(name));
+        return;
+      }
+      const [headers, rows] = withLabelsColumn(
+        ["NAME", "PROVIDER", "BUCKET/PREFIX", "PHASE", "LAST VALIDATED", "ACCESS MODE", "DEFAULT"],
+        locations.map((l) => [
+          l.metadata.name!,
+          l.spec.provider,
+          l.spec.objectStorage.prefix
+            ? `${l.spec.objectStorage.bucket}/${l.spec.objectStorage.prefix}`
+            : l.spec.objectStorage.bucket,
+          l.status?.phase ?? "Unknown",
+          formatTimestamp(l.status?.lastValidationTime),
+          l.spec.accessMode ?? "ReadWrite",
+          l.spec.default ? "true" : "",
+        ]),
+        locations,
+        flags.showLabels,
+      );
+      printTable(headers, rows);
+    });
 }
 
-function setCommand(): Command {
+export function backupLocationSetCommand(): Command {
   return withClientFlags(new Command("set"))
     .description("change a backup storage location")
     .argument("<name>", "name of the location")
@@ -188,7 +195,7 @@ function setCommand(): Command {
     });
 }
 
-function deleteCommand(): Command {
+export function backupLocationDeleteCommand(): Command {
   return withClientFlags(new Command("delete"))
     .description("delete a backup storage location and the Backup objects of its backups (their files stay)")
     .argument("<name>", "name of the location")
@@ -210,8 +217,8 @@ function deleteCommand(): Command {
 export function backupLocationCommand(): Command {
   return new Command("backup-location")
     .description("work with backup storage locations")
-    .addCommand(createCommand())
-    .addCommand(getCommand())
-    .addCommand(setCommand())
-    .addCommand(deleteCommand());
+    .addCommand(backupLocationCreateCommand())
+    .addCommand(backupLocationGetCommand())
+    .addCommand(backupLocationSetCommand())
+    .addCommand(backupLocationDeleteCommand());
 }

@@ -3,6 +3,7 @@ import { STORAGE_LOCATION_LABEL } from "../../api/labels.js";
 import { parseDuration } from "../../api/duration.js";
 import { FINISHED_BACKUP_PHASES, VELERO_API_VERSION, type Backup } from "../../api/v1/index.js";
 import { parseLabelSelector } from "../../filters/label-selector.js";
+import { findLocation } from "../../locations/open-location.js";
 import { commaList, veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { outputFormat, printObjects, type OutputFormat } from "../output.js";
 import { labelsFromFlags, optionalBool, submitAndWait } from "../submit.js";
@@ -90,6 +91,8 @@ export function backupCreateCommand(): Command {
         return;
       }
       const velero = veleroClient(flags);
+      // As Velero's CLI: a location that does not exist is refused before anything is created.
+      if (flags.storageLocation) await findLocation(velero, flags.storageLocation);
       await submitAndWait(
         velero,
         { kind: "backup", plural: "backups", object: backup },

@@ -1,63 +1,102 @@
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import type { Backup, DeleteBackupRequest } from "../../api/v1/index.js";
 import { BACKUP_NAME_LABEL } from "../../api/labels.js";
 import type { BackupVolumeInfo } from "../../backup/volume-info.js";
 import { gunzipJson } from "../../encoding/gzip-json.js";
 import { formatLabelSelector } from "../../filters/label-selector.js";
 import { errorMessage } from "../../kube/errors.js";
+import type { VeleroClient } from "../../kube/velero-client.js";
 import type { ResultsFile } from "../../results/results.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { formatTimestamp } from "../output.js";
 import { clusterScopedText, describeResults, list, metadataLines } from "../describe-text.js";
-import { backupAndStore } from "./store-of.js";
+import { namedOrSelected } from "../select.js";
+import { describeBackupJson } from "./describe-json.js";
+import { backupStore } from "./store-of.js";
 
 export function backupDescribeCommand(): Command {
   return withClientFlags(new Command("describe"))
-    .description("describe a backup")
-    .argument("<name>", "name of the backup")
+    .description("describe backups")
+    .argument("[names...]", "names of the backups (default: all, or those matching --selector)")
+    .option("-l, --selector <selector>", "only describe backups matching this label selector")
     .option("--details", "also show the resource list and the volumes")
-    .action(async (name: string, flags: ClientFlags & { details?: boolean }) => {
+    .option("-o, --output <format>", "plaintext, or json (for one backup)", describeFormat, "plaintext")
+    .action(async (names: string[], flags: DescribeFlags) => {
       const velero = veleroClient(flags);
-      const { backup, store } = await backupAndStore(velero, name);
-      const requests = await velero.list<DeleteBackupRequest>(
-        "deletebackuprequests",
-        `${BACKUP_NAME_LABEL}=${name}`,
-      );
-      const lines = describeBackup(backup, requests);
-      const finished = ["Completed", "PartiallyFailed", "Failed"].includes(backup.status?.phase ?? "");
-      if (finished) {
-        try {
-          lines.push(
-            "",
-            ...describeResults(await gunzipJson<ResultsFile>(await store.getBackupResults(name))),
-          );
-        } catch (err) {
-          lines.push("", `Errors and warnings: <error getting results: ${errorMessage(err)}>`);
-        }
+      const backups = await namedOrSelected<Backup>(velero, "backups", names, flags.selector);
+      if (flags.output === "json") {
+        if (backups.length !== 1) throw new Error("-o json describes one backup: name exactly one");
+        const backup = backups[0]!;
+        const results = await finishedResults(velero, backup);
+        process.stdout.write(describeBackupJson(backup, typeof results === "string" ? undefined : results));
+        return;
       }
-      if (flags.details && finished) {
-        try {
-          const resources = await gunzipJson<Record<string, string[]>>(
-            await store.getBackupResourceList(name),
-          );
-          lines.push("", "Resource List:");
-          for (const kind of Object.keys(resources).sort()) {
-            lines.push(`  ${kind}:`, ...resources[kind]!.map((item) => `    - ${item}`));
-          }
-          const volumes = await gunzipJson<BackupVolumeInfo[]>(await store.getBackupVolumeInfo(name));
-          lines.push("", "Backup Volumes:");
-          if (!volumes.length) lines.push("  <none included>");
-          for (const v of volumes) {
-            lines.push(
-              `  ${v.pvcNamespace ?? "<none>"}/${v.pvcName ?? "<none>"} (PV ${v.pvName ?? "<none>"}): ${v.skipped ? `skipped: ${v.skippedReason}` : v.backupMethod}`,
-            );
-          }
-        } catch (err) {
-          lines.push("", `Resource List: <error getting backup resource list: ${errorMessage(err)}>`);
-        }
-      }
-      console.log(lines.join("\n"));
+      const texts: string[] = [];
+      for (const backup of backups) texts.push(await describeText(velero, backup, flags.details === true));
+      if (texts.length) console.log(texts.join("\n\n"));
     });
+}
+
+interface DescribeFlags extends ClientFlags {
+  selector?: string;
+  details?: boolean;
+  output: "plaintext" | "json";
+}
+
+function describeFormat(value: string): "plaintext" | "json" {
+  if (value === "plaintext" || value === "json") return value;
+  throw new InvalidArgumentError("must be plaintext or json");
+}
+
+function isFinished(backup: Backup): boolean {
+  return ["Completed", "PartiallyFailed", "Failed"].includes(backup.status?.phase ?? "");
+}
+
+/** A finished backup's results, or why they cannot be read; undefined before it finishes. */
+async function finishedResults(
+  velero: VeleroClient,
+  backup: Backup,
+): Promise<ResultsFile | string | undefined> {
+  if (!isFinished(backup)) return undefined;
+  try {
+    const store = await backupStore(velero, backup)();
+    return await gunzipJson<ResultsFile>(await store.getBackupResults(backup.metadata.name!));
+  } catch (err) {
+    return errorMessage(err);
+  }
+}
+
+async function describeText(velero: VeleroClient, backup: Backup, details: boolean): Promise<string> {
+  const name = backup.metadata.name!;
+  const requests = await velero.list<DeleteBackupRequest>(
+    "deletebackuprequests",
+    `${BACKUP_NAME_LABEL}=${name}`,
+  );
+  const lines = describeBackup(backup, requests);
+  const results = await finishedResults(velero, backup);
+  if (typeof results === "string") lines.push("", `Errors and warnings: <error getting results: ${results}>`);
+  else if (results) lines.push("", ...describeResults(results));
+  if (details && isFinished(backup)) {
+    try {
+      const store = await backupStore(velero, backup)();
+      const resources = await gunzipJson<Record<string, string[]>>(await store.getBackupResourceList(name));
+      lines.push("", "Resource List:");
+      for (const kind of Object.keys(resources).sort()) {
+        lines.push(`  ${kind}:`, ...resources[kind]!.map((item) => `    - ${item}`));
+      }
+      const volumes = await gunzipJson<BackupVolumeInfo[]>(await store.getBackupVolumeInfo(name));
+      lines.push("", "Backup Volumes:");
+      if (!volumes.length) lines.push("  <none included>");
+      for (const v of volumes) {
+        lines.push(
+          `  ${v.pvcNamespace ?? "<none>"}/${v.pvcName ?? "<none>"} (PV ${v.pvName ?? "<none>"}): ${v.skipped ? `skipped: ${v.skippedReason}` : v.backupMethod}`,
+        );
+      }
+    } catch (err) {
+      lines.push("", `Resource List: <error getting backup resource list: ${errorMessage(err)}>`);
+    }
+  }
+  return lines.join("\n");
 }
 
 /** Velero's `backup describe` layout, from the Backup object alone. */
@@ -94,6 +133,11 @@ export function describeBackup(backup: Backup, requests: DeleteBackupRequest[] =
     `Velero-Native Snapshot PVs:  ${s.snapshotVolumes === undefined || s.snapshotVolumes === null ? "auto" : String(s.snapshotVolumes)}`,
     "",
     `TTL:  ${s.ttl ?? "<default>"}`,
+    "",
+    `CSISnapshotTimeout:    ${s.csiSnapshotTimeout ?? "0s"}`,
+    `ItemOperationTimeout:  ${s.itemOperationTimeout ?? "0s"}`,
+    "",
+    `Backup Format Version:  ${st.formatVersion ?? "<n/a>"}`,
     "",
     `Started:    ${formatTimestamp(st.startTimestamp)}`,
     `Completed:  ${formatTimestamp(st.completionTimestamp)}`,

@@ -1,15 +1,9 @@
 import { Command } from "commander";
 import type { Backup } from "../../api/v1/index.js";
 import { formatLabelSelector } from "../../filters/label-selector.js";
-import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
-import {
-  formatTimestamp,
-  humanUntil,
-  outputFormat,
-  printObjects,
-  printTable,
-  type OutputFormat,
-} from "../output.js";
+import { veleroClient, withClientFlags } from "../client-flags.js";
+import { objectsToGet, withLabelsColumn, type GetFlags } from "../select.js";
+import { formatTimestamp, humanUntil, outputFormat, printObjects, printTable } from "../output.js";
 
 export function backupGetCommand(): Command {
   return withClientFlags(new Command("get"))
@@ -17,24 +11,14 @@ export function backupGetCommand(): Command {
     .argument("[names...]", "names of backups to show (default: all)")
     .option("-o, --output <format>", "table, json or yaml", outputFormat, "table")
     .option("-l, --selector <selector>", "only show backups matching this label selector")
-    .action(async (names: string[], flags: ClientFlags & { output: OutputFormat; selector?: string }) => {
-      const velero = veleroClient(flags);
-      let backups = await velero.list<Backup>("backups", flags.selector);
-      if (names.length) {
-        const missing = names.filter((n) => !backups.some((b) => b.metadata.name === n));
-        if (missing.length) throw new Error(`backups not found: ${missing.join(", ")}`);
-        backups = backups.filter((b) => names.includes(b.metadata.name!));
-      }
-      backups.sort((a, b) =>
-        (b.metadata.creationTimestamp ?? "")
-          .toString()
-          .localeCompare((a.metadata.creationTimestamp ?? "").toString()),
-      );
+    .option("--show-labels", "show labels in the last column")
+    .action(async (names: string[], flags: GetFlags) => {
+      const backups = await objectsToGet<Backup>(veleroClient(flags), "backups", names, flags.selector);
       if (flags.output !== "table") {
         printObjects(backups, flags.output, names.length === 1);
         return;
       }
-      printTable(
+      const [headers, rows] = withLabelsColumn(
         ["NAME", "STATUS", "ERRORS", "WARNINGS", "CREATED", "EXPIRES", "STORAGE LOCATION", "SELECTOR"],
         backups.map((b) => [
           b.metadata.name!,
@@ -46,6 +30,9 @@ export function backupGetCommand(): Command {
           b.spec.storageLocation ?? "",
           formatLabelSelector(b.spec.labelSelector),
         ]),
+        backups,
+        flags.showLabels,
       );
+      printTable(headers, rows);
     });
 }

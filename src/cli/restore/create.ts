@@ -169,6 +169,9 @@ export function restoreCreateCommand(): Command {
         return;
       }
       const velero = veleroClient(flags);
+      // As Velero's CLI: a missing backup, or a schedule with no completed backup, is refused here.
+      const source = await sourceBackup(velero, restore.spec);
+      if (source.error) throw new Error(source.error);
       await submitAndWait(
         velero,
         { kind: "restore", plural: "restores", object: restore },

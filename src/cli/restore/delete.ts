@@ -1,27 +1,42 @@
 import { Command } from "commander";
+import type { Restore } from "../../api/v1/index.js";
 import { errorMessage } from "../../kube/errors.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { confirmed } from "../confirm.js";
-import { restoreAndStore } from "./store-of.js";
+import { checkDeleteSelection, namedOrSelected } from "../select.js";
+import { restoreStore } from "./store-of.js";
+
+interface DeleteFlags extends ClientFlags {
+  confirm?: boolean;
+  all?: boolean;
+  selector?: string;
+}
 
 export function restoreDeleteCommand(): Command {
   return withClientFlags(new Command("delete"))
     .description(
       "delete restores: their files in the storage location, then the Restore objects (restored objects stay)",
     )
-    .argument("<names...>", "names of the restores")
+    .argument("[names...]", "names of the restores")
+    .option("--all", "delete all restores")
+    .option("-l, --selector <selector>", "delete all restores matching this label selector")
     .option("--confirm", "confirm the deletion without asking")
-    .action(async (names: string[], flags: ClientFlags & { confirm?: boolean }) => {
+    .action(async (names: string[], flags: DeleteFlags) => {
+      checkDeleteSelection("restore", names, flags.all, flags.selector);
       const velero = veleroClient(flags);
-      const found = [];
-      for (const name of names) found.push({ name, ...(await restoreAndStore(velero, name)) });
+      const restores = await namedOrSelected<Restore>(velero, "restores", names, flags.selector);
+      if (!restores.length) {
+        console.log("No restores found");
+        return;
+      }
       if (!flags.confirm && !(await confirmed())) {
         console.log("Cancelled.");
         return;
       }
-      for (const { name, store } of found) {
+      for (const restore of restores) {
+        const name = restore.metadata.name!;
         try {
-          await (await store()).deleteRestore(name);
+          await (await restoreStore(velero, restore)()).deleteRestore(name);
         } catch (err) {
           throw new Error(
             `could not delete the files of restore "${name}", so it was kept: ${errorMessage(err)}`,

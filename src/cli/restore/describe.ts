@@ -3,35 +3,46 @@ import type { Restore } from "../../api/v1/index.js";
 import { gunzipJson } from "../../encoding/gzip-json.js";
 import { formatLabelSelector } from "../../filters/label-selector.js";
 import { errorMessage } from "../../kube/errors.js";
+import type { VeleroClient } from "../../kube/velero-client.js";
 import type { ResultsFile } from "../../results/results.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { clusterScopedText, describeResults, list, metadataLines } from "../describe-text.js";
 import { formatTimestamp } from "../output.js";
-import { restoreAndStore } from "./store-of.js";
+import { namedOrSelected } from "../select.js";
+import { restoreStore } from "./store-of.js";
 
 const OUTCOMES = ["created", "updated", "recreated", "skipped", "pruned", "failed"] as const;
 
 export function restoreDescribeCommand(): Command {
   return withClientFlags(new Command("describe"))
-    .description("describe a restore")
-    .argument("<name>", "name of the restore")
+    .description("describe restores")
+    .argument("[names...]", "names of the restores (default: all, or those matching --selector)")
+    .option("-l, --selector <selector>", "only describe restores matching this label selector")
     .option("--details", "also show every item and what became of it")
-    .action(async (name: string, flags: ClientFlags & { details?: boolean }) => {
-      const { restore, store } = await restoreAndStore(veleroClient(flags), name);
-      const lines = describeRestore(restore);
-      const finished = ["Completed", "PartiallyFailed", "Failed"].includes(restore.status?.phase ?? "");
-      if (finished) {
-        try {
-          const s = await store();
-          lines.push("", ...describeResults(await gunzipJson<ResultsFile>(await s.getRestoreResults(name))));
-          const resources = await gunzipJson<Record<string, string[]>>(await s.getRestoreResourceList(name));
-          lines.push("", ...describeResourceList(resources, flags.details === true));
-        } catch (err) {
-          lines.push("", `Errors and warnings: <error getting restore results: ${errorMessage(err)}>`);
-        }
+    .action(async (names: string[], flags: ClientFlags & { selector?: string; details?: boolean }) => {
+      const velero = veleroClient(flags);
+      const texts: string[] = [];
+      for (const restore of await namedOrSelected<Restore>(velero, "restores", names, flags.selector)) {
+        texts.push(await describeText(velero, restore, flags.details === true));
       }
-      console.log(lines.join("\n"));
+      if (texts.length) console.log(texts.join("\n\n"));
     });
+}
+
+async function describeText(velero: VeleroClient, restore: Restore, details: boolean): Promise<string> {
+  const name = restore.metadata.name!;
+  const lines = describeRestore(restore);
+  if (["Completed", "PartiallyFailed", "Failed"].includes(restore.status?.phase ?? "")) {
+    try {
+      const s = await restoreStore(velero, restore)();
+      lines.push("", ...describeResults(await gunzipJson<ResultsFile>(await s.getRestoreResults(name))));
+      const resources = await gunzipJson<Record<string, string[]>>(await s.getRestoreResourceList(name));
+      lines.push("", ...describeResourceList(resources, details));
+    } catch (err) {
+      lines.push("", `Errors and warnings: <error getting restore results: ${errorMessage(err)}>`);
+    }
+  }
+  return lines.join("\n");
 }
 
 /** Velero's `restore describe` layout, from the Restore object alone. */
@@ -80,9 +91,8 @@ export function describeRestore(restore: Restore): string[] {
     `Restore PVs:  ${s.restorePVs === undefined || s.restorePVs === null ? "auto" : String(s.restorePVs)}`,
     "",
     `Existing Resource Policy:   ${s.existingResourcePolicy ?? "<none>"}`,
-    ...Object.entries(s.existingResourcePolicyOverrides ?? {}).map(
-      ([policy, list]) => `  ${policy}:  ${(list?.includedResources ?? []).join(", ")}`,
-    ),
+    ...existingPolicyOverrides(s),
+    `ItemOperationTimeout:       ${s.itemOperationTimeout ?? "0s"}`,
     ...(s.prune
       ? ["Prune:  true (objects from an earlier restore that this backup no longer holds are deleted)"]
       : []),
@@ -109,4 +119,14 @@ export function describeResourceList(resources: Record<string, string[]>, detail
     }
   }
   return lines;
+}
+
+/** The per-resource overrides of the existing resource policy, one line per policy. */
+function existingPolicyOverrides(spec: Restore["spec"]): string[] {
+  const overrides = Object.entries(spec.existingResourcePolicyOverrides ?? {});
+  if (!overrides.length) return [];
+  return [
+    "Existing Resource Policy Overrides:",
+    ...overrides.map(([policy, list]) => `  ${policy}:  ${(list?.includedResources ?? []).join(", ")}`),
+  ];
 }

@@ -1,8 +1,9 @@
 import { Command } from "commander";
 import type { Restore } from "../../api/v1/index.js";
 import { formatLabelSelector } from "../../filters/label-selector.js";
-import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
-import { formatTimestamp, outputFormat, printObjects, printTable, type OutputFormat } from "../output.js";
+import { veleroClient, withClientFlags } from "../client-flags.js";
+import { objectsToGet, withLabelsColumn, type GetFlags } from "../select.js";
+import { formatTimestamp, outputFormat, printObjects, printTable } from "../output.js";
 
 export function restoreGetCommand(): Command {
   return withClientFlags(new Command("get"))
@@ -10,22 +11,14 @@ export function restoreGetCommand(): Command {
     .argument("[names...]", "names of restores to show (default: all)")
     .option("-o, --output <format>", "table, json or yaml", outputFormat, "table")
     .option("-l, --selector <selector>", "only show restores matching this label selector")
-    .action(async (names: string[], flags: ClientFlags & { output: OutputFormat; selector?: string }) => {
-      const velero = veleroClient(flags);
-      let restores = await velero.list<Restore>("restores", flags.selector);
-      if (names.length) {
-        const missing = names.filter((n) => !restores.some((r) => r.metadata.name === n));
-        if (missing.length) throw new Error(`restores not found: ${missing.join(", ")}`);
-        restores = restores.filter((r) => names.includes(r.metadata.name!));
-      }
-      restores.sort((a, b) =>
-        String(b.metadata.creationTimestamp ?? "").localeCompare(String(a.metadata.creationTimestamp ?? "")),
-      );
+    .option("--show-labels", "show labels in the last column")
+    .action(async (names: string[], flags: GetFlags) => {
+      const restores = await objectsToGet<Restore>(veleroClient(flags), "restores", names, flags.selector);
       if (flags.output !== "table") {
         printObjects(restores, flags.output, names.length === 1);
         return;
       }
-      printTable(
+      const [headers, rows] = withLabelsColumn(
         ["NAME", "BACKUP", "STATUS", "STARTED", "COMPLETED", "ERRORS", "WARNINGS", "CREATED", "SELECTOR"],
         restores.map((r) => [
           r.metadata.name!,
@@ -38,6 +31,9 @@ export function restoreGetCommand(): Command {
           formatTimestamp(r.metadata.creationTimestamp as unknown as string),
           formatLabelSelector(r.spec.labelSelector),
         ]),
+        restores,
+        flags.showLabels,
       );
+      printTable(headers, rows);
     });
 }

@@ -10,12 +10,16 @@ export async function restoreAndStore(
 ): Promise<{ restore: Restore; store: () => Promise<BackupStore> }> {
   const restore = await velero.get<Restore>("restores", name);
   if (!restore) throw new Error(`restore "${name}" does not exist in namespace ${velero.namespace}`);
-  const store = async () => {
+  return { restore, store: restoreStore(velero, restore) };
+}
+
+/** Opens, when called, the store of a restore's files: the storage location of its backup. */
+export function restoreStore(velero: VeleroClient, restore: Restore): () => Promise<BackupStore> {
+  return async () => {
     const backup = restore.spec.backupName
       ? await velero.get<Backup>("backups", restore.spec.backupName)
       : undefined;
     const location = await findLocation(velero, backup?.spec.storageLocation);
     return openBackupStore(velero, location);
   };
-  return { restore, store };
 }
