@@ -9,6 +9,8 @@ import type {
   DeleteBackupRequestStatus,
   RestoreSpec,
   RestoreStatus,
+  ScheduleSpec,
+  ScheduleStatus,
   VolumeSnapshotLocationSpec,
   VolumeSnapshotLocationStatus,
 } from "../../src/api/v1/index.js";
@@ -32,6 +34,10 @@ const backupSpec: Required<BackupSpec> = {
   excludedNamespaces: ["kube-system"],
   includedResources: ["*"],
   excludedResources: ["events"],
+  includedClusterScopedResources: ["storageclasses"],
+  excludedClusterScopedResources: ["clusterroles"],
+  includedNamespaceScopedResources: ["*"],
+  excludedNamespaceScopedResources: ["secrets"],
   includeClusterResources: null,
   labelSelector: selector,
   orLabelSelectors: [{ matchLabels: { app: "db" } }],
@@ -126,14 +132,26 @@ const vslStatus: Required<VolumeSnapshotLocationStatus> = { phase: "Unavailable"
 const dbrSpec: Required<DeleteBackupRequestSpec> = { backupName: "nightly" };
 const dbrStatus: Required<DeleteBackupRequestStatus> = { phase: "Processed", errors: ["one file was gone"] };
 
+const scheduleSpec: Required<ScheduleSpec> = {
+  template: backupSpec,
+  schedule: "0 1 * * *",
+  useOwnerReferencesInBackup: false,
+  paused: true,
+  skipImmediately: null,
+};
+const scheduleStatus: Required<ScheduleStatus> = {
+  phase: "Enabled",
+  lastBackup: T0,
+  lastSkipped: T1,
+  validationErrors: [],
+};
+
 export const SAMPLES: Sample[] = [
   {
     kind: "Backup",
     resource: "backups.velero.io",
     spec: {
       ...backupSpec,
-      includedClusterScopedResources: ["storageclasses"],
-      excludedNamespaceScopedResources: ["secrets"],
       hooks: {
         resources: [{ name: "freeze", includedNamespaces: ["app"], pre: [execHook], post: [execHook] }],
       },
@@ -192,6 +210,7 @@ export const SAMPLES: Sample[] = [
     spec: dbrSpec,
     status: dbrStatus,
   },
+  { kind: "Schedule", resource: "schedules.velero.io", spec: scheduleSpec, status: scheduleStatus },
 ];
 
 /** Objects of the right shape but a wrong field, each with the field the API server must name. */
@@ -216,4 +235,6 @@ export const INVALID: { kind: string; spec: Record<string, unknown>; field: stri
   },
   { kind: "VolumeSnapshotLocation", spec: { config: {} }, field: "spec.provider" },
   { kind: "DeleteBackupRequest", spec: {}, field: "spec.backupName" },
+  { kind: "Schedule", spec: { template: {} }, field: "spec.schedule" },
+  { kind: "Schedule", spec: { schedule: "@daily", template: { ttl: 5 } }, field: "spec.template.ttl" },
 ];
