@@ -33,13 +33,6 @@ export class BackupController {
     const name = backup.metadata.name!;
 
     const errors = validateBackupSpec(backup.spec);
-    if (backup.spec.ttl) {
-      try {
-        parseDuration(backup.spec.ttl);
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
-    }
     let location;
     try {
       location = await findLocation(this.velero, backup.spec.storageLocation);
