@@ -98,7 +98,7 @@ export async function writeOrderedItems(
     r.verbs.includes("list") &&
     r.verbs.includes("get") &&
     ctx.scope.includesResource(r) &&
-    (r.namespaced ? ctx.namespaces.has(namespace!) : ctx.scope.includesClusterScoped(r));
+    (r.namespaced ? ctx.namespaces.has(namespace ?? "") : ctx.scope.includesClusterScoped(r));
   for (const ref of refs) {
     const key = itemKey(ref.resource, ref.namespace, ref.name);
     const label = ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
