@@ -22,3 +22,8 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = process.en
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+/** The CLI with a kubeconfig that does not exist: any attempt to reach a cluster fails. */
+export function runCliWithoutCluster(args: string[]): Promise<CliResult> {
+  return runCli(args, { ...process.env, KUBECONFIG: "/nonexistent/kubeconfig", HOME: "/nonexistent" });
+}

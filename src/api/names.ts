@@ -30,3 +30,8 @@ export function isPathSegmentName(name: string): boolean {
 export function isApiVersionName(version: string): boolean {
   return version.length <= 63 && API_VERSION.test(version);
 }
+
+/** Velero's name for an object made from another at a time: `<base>-YYYYMMDDHHMMSS` in UTC. */
+export function timestampedName(base: string, now = new Date()): string {
+  return `${base}-${now.toISOString().replace(/[-:T]/g, "").slice(0, 14)}`;
+}

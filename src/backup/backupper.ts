@@ -14,7 +14,8 @@ import type { BackupStore } from "../storage/backup-store.js";
 import { makeWorkDir } from "../workdirs/work-dirs.js";
 import { ItemActionRegistry } from "../items/registry.js";
 import { BACKUP_ITEM_ACTIONS } from "./actions/index.js";
-import { ItemCollector } from "./item-collector.js";
+import { ItemCollector, type CollectedItem } from "./item-collector.js";
+import { itemKey, writeOrderedItems } from "./ordered-items.js";
 import { BackupScope } from "./scope.js";
 import { VolumeInfoCollector } from "./volume-info.js";
 
@@ -69,26 +70,44 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       );
       log.warn("Unable to resolve resource", { resource: name });
     }
+    for (const name of scope.misplaced) {
+      results.warning(
+        "velero",
+        `resource "${name}" is not of the scope of the filter that names it: it was left out of the filter`,
+      );
+    }
     const actions = new ItemActionRegistry(BACKUP_ITEM_ACTIONS);
     const collector = new ItemCollector(deps.client, discovery.resources, scope, log, backup, actions);
     const namespaces = await collector.namespacesInScope();
     const writer = new BackupArchiveWriter(createWriteStream(archivePath));
-    for await (const page of collector.collect(namespaces, (where, err) => recordError(where, err))) {
-      for (const { resource, object } of page) {
-        await writer.addItem({
-          group: resource.group,
-          version: resource.version,
-          resource: resource.resource,
-          namespace: object.metadata?.namespace,
-          name: object.metadata!.name!,
-          object,
-        });
-        const ns = object.metadata?.namespace;
-        (resourceList[`${object.apiVersion}/${object.kind}`] ??= []).push(
-          ns ? `${ns}/${object.metadata!.name}` : object.metadata!.name!,
-        );
-        volumes.add(object);
-        progress.itemsBackedUp++;
+    const write = async ({ resource, object }: CollectedItem) => {
+      await writer.addItem({
+        group: resource.group,
+        version: resource.version,
+        resource: resource.resource,
+        namespace: object.metadata?.namespace,
+        name: object.metadata!.name!,
+        object,
+      });
+      const ns = object.metadata?.namespace;
+      (resourceList[`${object.apiVersion}/${object.kind}`] ??= []).push(
+        ns ? `${ns}/${object.metadata!.name}` : object.metadata!.name!,
+      );
+      volumes.add(object);
+      progress.itemsBackedUp++;
+    };
+    const writtenFirst = await writeOrderedItems(
+      backup.spec,
+      { client: deps.client, resources: discovery.resources, scope, namespaces: new Set(namespaces) },
+      log,
+      write,
+      recordError,
+    );
+    for await (const page of collector.collect(namespaces, recordError)) {
+      for (const item of page) {
+        const { metadata } = item.object;
+        if (!writtenFirst.has(itemKey(item.resource, metadata?.namespace, metadata!.name!)))
+          await write(item);
       }
       progress.totalItems = progress.itemsBackedUp + collector.remainingEstimate;
       deps.onProgress?.({ ...progress });

@@ -77,7 +77,10 @@ export function installCommand(): Command {
     )
     .option("--secret-file <file>", "the credentials file for the provider; otherwise --no-secret")
     .option("--no-secret", "create no credentials Secret (the server gets credentials another way)")
-    .option("--use-node-agent", "install the node agent DaemonSet, for file-system backups of volumes")
+    .option(
+      "--use-node-agent",
+      "install the node agent DaemonSet (not supported yet: velero-ts has no node agent)",
+    )
     .option("--use-volume-snapshots", "install a default VolumeSnapshotLocation")
     .option("--image <image>", "the velero-ts image of the server and the node agent", DEFAULT_IMAGE)
     .option("--dry-run", "print the objects instead of installing them (YAML unless -o says otherwise)")

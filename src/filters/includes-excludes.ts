@@ -33,11 +33,31 @@ export class IncludesExcludes {
 
   /** Velero's checks of an includes/excludes pair, plus a check that every pattern can be matched. */
   validate(): string[] {
+    return this.#problems(this.excludes.includes("*") ? ["excludes list cannot contain '*'"] : []);
+  }
+
+  /**
+   * Velero's checks of a scoped pair (backups' cluster- and namespace-scoped resource filters),
+   * where excludes may be `*` alone, meaning none of that scope.
+   */
+  validateScoped(): string[] {
+    const errors: string[] = [];
+    if (this.excludes.length > 1 && this.excludes.includes("*")) {
+      errors.push("excludes list must either contain '*' only, or a non-empty list of items");
+    }
+    if (this.includes.length > 0 && this.excludes.includes("*")) {
+      errors.push("when exclude is '*', include cannot have value");
+    }
+    return this.#problems(errors);
+  }
+
+  /** The checks both forms share, after the form's own. */
+  #problems(own: string[]): string[] {
     const errors: string[] = [];
     if (this.includes.length > 1 && this.includes.includes("*")) {
       errors.push("includes list must either contain '*' only, or a non-empty list of items");
     }
-    if (this.excludes.includes("*")) errors.push("excludes list cannot contain '*'");
+    errors.push(...own);
     for (const item of [...this.excludes].sort()) {
       if (this.includes.includes(item)) {
         errors.push(`excludes list cannot contain an item in the includes list: ${item}`);

@@ -3,7 +3,12 @@ import type { KubeClient } from "./client.js";
 import { isNotFound } from "./errors.js";
 
 export type VeleroPlural =
-  "backups" | "restores" | "backupstoragelocations" | "volumesnapshotlocations" | "deletebackuprequests";
+  | "backups"
+  | "restores"
+  | "backupstoragelocations"
+  | "volumesnapshotlocations"
+  | "deletebackuprequests"
+  | "schedules";
 
 const MERGE_PATCH = "application/merge-patch+json";
 

@@ -35,14 +35,6 @@ export class BackupController {
     const name = backup.metadata.name!;
 
     const errors = validateBackupSpec(backup.spec);
-    for (const field of ["ttl", "csiSnapshotTimeout", "itemOperationTimeout"] as const) {
-      const duration = backup.spec[field];
-      try {
-        if (duration) parseDuration(duration);
-      } catch (err) {
-        errors.push(`${field}: ${(err as Error).message}`);
-      }
-    }
     let location;
     try {
       location = await findLocation(this.velero, backup.spec.storageLocation);

@@ -100,3 +100,92 @@ test("validation lists every problem of a spec in words that say what to change"
   );
   assert.match(errors[2]!, /"Near" is not a valid label selector operator/);
 });
+
+const [pods, pvs, claims, deployments, , clusterRoles] = RESOURCES as [
+  ApiResource,
+  ApiResource,
+  ApiResource,
+  ApiResource,
+  ApiResource,
+  ApiResource,
+];
+const storageClasses = resource("storage.k8s.io", "storageclasses", "StorageClass", false, ["sc"]);
+const namespacesResource = resource("", "namespaces", "Namespace", false, ["ns"]);
+const SCOPED = [...RESOURCES, storageClasses, namespacesResource];
+const scoped = (spec: object) => new BackupScope({ includedNamespaces: ["*"], ...spec }, SCOPED);
+
+test("scoped filters: only the named cluster-scoped resources are listed; namespaced ones as filtered", () => {
+  const scope = scoped({ includedClusterScopedResources: ["sc"], excludedNamespaceScopedResources: ["*"] });
+  assert.equal(scope.includesClusterScoped(storageClasses), true);
+  assert.equal(scope.includesClusterScoped(clusterRoles), false);
+  assert.equal(scope.includesClusterScoped(pvs), false);
+  assert.equal(scope.includesResource(pods), false);
+  assert.equal(scope.includesResource(deployments), false);
+  assert.equal(scope.resources.shouldInclude("namespaces"), true, "Namespace objects come by default");
+});
+
+test("scoped filters: a namespaced filter alone lists no cluster-scoped resource, but related ones are taken", () => {
+  const scope = scoped({ includedNamespaceScopedResources: ["pods", "pvc"] });
+  assert.equal(scope.includesResource(pods), true);
+  assert.equal(scope.includesResource(claims), true);
+  assert.equal(scope.includesResource(deployments), false);
+  assert.equal(scope.includesClusterScoped(clusterRoles), false, "not a backup of everything");
+  assert.equal(scope.includesResource(pvs), true, "a claim's PV is still taken");
+  assert.equal(scope.takesRelatedClusterItems, true);
+});
+
+test("scoped filters: excluded cluster-scoped resources are neither listed nor taken as related items", () => {
+  const scope = scoped({ excludedClusterScopedResources: ["persistentvolumes"] });
+  assert.equal(scope.includesResource(pvs), false);
+  assert.equal(scope.includesClusterScoped(pvs), false);
+  assert.equal(
+    scope.includesClusterScoped(clusterRoles),
+    false,
+    "any cluster-scoped filter ends the full backup",
+  );
+  assert.equal(scope.includesResource(pods), true);
+  const none = scoped({ excludedClusterScopedResources: ["*"] });
+  assert.equal(none.resources.shouldInclude("namespaces"), false);
+});
+
+test("scoped filters: with none given, a backup of every namespace lists every cluster-scoped resource", () => {
+  assert.equal(scoped({}).includesClusterScoped(clusterRoles), true);
+  const some = new BackupScope({ includedNamespaces: ["shop"] }, SCOPED);
+  assert.equal(some.includesClusterScoped(clusterRoles), false);
+});
+
+test("a scoped list naming a resource of the other scope leaves it out, reported", () => {
+  const scope = scoped({ includedClusterScopedResources: ["pods", "sc"] });
+  assert.deepEqual(scope.misplaced, ["pods"]);
+  assert.equal(scope.includesClusterScoped(storageClasses), true);
+});
+
+test("validation: mixed filter generations, bad scoped lists, bad durations and snapshotVolumes true", () => {
+  const errors = validateBackupSpec({
+    includedNamespaces: ["*"],
+    includeClusterResources: true,
+    includedNamespaceScopedResources: ["pods"],
+    csiSnapshotTimeout: "soon",
+    itemOperationTimeout: "4h",
+    snapshotVolumes: true,
+  });
+  assert.equal(errors.length, 3, errors.join("\n"));
+  assert.match(
+    errors[0]!,
+    /old filter parameters\.\n.*new filter parameters\.\nThey cannot be used together$/,
+  );
+  assert.match(errors[1]!, /^spec\.csiSnapshotTimeout: invalid duration "soon"/);
+  assert.match(errors[2]!, /^spec\.snapshotVolumes is true, but velero-ts cannot take volume snapshots yet/);
+  assert.deepEqual(
+    validateBackupSpec({
+      excludedNamespaceScopedResources: ["*", "pods"],
+      includedClusterScopedResources: ["a"],
+      excludedClusterScopedResources: ["a"],
+    }),
+    [
+      "Invalid cluster-scoped included/excluded resource lists: excludes list cannot contain an item in the includes list: a",
+      "Invalid namespace-scoped included/excluded resource lists: excludes list must either contain '*' only, or a non-empty list of items",
+    ],
+  );
+  assert.deepEqual(validateBackupSpec({ snapshotVolumes: false, excludedClusterScopedResources: ["*"] }), []);
+});

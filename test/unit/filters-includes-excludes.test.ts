@@ -69,3 +69,17 @@ test("validate reports patterns that cannot match, and such patterns match nothi
   assert.equal(filter.shouldInclude("app-["), false);
   assert.equal(filter.shouldInclude("x]"), false);
 });
+
+test("scoped lists follow Velero's rules: excludes may be '*' alone, and then no includes", () => {
+  assert.deepEqual(new IncludesExcludes([], ["*"]).validateScoped(), []);
+  assert.deepEqual(new IncludesExcludes(["a"], ["*"]).validateScoped(), [
+    "when exclude is '*', include cannot have value",
+  ]);
+  assert.deepEqual(new IncludesExcludes(["*", "a"], ["*", "b"]).validateScoped(), [
+    "includes list must either contain '*' only, or a non-empty list of items",
+    "excludes list must either contain '*' only, or a non-empty list of items",
+    "when exclude is '*', include cannot have value",
+    "excludes list cannot contain an item in the includes list: *",
+  ]);
+  assert.deepEqual(new IncludesExcludes([], ["*"]).validate(), ["excludes list cannot contain '*'"]);
+});

@@ -3,16 +3,11 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import type { KubernetesObject, V1DaemonSet } from "@kubernetes/client-node";
+import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import type { BackupStorageLocation } from "../../src/api/v1/index.js";
 import { parseKeyValuePairs } from "../../src/cli/install.js";
-import { runCli } from "../cli.js";
-
-/** The CLI with a kubeconfig that does not exist: any attempt to reach a cluster fails. */
-function cli(args: string[]) {
-  return runCli(args, { ...process.env, KUBECONFIG: "/nonexistent/kubeconfig", HOME: "/nonexistent" });
-}
+import { runCliWithoutCluster as cli } from "../cli.js";
 
 async function secretFile(): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "install-cli-"));
@@ -22,6 +17,7 @@ async function secretFile(): Promise<string> {
 }
 
 const AWS = ["--provider", "aws", "--bucket", "b"];
+const FILESYSTEM = ["--provider", "filesystem", "--bucket", "b", "--config", "path=/tmp/store"];
 
 test("install --dry-run -o yaml prints every object as YAML documents and touches no cluster", async () => {
   const file = await secretFile();
@@ -45,6 +41,7 @@ test("install --dry-run -o yaml prints every object as YAML documents and touche
       "CustomResourceDefinition/backupstoragelocations.velero.io",
       "CustomResourceDefinition/deletebackuprequests.velero.io",
       "CustomResourceDefinition/restores.velero.io",
+      "CustomResourceDefinition/schedules.velero.io",
       "CustomResourceDefinition/volumesnapshotlocations.velero.io",
       "Namespace/velero",
       "ServiceAccount/velero",
@@ -69,13 +66,7 @@ test("install -o json prints a List and installs nothing, as velero install -o d
     "json",
     "--namespace",
     "backup-system",
-    "--provider",
-    "filesystem",
-    "--bucket",
-    "b",
-    "--config",
-    "path=/tmp/store",
-    "--use-node-agent",
+    ...FILESYSTEM,
     "--use-volume-snapshots",
     "--image",
     "registry.example/velero-ts:dev",
@@ -89,8 +80,8 @@ test("install -o json prints a List and installs nothing, as velero install -o d
   assert.deepEqual(bsl.spec.config, { path: "/tmp/store" });
   assert.ok(byKind.has("VolumeSnapshotLocation"));
   assert.ok(!byKind.has("Secret"));
-  const agent = byKind.get("DaemonSet") as V1DaemonSet;
-  assert.equal(agent.spec?.template.spec?.containers[0]?.image, "registry.example/velero-ts:dev");
+  const server = byKind.get("Deployment") as V1Deployment;
+  assert.equal(server.spec?.template.spec?.containers[0]?.image, "registry.example/velero-ts:dev");
 });
 
 test("a malformed key=value list is refused with a non-zero exit, naming the bad pair", async () => {
@@ -141,4 +132,11 @@ test("parseKeyValuePairs keeps '=' inside values, merges repeated flags and name
   assert.throws(() => parseKeyValuePairs("region"), /"region" is not a key=value pair/);
   assert.throws(() => parseKeyValuePairs("region=us-east-1,=x"), /"=x" is not a key=value pair/);
   assert.throws(() => parseKeyValuePairs("a=1,,b=2"), /"" is not a key=value pair/);
+});
+
+test("install --use-node-agent is refused, printing no objects, while there is no node agent to run", async () => {
+  const { code, stdout, stderr } = await cli(["install", "--dry-run", ...FILESYSTEM, "--use-node-agent"]);
+  assert.notEqual(code, 0);
+  assert.equal(stdout, "");
+  assert.match(stderr, /--use-node-agent is not supported yet: velero-ts has no node agent/);
 });

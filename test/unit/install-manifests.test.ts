@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { KubernetesObject, V1DaemonSet, V1Deployment, V1Secret } from "@kubernetes/client-node";
+import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
 import type { JsonSchema } from "../../src/api/crds/schema.js";
 import { veleroCrds } from "../../src/api/crds/index.js";
 import { installObjects } from "../../src/install/manifests.js";
 import { DEFAULT_IMAGE, type InstallOptions } from "../../src/install/options.js";
 import { toManifest } from "../../src/install/output.js";
+import { nodeAgentDaemonSet } from "../../src/install/workloads.js";
 import { INVALID, SAMPLES } from "./install-samples.js";
 
 const CREDENTIALS = "[default]\naws_access_key_id = AKIA\naws_secret_access_key = secret\n";
@@ -41,9 +42,7 @@ interface Manifest {
 const find = <T = Manifest>(objects: Manifest[], kind: string) => objects.find((o) => o.kind === kind) as T;
 
 test("a typical aws install has every object, in apply order, all labelled component=velero", () => {
-  const objects = manifests(
-    awsOptions({ useNodeAgent: true, snapshotLocationConfig: { region: "us-east-1" } }),
-  );
+  const objects = manifests(awsOptions({ snapshotLocationConfig: { region: "us-east-1" } }));
   assert.deepEqual(
     objects.map((o) => `${o.kind}/${o.metadata.name}`),
     [
@@ -51,6 +50,7 @@ test("a typical aws install has every object, in apply order, all labelled compo
       "CustomResourceDefinition/backupstoragelocations.velero.io",
       "CustomResourceDefinition/deletebackuprequests.velero.io",
       "CustomResourceDefinition/restores.velero.io",
+      "CustomResourceDefinition/schedules.velero.io",
       "CustomResourceDefinition/volumesnapshotlocations.velero.io",
       "Namespace/velero",
       "ServiceAccount/velero",
@@ -59,7 +59,6 @@ test("a typical aws install has every object, in apply order, all labelled compo
       "BackupStorageLocation/default",
       "VolumeSnapshotLocation/default",
       "Deployment/velero",
-      "DaemonSet/node-agent",
     ],
   );
   for (const o of objects) assert.equal(o.metadata.labels?.component, "velero", `${o.kind} is labelled`);
@@ -110,8 +109,15 @@ test("--no-secret leaves out the Secret, the BSL's credential and the mount", ()
   assert.ok(!server.env!.some((e) => e.name === "AWS_SHARED_CREDENTIALS_FILE"));
 });
 
+test("--use-node-agent is refused while velero-ts has no node agent to run", () => {
+  assert.throws(
+    () => installObjects(awsOptions({ useNodeAgent: true })),
+    /--use-node-agent is not supported yet: velero-ts has no node agent .*install without --use-node-agent/,
+  );
+});
+
 test("the node agent mounts the kubelet's pods with HostToContainer propagation", () => {
-  const agent = find<V1DaemonSet>(manifests(awsOptions({ useNodeAgent: true })), "DaemonSet");
+  const agent = nodeAgentDaemonSet({ namespace: "velero", image: DEFAULT_IMAGE, withSecret: true });
   const container = agent.spec!.template.spec!.containers[0]!;
   assert.deepEqual(container.args, ["node-agent"]);
   const mount = container.volumeMounts!.find((m) => m.mountPath === "/host_pods")!;

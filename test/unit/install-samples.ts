@@ -9,6 +9,8 @@ import type {
   DeleteBackupRequestStatus,
   RestoreSpec,
   RestoreStatus,
+  ScheduleSpec,
+  ScheduleStatus,
   VolumeSnapshotLocationSpec,
   VolumeSnapshotLocationStatus,
 } from "../../src/api/v1/index.js";
@@ -33,9 +35,9 @@ const backupSpec: Required<BackupSpec> = {
   includedResources: ["*"],
   excludedResources: ["events"],
   includedClusterScopedResources: ["storageclasses"],
-  excludedClusterScopedResources: ["volumesnapshotcontents.snapshot.storage.k8s.io"],
+  excludedClusterScopedResources: ["clusterroles"],
   includedNamespaceScopedResources: ["*"],
-  excludedNamespaceScopedResources: ["volumesnapshots.snapshot.storage.k8s.io"],
+  excludedNamespaceScopedResources: ["secrets"],
   includeClusterResources: null,
   labelSelector: selector,
   orLabelSelectors: [{ matchLabels: { app: "db" } }],
@@ -140,14 +142,26 @@ const vslStatus: Required<VolumeSnapshotLocationStatus> = { phase: "Unavailable"
 const dbrSpec: Required<DeleteBackupRequestSpec> = { backupName: "nightly" };
 const dbrStatus: Required<DeleteBackupRequestStatus> = { phase: "Processed", errors: ["one file was gone"] };
 
+const scheduleSpec: Required<ScheduleSpec> = {
+  template: backupSpec,
+  schedule: "0 1 * * *",
+  useOwnerReferencesInBackup: false,
+  paused: true,
+  skipImmediately: null,
+};
+const scheduleStatus: Required<ScheduleStatus> = {
+  phase: "Enabled",
+  lastBackup: T0,
+  lastSkipped: T1,
+  validationErrors: [],
+};
+
 export const SAMPLES: Sample[] = [
   {
     kind: "Backup",
     resource: "backups.velero.io",
     spec: {
       ...backupSpec,
-      includedClusterScopedResources: ["storageclasses"],
-      excludedNamespaceScopedResources: ["secrets"],
       hooks: {
         resources: [{ name: "freeze", includedNamespaces: ["app"], pre: [execHook], post: [execHook] }],
       },
@@ -206,6 +220,7 @@ export const SAMPLES: Sample[] = [
     spec: dbrSpec,
     status: dbrStatus,
   },
+  { kind: "Schedule", resource: "schedules.velero.io", spec: scheduleSpec, status: scheduleStatus },
 ];
 
 /** Objects of the right shape but a wrong field, each with the field the API server must name. */
@@ -230,4 +245,6 @@ export const INVALID: { kind: string; spec: Record<string, unknown>; field: stri
   },
   { kind: "VolumeSnapshotLocation", spec: { config: {} }, field: "spec.provider" },
   { kind: "DeleteBackupRequest", spec: {}, field: "spec.backupName" },
+  { kind: "Schedule", spec: { template: {} }, field: "spec.schedule" },
+  { kind: "Schedule", spec: { schedule: "@daily", template: { ttl: 5 } }, field: "spec.template.ttl" },
 ];

@@ -42,7 +42,8 @@ const execHook = object(
   { required: ["exec"] },
 );
 
-const spec: JsonSchema = object("What to back up, and how.", {
+/** The spec of a Backup, and of a Schedule's backup template. */
+export const backupSpecSchema: JsonSchema = object("What to back up, and how.", {
   metadata: object("Metadata for the backup's restores.", {
     labels: stringMap("Labels copied onto restores of this backup."),
   }),
@@ -125,7 +126,7 @@ export function backupCrd(): V1CustomResourceDefinition {
     kind: "Backup",
     plural: "backups",
     description: "A backup of resources and volumes of the cluster.",
-    spec,
+    spec: backupSpecSchema,
     status,
     printerColumns: [
       { name: "Phase", type: "string", jsonPath: ".status.phase", description: "Where the backup is." },

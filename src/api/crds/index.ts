@@ -3,9 +3,17 @@ import { backupStorageLocationCrd } from "./backup-storage-location.js";
 import { backupCrd } from "./backup.js";
 import { deleteBackupRequestCrd } from "./delete-backup-request.js";
 import { restoreCrd } from "./restore.js";
+import { scheduleCrd } from "./schedule.js";
 import { volumeSnapshotLocationCrd } from "./volume-snapshot-location.js";
 
-export { backupCrd, backupStorageLocationCrd, deleteBackupRequestCrd, restoreCrd, volumeSnapshotLocationCrd };
+export {
+  backupCrd,
+  backupStorageLocationCrd,
+  deleteBackupRequestCrd,
+  restoreCrd,
+  scheduleCrd,
+  volumeSnapshotLocationCrd,
+};
 
 /** Every velero.io CRD velero-ts serves, in install order. */
 export function veleroCrds(): V1CustomResourceDefinition[] {
@@ -14,6 +22,7 @@ export function veleroCrds(): V1CustomResourceDefinition[] {
     backupStorageLocationCrd(),
     deleteBackupRequestCrd(),
     restoreCrd(),
+    scheduleCrd(),
     volumeSnapshotLocationCrd(),
   ];
 }

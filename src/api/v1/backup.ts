@@ -6,6 +6,7 @@ export interface BackupSpec {
   excludedNamespaces?: string[];
   includedResources?: string[];
   excludedResources?: string[];
+  /** The scoped filters; they cannot be mixed with included/excludedResources and includeClusterResources. */
   includedClusterScopedResources?: string[];
   excludedClusterScopedResources?: string[];
   includedNamespaceScopedResources?: string[];
@@ -25,7 +26,7 @@ export interface BackupSpec {
   snapshotMoveData?: boolean | null;
   csiSnapshotTimeout?: string;
   itemOperationTimeout?: string;
-  /** Resource name (e.g. "pods") to an ordered list of "ns/name" items backed up first. */
+  /** Resource name (e.g. "pods") to a comma list of "ns/name" (or, cluster-scoped, "name") items backed up first. */
   orderedResources?: Record<string, string>;
   /** Labels copied onto restores of this backup. */
   metadata?: { labels?: Record<string, string> };

@@ -4,3 +4,4 @@ export * from "./backup-storage-location.js";
 export * from "./volume-snapshot-location.js";
 export * from "./delete-backup-request.js";
 export * from "./restore.js";
+export * from "./schedule.js";

@@ -1,27 +1,95 @@
 import { Command } from "commander";
-import { STORAGE_LOCATION_LABEL } from "../../api/labels.js";
+import { SCHEDULE_NAME_LABEL, STORAGE_LOCATION_LABEL } from "../../api/labels.js";
 import { parseDuration } from "../../api/duration.js";
-import { FINISHED_BACKUP_PHASES, VELERO_API_VERSION, type Backup } from "../../api/v1/index.js";
+import { timestampedName } from "../../api/names.js";
+import {
+  FINISHED_BACKUP_PHASES,
+  VELERO_API_VERSION,
+  type Backup,
+  type Schedule,
+} from "../../api/v1/index.js";
+import { parseOrderedResources } from "../../backup/ordered-items.js";
+import { MIXED_RESOURCE_FILTERS_MESSAGE, validateBackupSpec } from "../../backup/scope.js";
 import { parseLabelSelector } from "../../filters/label-selector.js";
 import { findLocation } from "../../locations/open-location.js";
 import { commaList, veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
+import { parseKeyValuePairs } from "../install.js";
 import { outputFormat, printObjects, type OutputFormat } from "../output.js";
 import { labelsFromFlags, optionalBool, submitAndWait } from "../submit.js";
 
 interface CreateFlags extends ClientFlags {
+  fromSchedule?: string;
   includeNamespaces?: string[];
   excludeNamespaces?: string[];
   includeResources?: string[];
   excludeResources?: string[];
   includeClusterResources?: boolean;
+  includeClusterScopedResources?: string[];
+  excludeClusterScopedResources?: string[];
+  includeNamespaceScopedResources?: string[];
+  excludeNamespaceScopedResources?: string[];
   selector?: string;
   orSelector?: string;
+  orderedResources?: string;
   ttl?: string;
+  csiSnapshotTimeout?: string;
+  itemOperationTimeout?: string;
   storageLocation?: string;
   snapshotVolumes?: boolean;
   labels?: string[];
+  annotations?: Record<string, string>;
   wait?: boolean;
   output?: OutputFormat;
+}
+
+/** The flags that shape a backup's spec: with --from-schedule the schedule's template does. */
+const SPEC_FLAGS: [keyof CreateFlags, string][] = [
+  ["includeNamespaces", "--include-namespaces"],
+  ["excludeNamespaces", "--exclude-namespaces"],
+  ["includeResources", "--include-resources"],
+  ["excludeResources", "--exclude-resources"],
+  ["includeClusterResources", "--include-cluster-resources"],
+  ["includeClusterScopedResources", "--include-cluster-scoped-resources"],
+  ["excludeClusterScopedResources", "--exclude-cluster-scoped-resources"],
+  ["includeNamespaceScopedResources", "--include-namespace-scoped-resources"],
+  ["excludeNamespaceScopedResources", "--exclude-namespace-scoped-resources"],
+  ["selector", "--selector"],
+  ["orSelector", "--or-selector"],
+  ["orderedResources", "--ordered-resources"],
+  ["ttl", "--ttl"],
+  ["csiSnapshotTimeout", "--csi-snapshot-timeout"],
+  ["itemOperationTimeout", "--item-operation-timeout"],
+  ["storageLocation", "--storage-location"],
+  ["snapshotVolumes", "--snapshot-volumes"],
+];
+
+/** Refuses `--snapshot-volumes` (true) while velero-ts takes no volume snapshots. */
+const SNAPSHOT_VOLUMES_REFUSAL =
+  "--snapshot-volumes: velero-ts cannot take volume snapshots yet (no CSI snapshots, no " +
+  "VolumeSnapshotLocation snapshotter): leave the flag out, or pass --snapshot-volumes=false to back up the resources only";
+
+function durationFlag(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    parseDuration(value);
+  } catch (err) {
+    throw new Error(`${flag}: ${(err as Error).message}`);
+  }
+  return value;
+}
+
+/** Refuses a spec the server would refuse, before anything is sent. */
+function refuseInvalid(backup: Backup): Backup {
+  const errors = validateBackupSpec(backup.spec);
+  if (errors.length) throw new Error(`the backup would fail validation:\n  ${errors.join("\n  ")}`);
+  return backup;
+}
+
+function metadataFromFlags(flags: CreateFlags): {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+} {
+  return { labels: labelsFromFlags(flags.labels), annotations: flags.annotations ?? {} };
 }
 
 /** The Backup a `backup create` asks for. Bad flag values end here, before anything is sent. */
@@ -29,18 +97,47 @@ export function backupFromFlags(name: string, flags: CreateFlags, namespace: str
   if (flags.selector && flags.orSelector) {
     throw new Error("--selector and --or-selector cannot be used together: pick one");
   }
-  if (flags.ttl) parseDuration(flags.ttl);
-  const labels = labelsFromFlags(flags.labels);
+  const old = Boolean(
+    flags.includeResources?.length ||
+    flags.excludeResources?.length ||
+    flags.includeClusterResources !== undefined,
+  );
+  const scoped = Boolean(
+    flags.includeClusterScopedResources?.length ||
+    flags.excludeClusterScopedResources?.length ||
+    flags.includeNamespaceScopedResources?.length ||
+    flags.excludeNamespaceScopedResources?.length,
+  );
+  if (old && scoped) throw new Error(MIXED_RESOURCE_FILTERS_MESSAGE);
+  if (flags.snapshotVolumes === true) throw new Error(SNAPSHOT_VOLUMES_REFUSAL);
+  durationFlag("--ttl", flags.ttl);
+  const csiSnapshotTimeout = durationFlag("--csi-snapshot-timeout", flags.csiSnapshotTimeout);
+  const itemOperationTimeout = durationFlag("--item-operation-timeout", flags.itemOperationTimeout);
+  const orderedResources =
+    flags.orderedResources !== undefined ? parseOrderedResources(flags.orderedResources) : undefined;
+  const { labels, annotations } = metadataFromFlags(flags);
   if (flags.storageLocation) labels[STORAGE_LOCATION_LABEL] = flags.storageLocation;
-  return {
+  const lists: Record<string, string[] | undefined> = {
+    excludedNamespaces: flags.excludeNamespaces,
+    includedResources: flags.includeResources,
+    excludedResources: flags.excludeResources,
+    includedClusterScopedResources: flags.includeClusterScopedResources,
+    excludedClusterScopedResources: flags.excludeClusterScopedResources,
+    includedNamespaceScopedResources: flags.includeNamespaceScopedResources,
+    excludedNamespaceScopedResources: flags.excludeNamespaceScopedResources,
+  };
+  return refuseInvalid({
     apiVersion: VELERO_API_VERSION,
     kind: "Backup",
-    metadata: { name, namespace, ...(Object.keys(labels).length ? { labels } : {}) },
+    metadata: {
+      name,
+      namespace,
+      ...(Object.keys(labels).length ? { labels } : {}),
+      ...(Object.keys(annotations).length ? { annotations } : {}),
+    },
     spec: {
       includedNamespaces: flags.includeNamespaces?.length ? flags.includeNamespaces : ["*"],
-      excludedNamespaces: flags.excludeNamespaces,
-      includedResources: flags.includeResources,
-      excludedResources: flags.excludeResources,
+      ...Object.fromEntries(Object.entries(lists).filter(([, list]) => list?.length)),
       ...(flags.includeClusterResources !== undefined
         ? { includeClusterResources: flags.includeClusterResources }
         : {}),
@@ -48,17 +145,95 @@ export function backupFromFlags(name: string, flags: CreateFlags, namespace: str
       ...(flags.orSelector
         ? { orLabelSelectors: flags.orSelector.split(" or ").map((s) => parseLabelSelector(s.trim())) }
         : {}),
+      ...(orderedResources ? { orderedResources } : {}),
       ...(flags.ttl ? { ttl: flags.ttl } : {}),
+      ...(csiSnapshotTimeout ? { csiSnapshotTimeout } : {}),
+      ...(itemOperationTimeout ? { itemOperationTimeout } : {}),
       ...(flags.storageLocation ? { storageLocation: flags.storageLocation } : {}),
       ...(flags.snapshotVolumes !== undefined ? { snapshotVolumes: flags.snapshotVolumes } : {}),
     },
-  };
+  });
 }
+
+/**
+ * The Backup `backup create --from-schedule` asks for, as Velero makes it: the schedule's
+ * template as the spec, the template's labels (or else the schedule's) plus
+ * velero.io/schedule-name, the schedule's annotations, and `<schedule>-<timestamp>` unless named.
+ * --labels and --annotations are added; any other spec flag is refused.
+ */
+export function backupFromSchedule(
+  schedule: Schedule,
+  name: string | undefined,
+  flags: CreateFlags,
+  now = new Date(),
+): Backup {
+  const given = SPEC_FLAGS.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
+  if (given.length) {
+    throw new Error(
+      `--from-schedule takes the whole spec from the schedule's template: it cannot be used with ${given.join(", ")}`,
+    );
+  }
+  const scheduleName = schedule.metadata.name!;
+  const extra = metadataFromFlags(flags);
+  const labels = {
+    ...(schedule.spec.template.metadata?.labels ?? schedule.metadata.labels),
+    [SCHEDULE_NAME_LABEL]: scheduleName,
+    ...extra.labels,
+  };
+  const annotations = { ...schedule.metadata.annotations, ...extra.annotations };
+  return refuseInvalid({
+    apiVersion: VELERO_API_VERSION,
+    kind: "Backup",
+    metadata: {
+      name: name ?? timestampedName(scheduleName, now),
+      namespace: schedule.metadata.namespace,
+      labels,
+      ...(Object.keys(annotations).length ? { annotations } : {}),
+      ...(schedule.spec.useOwnerReferencesInBackup === true
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: VELERO_API_VERSION,
+                kind: "Schedule",
+                name: scheduleName,
+                uid: schedule.metadata.uid!,
+                controller: true,
+              },
+            ],
+          }
+        : {}),
+    },
+    spec: schedule.spec.template,
+  });
+}
+
+async function buildBackup(name: string | undefined, flags: CreateFlags): Promise<Backup> {
+  if (flags.fromSchedule === undefined) {
+    if (!name) throw new Error("a backup name is required, unless you are creating based on a schedule");
+    return backupFromFlags(name, flags, flags.namespace);
+  }
+  const scheduleName = flags.fromSchedule.trim();
+  if (!scheduleName) throw new Error("flag must have a non-empty value: --from-schedule");
+  const schedule = await veleroClient(flags).get<Schedule>("schedules", scheduleName);
+  if (!schedule) {
+    throw new Error(
+      `schedule "${scheduleName}" does not exist in namespace ${flags.namespace}: check the name with \`kubectl get schedules -n ${flags.namespace}\``,
+    );
+  }
+  return backupFromSchedule(schedule, name, flags);
+}
+
+const SCOPED_FILTER_NOTE =
+  "Cannot work with --include-resources, --exclude-resources and --include-cluster-resources.";
 
 export function backupCreateCommand(): Command {
   return withClientFlags(new Command("create"))
     .description("create a backup")
-    .argument("<name>", "name of the backup")
+    .argument("[name]", "name of the backup (with --from-schedule, default: <schedule>-<timestamp>)")
+    .option(
+      "--from-schedule <schedule>",
+      "create a backup from the template of an existing schedule. Cannot be used with any other filters. Backup name is optional if used.",
+    )
     .option("--include-namespaces <list>", "namespaces to include (comma-separated, * for all)", commaList)
     .option(
       "--exclude-namespaces <list>",
@@ -76,16 +251,50 @@ export function backupCreateCommand(): Command {
       "include cluster-scoped resources (unset: only when backing up all namespaces)",
       optionalBool,
     )
+    .option(
+      "--include-cluster-scoped-resources <list>",
+      `cluster-scoped resources to include, as resource.group, e.g. storageclasses.storage.k8s.io (* for all). ${SCOPED_FILTER_NOTE}`,
+      commaList,
+    )
+    .option(
+      "--exclude-cluster-scoped-resources <list>",
+      `cluster-scoped resources to exclude (* for all). ${SCOPED_FILTER_NOTE}`,
+      commaList,
+    )
+    .option(
+      "--include-namespace-scoped-resources <list>",
+      `namespaced resources to include, as resource.group, e.g. deployments.apps (* for all). ${SCOPED_FILTER_NOTE}`,
+      commaList,
+    )
+    .option(
+      "--exclude-namespace-scoped-resources <list>",
+      `namespaced resources to exclude (* for all). ${SCOPED_FILTER_NOTE}`,
+      commaList,
+    )
     .option("-l, --selector <selector>", "only back up items matching this label selector")
     .option("--or-selector <selectors>", 'back up items matching any of these selectors: "a=b or c=d"')
+    .option(
+      "--ordered-resources <mapping>",
+      "items backed up first, in order, per resource: 'pods=ns1/pod1,ns1/pod2;persistentvolumes=pv4,pv8' (cluster-scoped items by name alone)",
+    )
     .option("--ttl <duration>", "how long before the backup can be garbage collected (default 720h0m0s)")
+    .option("--csi-snapshot-timeout <duration>", "how long to wait for CSI snapshot creation before timeout")
+    .option(
+      "--item-operation-timeout <duration>",
+      "how long to wait for async plugin operations before timeout",
+    )
     .option("--storage-location <name>", "backup storage location (default: the default location)")
-    .option("--snapshot-volumes [bool]", "take snapshots of PersistentVolumes", optionalBool)
+    .option(
+      "--snapshot-volumes [bool]",
+      "take snapshots of PersistentVolumes: only false is supported yet (velero-ts takes no volume snapshots)",
+      optionalBool,
+    )
     .option("--labels <list>", "labels for the backup, key=value,...", commaList)
+    .option("--annotations <k=v,...>", "annotations for the backup", parseKeyValuePairs)
     .option("--wait", "wait for the backup to finish")
     .option("-o, --output <format>", "print the backup as json or yaml instead of creating it", outputFormat)
-    .action(async (name: string, flags: CreateFlags) => {
-      const backup = backupFromFlags(name, flags, flags.namespace);
+    .action(async (name: string | undefined, flags: CreateFlags) => {
+      const backup = await buildBackup(name, flags);
       if (flags.output && flags.output !== "table") {
         printObjects([backup], flags.output, true);
         return;

@@ -5,6 +5,7 @@ import {
   type ExistingResourcePolicy,
   type Restore,
 } from "../../api/v1/index.js";
+import { timestampedName } from "../../api/names.js";
 import { parseLabelSelector } from "../../filters/label-selector.js";
 import { discover } from "../../kube/discovery.js";
 import type { VeleroClient } from "../../kube/velero-client.js";
@@ -52,8 +53,7 @@ interface CreateFlags extends ClientFlags {
 
 /** Velero's default restore name: the backup's name and the time, `b1-20261121153024`. */
 export function defaultRestoreName(source: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  return `${source}-${stamp}`;
+  return timestampedName(source, now);
 }
 
 /** The Restore a `restore create` asks for. Bad flag values end here, before anything is sent. */
@@ -136,7 +136,11 @@ export function restoreCreateCommand(): Command {
     .option("--namespace-mappings <mappings>", "restore namespaces under other names: src1:dst1,src2:dst2")
     .option("-l, --selector <selector>", "only restore items matching this label selector")
     .option("--or-selector <selectors>", 'restore items matching any of these selectors: "a=b or c=d"')
-    .option("--restore-volumes [bool]", "restore volumes from snapshots", optionalBool)
+    .option(
+      "--restore-volumes [bool]",
+      "restore volumes from snapshots (velero-ts takes none yet: PVs without snapshots are restored alike either way)",
+      optionalBool,
+    )
     .option("--preserve-nodeports [bool]", "keep the node ports of services", optionalBool)
     .option("--status-include-resources <list>", "resources whose status is restored too", commaList)
     .option("--status-exclude-resources <list>", "resources whose status is not restored", commaList)
