@@ -6,6 +6,7 @@ import { backupLocationCommand } from "./backup-location/index.js";
 import { installCommand } from "./install.js";
 import { localClusterCommand } from "./local-cluster.js";
 import { serverCommand } from "./server.js";
+import { versionCommand } from "./version.js";
 
 export function program(): Command {
   const root = new Command("velero-ts")
@@ -13,10 +14,7 @@ export function program(): Command {
     .version(VERSION, "--client-version", "print the client version")
     .showHelpAfterError()
     .exitOverride();
-  root
-    .command("version")
-    .description("print the velero-ts version")
-    .action(() => console.log(`Client:\n\tVersion: ${VERSION}`));
+  root.addCommand(versionCommand());
   root.addCommand(localClusterCommand());
   root.addCommand(installCommand());
   root.addCommand(backupCommand());

@@ -3,7 +3,13 @@ import type { KubeClient } from "./client.js";
 import { isNotFound } from "./errors.js";
 
 export type VeleroPlural =
-  "backups" | "restores" | "backupstoragelocations" | "volumesnapshotlocations" | "deletebackuprequests";
+  | "backups"
+  | "restores"
+  | "backupstoragelocations"
+  | "volumesnapshotlocations"
+  | "deletebackuprequests"
+  | "downloadrequests"
+  | "serverstatusrequests";
 
 const MERGE_PATCH = "application/merge-patch+json";
 

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import type { Backup } from "../api/v1/index.js";
+import type { Backup, DownloadTarget } from "../api/v1/index.js";
 import * as keys from "./keys.js";
 import { MAX_BACKUP_METADATA_BYTES, parseStoredBackup, textOfAtMost } from "./stored-backup.js";
 import { ObjectNotFoundError, type ObjectStore } from "./object-store.js";
@@ -172,6 +172,16 @@ export class BackupStore {
 
   getRestoreVolumeInfo(restore: string): Promise<Readable> {
     return this.get(keys.restoreVolumeInfoKey(restore));
+  }
+
+  /** The stored bytes of the file a DownloadRequest names; throws ObjectNotFoundError when missing. */
+  getDownloadTarget(target: DownloadTarget): Promise<Readable> {
+    return this.get(keys.downloadTargetKey(target));
+  }
+
+  /** A presigned URL to that file, or undefined when the store cannot sign URLs (filesystem). */
+  async downloadTargetUrl(target: DownloadTarget, ttlMs: number): Promise<string | undefined> {
+    return this.store.signedUrl?.(this.key(keys.downloadTargetKey(target)), ttlMs);
   }
 
   private key(relative: string): string {

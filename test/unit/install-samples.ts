@@ -7,8 +7,11 @@ import type {
   BackupStorageLocationStatus,
   DeleteBackupRequestSpec,
   DeleteBackupRequestStatus,
+  DownloadRequestSpec,
+  DownloadRequestStatus,
   RestoreSpec,
   RestoreStatus,
+  ServerStatusRequestStatus,
   VolumeSnapshotLocationSpec,
   VolumeSnapshotLocationStatus,
 } from "../../src/api/v1/index.js";
@@ -126,6 +129,19 @@ const vslStatus: Required<VolumeSnapshotLocationStatus> = { phase: "Unavailable"
 const dbrSpec: Required<DeleteBackupRequestSpec> = { backupName: "nightly" };
 const dbrStatus: Required<DeleteBackupRequestStatus> = { phase: "Processed", errors: ["one file was gone"] };
 
+const drSpec: Required<DownloadRequestSpec> = { target: { kind: "BackupLog", name: "nightly" } };
+const drStatus: Required<DownloadRequestStatus> = {
+  phase: "Processed",
+  downloadURL: "https://s3.example.com/b/backups/nightly/nightly-logs.gz?X-Amz-Signature=0",
+  expiration: T1,
+};
+const ssrStatus: Required<ServerStatusRequestStatus> = {
+  phase: "Processed",
+  processedTimestamp: T0,
+  serverVersion: "v1.18.0",
+  plugins: [{ name: "velero.io/aws", kind: "ObjectStore" }],
+};
+
 export const SAMPLES: Sample[] = [
   {
     kind: "Backup",
@@ -192,6 +208,8 @@ export const SAMPLES: Sample[] = [
     spec: dbrSpec,
     status: dbrStatus,
   },
+  { kind: "DownloadRequest", resource: "downloadrequests.velero.io", spec: drSpec, status: drStatus },
+  { kind: "ServerStatusRequest", resource: "serverstatusrequests.velero.io", spec: {}, status: ssrStatus },
 ];
 
 /** Objects of the right shape but a wrong field, each with the field the API server must name. */
@@ -216,4 +234,5 @@ export const INVALID: { kind: string; spec: Record<string, unknown>; field: stri
   },
   { kind: "VolumeSnapshotLocation", spec: { config: {} }, field: "spec.provider" },
   { kind: "DeleteBackupRequest", spec: {}, field: "spec.backupName" },
+  { kind: "DownloadRequest", spec: { target: { kind: "Everything", name: "b" } }, field: "spec.target.kind" },
 ];

@@ -2,10 +2,20 @@ import type { V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { backupStorageLocationCrd } from "./backup-storage-location.js";
 import { backupCrd } from "./backup.js";
 import { deleteBackupRequestCrd } from "./delete-backup-request.js";
+import { downloadRequestCrd } from "./download-request.js";
 import { restoreCrd } from "./restore.js";
+import { serverStatusRequestCrd } from "./server-status-request.js";
 import { volumeSnapshotLocationCrd } from "./volume-snapshot-location.js";
 
-export { backupCrd, backupStorageLocationCrd, deleteBackupRequestCrd, restoreCrd, volumeSnapshotLocationCrd };
+export {
+  backupCrd,
+  backupStorageLocationCrd,
+  deleteBackupRequestCrd,
+  downloadRequestCrd,
+  restoreCrd,
+  serverStatusRequestCrd,
+  volumeSnapshotLocationCrd,
+};
 
 /** Every velero.io CRD velero-ts serves, in install order. */
 export function veleroCrds(): V1CustomResourceDefinition[] {
@@ -13,7 +23,9 @@ export function veleroCrds(): V1CustomResourceDefinition[] {
     backupCrd(),
     backupStorageLocationCrd(),
     deleteBackupRequestCrd(),
+    downloadRequestCrd(),
     restoreCrd(),
+    serverStatusRequestCrd(),
     volumeSnapshotLocationCrd(),
   ];
 }

@@ -2,14 +2,19 @@ import { Command } from "commander";
 import type { Backup, DeleteBackupRequest } from "../../api/v1/index.js";
 import { BACKUP_NAME_LABEL } from "../../api/labels.js";
 import type { BackupVolumeInfo } from "../../backup/volume-info.js";
-import { gunzipJson } from "../../encoding/gzip-json.js";
 import { formatLabelSelector } from "../../filters/label-selector.js";
 import { errorMessage } from "../../kube/errors.js";
 import type { ResultsFile } from "../../results/results.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { formatTimestamp } from "../output.js";
-import { clusterScopedText, describeResults, list, metadataLines } from "../describe-text.js";
-import { backupAndStore } from "./store-of.js";
+import {
+  clusterScopedText,
+  describeResults,
+  list,
+  metadataLines,
+  resourceListLines,
+} from "../describe-text.js";
+import { downloadJson } from "../../kube/download-request.js";
 
 export function backupDescribeCommand(): Command {
   return withClientFlags(new Command("describe"))
@@ -18,46 +23,52 @@ export function backupDescribeCommand(): Command {
     .option("--details", "also show the resource list and the volumes")
     .action(async (name: string, flags: ClientFlags & { details?: boolean }) => {
       const velero = veleroClient(flags);
-      const { backup, store } = await backupAndStore(velero, name);
+      const backup = await velero.get<Backup>("backups", name);
+      if (!backup) throw new Error(`backup "${name}" does not exist in namespace ${velero.namespace}`);
       const requests = await velero.list<DeleteBackupRequest>(
         "deletebackuprequests",
         `${BACKUP_NAME_LABEL}=${name}`,
       );
       const lines = describeBackup(backup, requests);
       const finished = ["Completed", "PartiallyFailed", "Failed"].includes(backup.status?.phase ?? "");
-      if (finished) {
-        try {
+      if (!finished) {
+        console.log(lines.join("\n"));
+        return;
+      }
+      // Asked for at once: with no server answering, describe waits one timeout, not three.
+      const [results, resources, volumes] = await Promise.allSettled([
+        downloadJson<ResultsFile>(velero, { kind: "BackupResults", name }),
+        flags.details
+          ? downloadJson<Record<string, string[]>>(velero, { kind: "BackupResourceList", name })
+          : {},
+        flags.details ? downloadJson<BackupVolumeInfo[]>(velero, { kind: "BackupVolumeInfos", name }) : [],
+      ]);
+      lines.push(
+        "",
+        ...(results.status === "fulfilled"
+          ? describeResults(results.value)
+          : [`Errors and warnings: <error getting results: ${errorMessage(results.reason)}>`]),
+      );
+      if (flags.details) {
+        if (resources.status === "fulfilled") lines.push("", ...resourceListLines(resources.value));
+        else
           lines.push(
             "",
-            ...describeResults(await gunzipJson<ResultsFile>(await store.getBackupResults(name))),
+            `Resource List: <error getting backup resource list: ${errorMessage(resources.reason)}>`,
           );
-        } catch (err) {
-          lines.push("", `Errors and warnings: <error getting results: ${errorMessage(err)}>`);
-        }
-      }
-      if (flags.details && finished) {
-        try {
-          const resources = await gunzipJson<Record<string, string[]>>(
-            await store.getBackupResourceList(name),
-          );
-          lines.push("", "Resource List:");
-          for (const kind of Object.keys(resources).sort()) {
-            lines.push(`  ${kind}:`, ...resources[kind]!.map((item) => `    - ${item}`));
-          }
-          const volumes = await gunzipJson<BackupVolumeInfo[]>(await store.getBackupVolumeInfo(name));
-          lines.push("", "Backup Volumes:");
-          if (!volumes.length) lines.push("  <none included>");
-          for (const v of volumes) {
-            lines.push(
-              `  ${v.pvcNamespace ?? "<none>"}/${v.pvcName ?? "<none>"} (PV ${v.pvName ?? "<none>"}): ${v.skipped ? `skipped: ${v.skippedReason}` : v.backupMethod}`,
-            );
-          }
-        } catch (err) {
-          lines.push("", `Resource List: <error getting backup resource list: ${errorMessage(err)}>`);
-        }
+        lines.push("", "Backup Volumes:");
+        if (volumes.status === "rejected")
+          lines.push(`  <error getting backup volume info: ${errorMessage(volumes.reason)}>`);
+        else if (!volumes.value.length) lines.push("  <none included>");
+        else lines.push(...volumes.value.map(volumeLine));
       }
       console.log(lines.join("\n"));
     });
+}
+
+function volumeLine(v: BackupVolumeInfo): string {
+  const what = v.skipped ? `skipped: ${v.skippedReason}` : v.backupMethod;
+  return `  ${v.pvcNamespace ?? "<none>"}/${v.pvcName ?? "<none>"} (PV ${v.pvName ?? "<none>"}): ${what}`;
 }
 
 /** Velero's `backup describe` layout, from the Backup object alone. */

@@ -1,13 +1,18 @@
 import { Command } from "commander";
 import type { Restore } from "../../api/v1/index.js";
-import { gunzipJson } from "../../encoding/gzip-json.js";
 import { formatLabelSelector } from "../../filters/label-selector.js";
 import { errorMessage } from "../../kube/errors.js";
 import type { ResultsFile } from "../../results/results.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
-import { clusterScopedText, describeResults, list, metadataLines } from "../describe-text.js";
+import { downloadJson } from "../../kube/download-request.js";
+import {
+  clusterScopedText,
+  describeResults,
+  list,
+  metadataLines,
+  resourceListLines,
+} from "../describe-text.js";
 import { formatTimestamp } from "../output.js";
-import { restoreAndStore } from "./store-of.js";
 
 const OUTCOMES = ["created", "updated", "recreated", "skipped", "pruned", "failed"] as const;
 
@@ -17,15 +22,24 @@ export function restoreDescribeCommand(): Command {
     .argument("<name>", "name of the restore")
     .option("--details", "also show every item and what became of it")
     .action(async (name: string, flags: ClientFlags & { details?: boolean }) => {
-      const { restore, store } = await restoreAndStore(veleroClient(flags), name);
+      const velero = veleroClient(flags);
+      const restore = await velero.get<Restore>("restores", name);
+      if (!restore) throw new Error(`restore "${name}" does not exist in namespace ${velero.namespace}`);
       const lines = describeRestore(restore);
       const finished = ["Completed", "PartiallyFailed", "Failed"].includes(restore.status?.phase ?? "");
       if (finished) {
         try {
-          const s = await store();
-          lines.push("", ...describeResults(await gunzipJson<ResultsFile>(await s.getRestoreResults(name))));
-          const resources = await gunzipJson<Record<string, string[]>>(await s.getRestoreResourceList(name));
-          lines.push("", ...describeResourceList(resources, flags.details === true));
+          // Asked for at once: with no server answering, describe waits one timeout, not two.
+          const [results, resources] = await Promise.all([
+            downloadJson<ResultsFile>(velero, { kind: "RestoreResults", name }),
+            downloadJson<Record<string, string[]>>(velero, { kind: "RestoreResourceList", name }),
+          ]);
+          lines.push(
+            "",
+            ...describeResults(results),
+            "",
+            ...describeResourceList(resources, flags.details === true),
+          );
         } catch (err) {
           lines.push("", `Errors and warnings: <error getting restore results: ${errorMessage(err)}>`);
         }
@@ -102,11 +116,6 @@ export function describeResourceList(resources: Record<string, string[]>, detail
     }
   }
   const lines = [`Items: ${OUTCOMES.map((o) => `${counts[o]} ${o}`).join(", ")}`];
-  if (details) {
-    lines.push("", "Resource List:");
-    for (const kind of Object.keys(resources).sort()) {
-      lines.push(`  ${kind}:`, ...resources[kind]!.map((item) => `    - ${item}`));
-    }
-  }
+  if (details) lines.push("", ...resourceListLines(resources));
   return lines;
 }
