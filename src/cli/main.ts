@@ -6,6 +6,7 @@ import { backupLocationCommand } from "./backup-location/index.js";
 import { installCommand } from "./install.js";
 import { localClusterCommand } from "./local-cluster.js";
 import { serverCommand } from "./server.js";
+import { uninstallCommand } from "./uninstall.js";
 import { versionCommand } from "./version.js";
 
 export function program(): Command {
@@ -17,6 +18,7 @@ export function program(): Command {
   root.addCommand(versionCommand());
   root.addCommand(localClusterCommand());
   root.addCommand(installCommand());
+  root.addCommand(uninstallCommand());
   root.addCommand(backupCommand());
   root.addCommand(restoreCommand());
   root.addCommand(backupLocationCommand());
