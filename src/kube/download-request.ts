@@ -4,10 +4,13 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
+import { rootCertificates } from "node:tls";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gunzipJson } from "../encoding/gzip-json.js";
 import { VELERO_API_VERSION, type DownloadRequest, type DownloadTarget } from "../api/v1/index.js";
+import { locationOfTarget } from "../locations/target-store.js";
+import { parseBool } from "../storage/providers.js";
 import type { VeleroClient } from "./velero-client.js";
 
 export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 60_000;
@@ -30,7 +33,22 @@ export async function downloadTarget(
   timeoutMs = DEFAULT_DOWNLOAD_TIMEOUT_MS,
 ): Promise<Readable> {
   const url = await downloadUrl(velero, target, timeoutMs);
-  return fetchStream(url, target);
+  return fetchStream(url, target, url.startsWith("https:") ? await tlsOf(velero, target) : {});
+}
+
+/** The TLS settings of the target's location, which an https URL of its store needs as the server does. */
+async function tlsOf(velero: VeleroClient, target: DownloadTarget): Promise<https.RequestOptions> {
+  const found = await locationOfTarget(velero, target).catch(() => undefined);
+  if (!found || "missing" in found) return {};
+  const { objectStorage, config = {} } = found.location.spec;
+  return {
+    ...(objectStorage.caCert
+      ? { ca: [...rootCertificates, Buffer.from(objectStorage.caCert, "base64").toString("utf8")] }
+      : {}),
+    ...(parseBool(config.insecureSkipTLSVerify, "config insecureSkipTLSVerify")
+      ? { rejectUnauthorized: false }
+      : {}),
+  };
 }
 
 /** A gzipped JSON side file (results, resource list, volume info), parsed. */
@@ -70,10 +88,10 @@ function notFound(target: DownloadTarget): DownloadNotFoundError {
   return new DownloadNotFoundError(`file not found: ${target.kind} of ${target.name}`);
 }
 
-function fetchStream(url: string, target: DownloadTarget): Promise<Readable> {
+function fetchStream(url: string, target: DownloadTarget, tls: https.RequestOptions): Promise<Readable> {
   const get = url.startsWith("https:") ? https.get : http.get;
   return new Promise((resolve, reject) => {
-    get(url, (res) => {
+    get(url, tls, (res) => {
       if (res.statusCode === 200) return resolve(res);
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));

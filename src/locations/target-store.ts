@@ -8,10 +8,13 @@ import { openBackupStore } from "./open-location.js";
 export type TargetStore = { store: BackupStore } | { missing: string };
 
 /**
- * The backup store of a target's file: the location of the backup, or of the restore's backup,
- * as Velero's DownloadRequest controller finds it.
+ * The location of a target's file: the location of the backup, or of the restore's backup, as
+ * Velero's DownloadRequest controller finds it.
  */
-export async function storeOfTarget(velero: VeleroClient, target: DownloadTarget): Promise<TargetStore> {
+export async function locationOfTarget(
+  velero: VeleroClient,
+  target: DownloadTarget,
+): Promise<{ location: BackupStorageLocation } | { missing: string }> {
   let backupName = target.name;
   if (isRestoreTarget(target.kind)) {
     const restore = await velero.get<Restore>("restores", target.name);
@@ -24,5 +27,11 @@ export async function storeOfTarget(velero: VeleroClient, target: DownloadTarget
   const locationName = backup.spec.storageLocation ?? "default";
   const location = await velero.get<BackupStorageLocation>("backupstoragelocations", locationName);
   if (!location) return { missing: `backup storage location ${locationName} not found` };
-  return { store: await openBackupStore(velero, location) };
+  return { location };
+}
+
+/** The backup store of a target's file, opened with its location's credentials. */
+export async function storeOfTarget(velero: VeleroClient, target: DownloadTarget): Promise<TargetStore> {
+  const found = await locationOfTarget(velero, target);
+  return "missing" in found ? found : { store: await openBackupStore(velero, found.location) };
 }
