@@ -137,6 +137,26 @@ test("DownloadRequests for a filesystem location, served by the server", async (
     },
   );
 
+  await t.test("with no server working the namespace, logs time out saying so", async () => {
+    // A namespace of its own, where no server runs: a finished Backup there is never served.
+    await kubectl(
+      ["create", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "velero.io/v1",
+        kind: "Backup",
+        metadata: { name: "orphan", namespace: ns },
+        spec: {},
+        status: { phase: "Completed" },
+      }),
+    );
+    const got = await velero(["backup", "logs", "orphan", "-n", ns, "--timeout", "2s"]);
+    assert.notEqual(got.code, 0);
+    assert.match(
+      got.stderr,
+      /timed out waiting for download URL: .* within 2s; the server may not be running/,
+    );
+  });
+
   await t.test("version prints the test cluster's server version", async () => {
     const got = await velero(["version"]);
     assert.equal(got.code, 0, got.stderr);

@@ -9,6 +9,7 @@ import {
   newDownloadToken,
   parseDownloadPath,
 } from "../../src/server/download-links.js";
+import { parseAddress } from "../../src/server/download-server.js";
 import { downloadTargetKey } from "../../src/storage/keys.js";
 
 const NOW = Date.parse("2026-01-02T03:04:05Z");
@@ -128,4 +129,12 @@ test("an expired request is refused with 410, a missing or unprocessed one with 
 test("a presigned S3 URL in the status never passes as this server's link", () => {
   const request = processed("r1", "https://s3.example.com/bucket/backups/b/b-logs.gz?X-Amz-Signature=abc");
   assert.equal(checkDownloadLink(request, "r1", "abc", NOW).ok, false);
+});
+
+test("the download server address is host:port, ':port' for every interface, and bad ones are refused", () => {
+  assert.deepEqual(parseAddress("127.0.0.1:8099"), { host: "127.0.0.1", port: 8099 });
+  assert.deepEqual(parseAddress(":8099"), { host: undefined, port: 8099 });
+  assert.deepEqual(parseAddress("[::1]:0"), { host: "::1", port: 0 });
+  for (const bad of ["8099", "localhost:http", "h:70000"])
+    assert.throws(() => parseAddress(bad), /--download-server-address must be host:port/);
 });
