@@ -46,3 +46,12 @@ export function metadataLines(metadata: {
 export function clusterScopedText(flag: boolean | null | undefined): string {
   return flag === true ? "included" : flag === false ? "excluded" : "auto";
 }
+
+/** A backup's or restore's resource list, kind by kind, every item under its kind. */
+export function resourceListLines(resources: Record<string, string[]>): string[] {
+  const lines = ["Resource List:"];
+  for (const kind of Object.keys(resources).sort()) {
+    lines.push(`  ${kind}:`, ...resources[kind]!.map((item) => `    - ${item}`));
+  }
+  return lines;
+}

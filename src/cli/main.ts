@@ -9,6 +9,8 @@ import { serverCommand } from "./server.js";
 import { completionCommand } from "./completion.js";
 import { finishHelp } from "./help.js";
 import { verbFirstCommands } from "./verb-first.js";
+import { uninstallCommand } from "./uninstall.js";
+import { versionCommand } from "./version.js";
 
 /** The CLI's command tree; its help wraps at `helpWidth` (the terminal's width by default). */
 export function program(helpWidth?: number): Command {
@@ -17,12 +19,10 @@ export function program(helpWidth?: number): Command {
     .version(VERSION, "--client-version", "print the client version")
     .showHelpAfterError()
     .exitOverride();
-  root
-    .command("version")
-    .description("print the velero-ts version")
-    .action(() => console.log(`Client:\n\tVersion: ${VERSION}`));
+  root.addCommand(versionCommand());
   root.addCommand(localClusterCommand());
   root.addCommand(installCommand());
+  root.addCommand(uninstallCommand());
   root.addCommand(backupCommand());
   root.addCommand(restoreCommand());
   root.addCommand(backupLocationCommand());

@@ -5,6 +5,7 @@ import { DEFAULT_BACKUP_TTL } from "../backup/backupper.js";
 import { bytesToQuantity, quantityToBytes } from "../api/quantity.js";
 import { ARCHIVE_LIMIT_FLAG, DEFAULT_RESTORE_LIMITS, ITEM_LIMIT_FLAG } from "../restore/limits.js";
 import { DEFAULT_RESTORE_PRIORITIES, parseRestorePriorities } from "../restore/priorities.js";
+import { DEFAULT_DOWNLOAD_SERVER_ADDRESS } from "../server/download-server.js";
 import { startServer } from "../server/server.js";
 
 export function serverCommand(): Command {
@@ -45,6 +46,15 @@ export function serverCommand(): Command {
       "the most a backup's archive may decompress to for a restore (its temporary disk holds each item once)",
       bytesToQuantity(DEFAULT_RESTORE_LIMITS.archiveMaxBytes),
     )
+    .option(
+      "--download-server-address <host:port>",
+      "where the server serves the files of DownloadRequests for filesystem locations",
+      DEFAULT_DOWNLOAD_SERVER_ADDRESS,
+    )
+    .option(
+      "--download-server-url <url>",
+      "the URL clients reach that address at, when not http://<host:port> (a Service or an Ingress)",
+    )
     .option("--log-level <level>", "debug, info, warning or error", "info")
     .action(async (opts: Record<string, string>) => {
       const log = pino({
@@ -60,6 +70,8 @@ export function serverCommand(): Command {
           storeValidationFrequencyMs: parseDuration(opts.storeValidationFrequency!),
           garbageCollectionFrequencyMs: parseDuration(opts.garbageCollectionFrequency!),
           defaultBackupTtl: opts.defaultBackupTtl!,
+          downloadServerAddress: opts.downloadServerAddress!,
+          downloadServerUrl: opts.downloadServerUrl,
           restore: {
             priorities: opts.restoreResourcePriorities
               ? parseRestorePriorities(opts.restoreResourcePriorities)

@@ -8,7 +8,9 @@ export type VeleroPlural =
   | "backupstoragelocations"
   | "volumesnapshotlocations"
   | "deletebackuprequests"
-  | "schedules";
+  | "schedules"
+  | "downloadrequests"
+  | "serverstatusrequests";
 
 const MERGE_PATCH = "application/merge-patch+json";
 

@@ -81,6 +81,7 @@ async function upLocked(
     apiServerPort: await choosePort(options.apiPort, previous?.apiServerPort),
     etcdClientPort: await freePort(),
     etcdPeerPort: await freePort(),
+    downloadServerPort: await freePort(),
     nodes: options.nodes,
     install: options.install ?? true,
     storageDir: path.resolve(options.storageDir ?? previous?.storageDir ?? layout.storageDir),
@@ -195,6 +196,7 @@ async function installVelero(
     "--backup-sync-period=10s",
     "--store-validation-frequency=10s",
     "--garbage-collection-frequency=10s",
+    `--download-server-address=127.0.0.1:${state.downloadServerPort}`,
   ]);
   await waitFor(layout, "velero-server", "the default backup storage location became Available", 60_000, () =>
     locationAvailable(layout.kubeconfig, VELERO_NAMESPACE),

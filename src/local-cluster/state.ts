@@ -6,6 +6,8 @@ export interface ClusterState {
   apiServerPort: number;
   etcdClientPort: number;
   etcdPeerPort: number;
+  /** Where the velero-ts server serves the files of DownloadRequests (127.0.0.1). */
+  downloadServerPort: number;
   nodes: number;
   /** Whether velero-ts is installed into the cluster and its server runs beside it. */
   install: boolean;

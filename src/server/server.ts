@@ -1,5 +1,11 @@
 import type { Logger } from "pino";
-import type { Backup, DeleteBackupRequest, Restore } from "../api/v1/index.js";
+import type {
+  Backup,
+  DeleteBackupRequest,
+  DownloadRequest,
+  Restore,
+  ServerStatusRequest,
+} from "../api/v1/index.js";
 import { VELERO_GROUP, VELERO_V1 } from "../api/v1/index.js";
 import { KubeClient } from "../kube/client.js";
 import { loadKubeConfig } from "../kube/config.js";
@@ -11,9 +17,12 @@ import { WorkQueue } from "../kube/work-queue.js";
 import { BackupController } from "./backup-controller.js";
 import { BackupSync } from "./backup-sync.js";
 import { DeletionController, GarbageCollector } from "./deletion.js";
+import { DownloadRequestController } from "./download-request-controller.js";
+import { startDownloadServer } from "./download-server.js";
 import { failInterrupted } from "./interrupted.js";
 import { LocationValidator } from "./location-validator.js";
 import { RestoreController, type RestoreControllerOptions } from "./restore-controller.js";
+import { ServerStatusController } from "./server-status-controller.js";
 import { veleroInformer } from "./velero-informers.js";
 import { removeLeftWorkDirs } from "../workdirs/work-dirs.js";
 
@@ -26,6 +35,10 @@ export interface ServerOptions {
   garbageCollectionFrequencyMs: number;
   defaultBackupTtl: string;
   restore: RestoreControllerOptions;
+  /** host:port the download server listens on, for files of locations that cannot presign URLs. */
+  downloadServerAddress: string;
+  /** The base URL clients reach the download server at, when not http://<address>. */
+  downloadServerUrl?: string;
 }
 
 /** A running server: its controllers until stop() is called. */
@@ -55,17 +68,33 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
   const restores = veleroInformer<Restore>(kc, options.namespace, "restores");
   const restoreController = new RestoreController(velero, restores, log, options.restore);
   await failInterrupted(velero, "restores");
+  const downloads = await startDownloadServer(
+    options.downloadServerAddress,
+    options.downloadServerUrl,
+    velero,
+    log,
+  );
+  const downloadRequests = veleroInformer<DownloadRequest>(kc, options.namespace, "downloadrequests");
+  const downloadController = new DownloadRequestController(velero, downloadRequests, log, downloads.base);
+  const statusRequests = veleroInformer<ServerStatusRequest>(kc, options.namespace, "serverstatusrequests");
+  const statusController = new ServerStatusController(velero, statusRequests, log);
 
   const backupQueue = new WorkQueue("backups", (k) => backupController.reconcile(k), log, 1);
   const deletionQueue = new WorkQueue("deletebackuprequests", (k) => deletion.reconcile(k), log, 1);
   // Restores have a queue of their own: they never wait behind a backup.
   const restoreQueue = new WorkQueue("restores", (k) => restoreController.reconcile(k), log, 1);
+  const downloadQueue = new WorkQueue("downloadrequests", (k) => downloadController.reconcile(k), log);
+  const statusQueue = new WorkQueue("serverstatusrequests", (k) => statusController.reconcile(k), log);
   feed(backups, (k) => backupQueue.add(k));
   feed(restores, (k) => restoreQueue.add(k));
   feed(requests, (k) => deletionQueue.add(k));
+  feed(downloadRequests, (k) => downloadQueue.add(k));
+  feed(statusRequests, (k) => statusQueue.add(k));
   await startInformer("backups", backups, log);
   await startInformer("deletebackuprequests", requests, log);
   await startInformer("restores", restores, log);
+  await startInformer("downloadrequests", downloadRequests, log);
+  await startInformer("serverstatusrequests", statusRequests, log);
 
   const validator = new LocationValidator(velero, log, options.storeValidationFrequencyMs);
   const sync = new BackupSync(velero, log, options.backupSyncPeriodMs);
@@ -93,6 +122,9 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
       void backups.stop();
       void requests.stop();
       void restores.stop();
+      void downloadRequests.stop();
+      void statusRequests.stop();
+      downloads.close();
       client.close();
     },
   };

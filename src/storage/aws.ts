@@ -9,6 +9,7 @@ import {
   type ListObjectsV2CommandInput,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { credentialsFromFile } from "./aws-credentials.js";
 import { ObjectNotFoundError, type ObjectStore } from "./object-store.js";
 
@@ -130,6 +131,17 @@ export class AwsObjectStore implements ObjectStore {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (err) {
       throw this.failure(err, `deleting "${key}"`);
+    }
+  }
+
+  /** A presigned GET, as Velero's AWS plugin makes for DownloadRequests; signing needs no request. */
+  async signedUrl(key: string, ttlMs: number): Promise<string> {
+    try {
+      return await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+        expiresIn: Math.ceil(ttlMs / 1000),
+      });
+    } catch (err) {
+      throw this.failure(err, `signing a URL for "${key}"`);
     }
   }
 

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import type { BackupOperation, RestoreOperation } from "../items/item-operation.js";
-import type { Backup } from "../api/v1/index.js";
+import type { Backup, DownloadTarget } from "../api/v1/index.js";
 import { gzipJson } from "../encoding/gzip-json.js";
 import * as keys from "./keys.js";
 import { MAX_BACKUP_METADATA_BYTES, parseStoredBackup, textOfAtMost } from "./stored-backup.js";
@@ -193,6 +193,16 @@ export class BackupStore {
 
   getRestoreVolumeInfo(restore: string): Promise<Readable> {
     return this.get(keys.restoreVolumeInfoKey(restore));
+  }
+
+  /** The stored bytes of the file a DownloadRequest names; throws ObjectNotFoundError when missing. */
+  getDownloadTarget(target: DownloadTarget): Promise<Readable> {
+    return this.get(keys.downloadTargetKey(target));
+  }
+
+  /** A presigned URL to that file, or undefined when the store cannot sign URLs (filesystem). */
+  async downloadTargetUrl(target: DownloadTarget, ttlMs: number): Promise<string | undefined> {
+    return this.store.signedUrl?.(this.key(keys.downloadTargetKey(target)), ttlMs);
   }
 
   private key(relative: string): string {

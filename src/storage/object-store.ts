@@ -19,6 +19,8 @@ export interface ObjectStore {
   listObjects(prefix: string): Promise<string[]>;
   /** Deleting a key that does not exist is not an error. */
   deleteObject(key: string): Promise<void>;
+  /** A URL that GETs the object without credentials until ttlMs from now; absent where a store cannot sign. */
+  signedUrl?(key: string, ttlMs: number): Promise<string>;
 }
 
 export class ObjectNotFoundError extends Error {

@@ -45,7 +45,7 @@ export function backupStoreFor(location: BackupStorageLocation, credentialsFile?
 }
 
 /** Go's strconv.ParseBool, which Velero's AWS plugin uses for these settings; unset is false. */
-function parseBool(value: string | undefined, what: string): boolean {
+export function parseBool(value: string | undefined, what: string): boolean {
   if (value === undefined || value === "") return false;
   if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
   if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;

@@ -81,6 +81,15 @@ test("a backup to an S3 location, and backup sync bringing back a Backup the clu
   }
   const logs = await velero(["backup", "logs", name]);
   assert.match(logs.stdout, /Backup completed/);
+  // The CLI read the log through the DownloadRequest's presigned URL, not with the location's keys.
+  assert.ok(
+    s3.requests.some(
+      (r) =>
+        r.startsWith(`GET /${BUCKET}/${ns}/backups/${name}/${name}-logs.gz?`) &&
+        r.includes("X-Amz-Signature="),
+    ),
+    "the log was fetched with a presigned GET",
+  );
 
   // The cluster loses its Backup object; the files are still in the bucket: sync brings it back.
   await kubectl(["delete", "backup", name, "-n", "velero"]);

@@ -87,7 +87,7 @@ test("describe, logs and delete of a FailedValidation backup whose location is g
   assert.match(
     logs.stderr,
     new RegExp(
-      `^error: the logs of backup "${name}" cannot be reached: backup storage location "gone" of backup "${name}" does not exist in namespace velero, so the backup's files cannot be reached`,
+      `^error: backup "${name}" failed validation and has no log: run \`velero-ts backup describe ${name}\` to see why`,
     ),
   );
 

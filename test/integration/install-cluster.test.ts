@@ -180,3 +180,45 @@ test("velero-ts install on a real cluster", async (t) => {
     },
   );
 });
+
+test("velero-ts uninstall removes the namespace and the binding, keeping the CRDs another install uses", async (t) => {
+  const ns = `uninstall-${Math.random().toString(36).slice(2, 8)}`;
+  t.after(async () => {
+    await kubectl(["delete", "namespace", ns, "--ignore-not-found", "--wait=false"]);
+    await kubectl(["delete", "clusterrolebinding", `velero-${ns}`, "--ignore-not-found"]);
+  });
+  await install(ns, "/tmp/velero-ts-store-uninstall");
+  const uninstall = ["uninstall", "--kubeconfig", kubeconfigPath(), "--namespace", ns];
+
+  await t.test("without --force and no terminal to ask on, nothing is deleted", async () => {
+    const refused = await run(process.execPath, [BIN, ...uninstall]).then(
+      () => "",
+      (err: { stderr: string }) => err.stderr,
+    );
+    assert.match(refused, /refusing to delete without confirmation: add --force/);
+    assert.match(await kubectl(["get", "namespace", ns, "-o", "name"]), new RegExp(`namespace/${ns}`));
+  });
+
+  await t.test("with --force, the namespace and the ClusterRoleBinding are gone", async () => {
+    const { stdout } = await run(process.execPath, [BIN, ...uninstall, "--force"]);
+    assert.match(stdout, new RegExp(`Velero namespace "${ns}" deleted`));
+    assert.match(stdout, /Velero CRDs kept: velero-ts is also installed in namespace velero/);
+    assert.match(stdout, /Velero uninstalled ⛵/);
+    assert.equal(await kubectl(["get", "namespace", ns, "--ignore-not-found", "-o", "name"]), "");
+    assert.equal(
+      await kubectl(["get", "clusterrolebinding", `velero-${ns}`, "--ignore-not-found", "-o", "name"]),
+      "",
+    );
+  });
+
+  await t.test("the CRDs the test cluster's own install uses are still served", async () => {
+    const crds = await getJson<{ items: V1CustomResourceDefinition[] }>(["get", "crd", ...CRDS]);
+    assert.equal(crds.items.length, CRDS.length);
+  });
+
+  await t.test("uninstalling again says what is already gone", async () => {
+    const { stdout } = await run(process.execPath, [BIN, ...uninstall, "--force"]);
+    assert.match(stdout, new RegExp(`Velero namespace "${ns}" does not exist, skipping.`));
+    assert.match(stdout, new RegExp(`Velero ClusterRoleBinding "velero-${ns}" does not exist, skipping.`));
+  });
+});

@@ -19,10 +19,34 @@ test("--help lists the commands", async () => {
   assert.match(stdout, /local-cluster/);
 });
 
-test("version prints the package version", async () => {
-  const { code, stdout } = await cli(["version"]);
+test("version --client-only prints the package version and asks no server", async () => {
+  const { code, stdout } = await cli(["version", "--client-only", "--kubeconfig", "/nonexistent"]);
   assert.equal(code, 0);
-  assert.match(stdout, new RegExp(`Version: ${PACKAGE.version.replace(/\./g, "\\.")}`));
+  assert.equal(stdout, `Client:\n\tVersion: ${PACKAGE.version}\n`);
+});
+
+test("version with no server answering prints the client and Velero's error line", async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "version-"));
+  const kubeconfig = path.join(dir, "kubeconfig");
+  await fs.writeFile(
+    kubeconfig,
+    [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]",
+      "users: [{name: u, user: {token: t}}]",
+      "contexts: [{name: x, context: {cluster: c, user: u}}]",
+      "current-context: x",
+    ].join("\n"),
+  );
+  const { code, stdout } = await cli(["version", "--kubeconfig", kubeconfig, "--timeout", "2s"]);
+  assert.equal(code, 0);
+  assert.match(
+    stdout,
+    new RegExp(
+      `^Client:\n\tVersion: ${PACKAGE.version.replace(/\./g, "\\.")}\n<error getting server version: .+>\n$`,
+    ),
+  );
 });
 
 test("an unknown command is refused with a non-zero exit", async () => {

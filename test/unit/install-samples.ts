@@ -7,10 +7,13 @@ import type {
   BackupStorageLocationStatus,
   DeleteBackupRequestSpec,
   DeleteBackupRequestStatus,
+  DownloadRequestSpec,
+  DownloadRequestStatus,
   RestoreSpec,
   RestoreStatus,
   ScheduleSpec,
   ScheduleStatus,
+  ServerStatusRequestStatus,
   VolumeSnapshotLocationSpec,
   VolumeSnapshotLocationStatus,
 } from "../../src/api/v1/index.js";
@@ -155,6 +158,18 @@ const scheduleStatus: Required<ScheduleStatus> = {
   lastSkipped: T1,
   validationErrors: [],
 };
+const drSpec: Required<DownloadRequestSpec> = { target: { kind: "BackupLog", name: "nightly" } };
+const drStatus: Required<DownloadRequestStatus> = {
+  phase: "Processed",
+  downloadURL: "https://s3.example.com/b/backups/nightly/nightly-logs.gz?X-Amz-Signature=0",
+  expiration: T1,
+};
+const ssrStatus: Required<ServerStatusRequestStatus> = {
+  phase: "Processed",
+  processedTimestamp: T0,
+  serverVersion: "v1.18.0",
+  plugins: [{ name: "velero.io/aws", kind: "ObjectStore" }],
+};
 
 export const SAMPLES: Sample[] = [
   {
@@ -221,6 +236,8 @@ export const SAMPLES: Sample[] = [
     status: dbrStatus,
   },
   { kind: "Schedule", resource: "schedules.velero.io", spec: scheduleSpec, status: scheduleStatus },
+  { kind: "DownloadRequest", resource: "downloadrequests.velero.io", spec: drSpec, status: drStatus },
+  { kind: "ServerStatusRequest", resource: "serverstatusrequests.velero.io", spec: {}, status: ssrStatus },
 ];
 
 /** Objects of the right shape but a wrong field, each with the field the API server must name. */
@@ -247,4 +264,5 @@ export const INVALID: { kind: string; spec: Record<string, unknown>; field: stri
   { kind: "DeleteBackupRequest", spec: {}, field: "spec.backupName" },
   { kind: "Schedule", spec: { template: {} }, field: "spec.schedule" },
   { kind: "Schedule", spec: { schedule: "@daily", template: { ttl: 5 } }, field: "spec.template.ttl" },
+  { kind: "DownloadRequest", spec: { target: { kind: "Everything", name: "b" } }, field: "spec.target.kind" },
 ];

@@ -13,6 +13,14 @@ test("backup keys follow Velero's object-store layout", () => {
   assert.equal(keys.backupPodVolumeBackupsKey("nightly"), "backups/nightly/nightly-podvolumebackups.json.gz");
   assert.equal(keys.backupItemOperationsKey("nightly"), "backups/nightly/nightly-itemoperations.json.gz");
   assert.equal(keys.backupVolumeInfoKey("nightly"), "backups/nightly/nightly-volumeinfo.json.gz");
+  assert.equal(
+    keys.backupCsiVolumeSnapshotsKey("nightly"),
+    "backups/nightly/nightly-csi-volumesnapshots.json.gz",
+  );
+  assert.equal(
+    keys.backupCsiVolumeSnapshotContentsKey("nightly"),
+    "backups/nightly/nightly-csi-volumesnapshotcontents.json.gz",
+  );
 });
 
 test("restore keys follow Velero's layout, volume info without the restore- prefix", () => {

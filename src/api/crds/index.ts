@@ -2,16 +2,20 @@ import type { V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { backupStorageLocationCrd } from "./backup-storage-location.js";
 import { backupCrd } from "./backup.js";
 import { deleteBackupRequestCrd } from "./delete-backup-request.js";
+import { downloadRequestCrd } from "./download-request.js";
 import { restoreCrd } from "./restore.js";
 import { scheduleCrd } from "./schedule.js";
+import { serverStatusRequestCrd } from "./server-status-request.js";
 import { volumeSnapshotLocationCrd } from "./volume-snapshot-location.js";
 
 export {
   backupCrd,
   backupStorageLocationCrd,
   deleteBackupRequestCrd,
+  downloadRequestCrd,
   restoreCrd,
   scheduleCrd,
+  serverStatusRequestCrd,
   volumeSnapshotLocationCrd,
 };
 
@@ -21,8 +25,10 @@ export function veleroCrds(): V1CustomResourceDefinition[] {
     backupCrd(),
     backupStorageLocationCrd(),
     deleteBackupRequestCrd(),
+    downloadRequestCrd(),
     restoreCrd(),
     scheduleCrd(),
+    serverStatusRequestCrd(),
     volumeSnapshotLocationCrd(),
   ];
 }

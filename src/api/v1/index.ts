@@ -5,3 +5,5 @@ export * from "./volume-snapshot-location.js";
 export * from "./delete-backup-request.js";
 export * from "./restore.js";
 export * from "./schedule.js";
+export * from "./download-request.js";
+export * from "./server-status-request.js";

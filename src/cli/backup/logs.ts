@@ -1,20 +1,19 @@
 import { Command } from "commander";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { FINISHED_BACKUP_PHASES } from "../../api/v1/index.js";
-import { errorMessage } from "../../kube/errors.js";
+import { FINISHED_BACKUP_PHASES, type Backup } from "../../api/v1/index.js";
+import { downloadTarget } from "../../kube/download-request.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
-import { backupWithStore } from "./store-of.js";
+import { timeoutOption, type TimeoutFlag } from "../timeout-option.js";
 
 export function backupLogsCommand(): Command {
-  return withClientFlags(new Command("logs"))
+  return timeoutOption(withClientFlags(new Command("logs")), "how long to wait to receive logs")
     .description("show the log of a backup")
     .argument("<name>", "name of the backup")
-    .action(async (name: string, flags: ClientFlags) => {
-      const { backup, store: openStore } = await backupWithStore(veleroClient(flags), name);
-      const store = await openStore().catch((err: unknown) => {
-        throw new Error(`the logs of backup "${name}" cannot be reached: ${errorMessage(err)}`);
-      });
+    .action(async (name: string, flags: ClientFlags & TimeoutFlag) => {
+      const velero = veleroClient(flags);
+      const backup = await velero.get<Backup>("backups", name);
+      if (!backup) throw new Error(`backup "${name}" does not exist in namespace ${velero.namespace}`);
       const phase = backup.status?.phase ?? "New";
       if (!FINISHED_BACKUP_PHASES.includes(phase) || phase === "FailedValidation") {
         throw new Error(
@@ -23,6 +22,7 @@ export function backupLogsCommand(): Command {
             : `logs for backup "${name}" are not available until it's finished, please wait until the backup has a phase of Completed or Failed and try again`,
         );
       }
-      await pipeline(await store.getBackupLog(name), createGunzip(), process.stdout, { end: false });
+      const log = await downloadTarget(velero, { kind: "BackupLog", name }, flags.timeout);
+      await pipeline(log, createGunzip(), process.stdout, { end: false });
     });
 }

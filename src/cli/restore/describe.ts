@@ -1,15 +1,20 @@
 import { Command } from "commander";
 import type { Restore } from "../../api/v1/index.js";
-import { gunzipJson } from "../../encoding/gzip-json.js";
 import { formatLabelSelector } from "../../filters/label-selector.js";
 import { errorMessage } from "../../kube/errors.js";
 import type { VeleroClient } from "../../kube/velero-client.js";
 import type { ResultsFile } from "../../results/results.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
-import { clusterScopedText, describeResults, list, metadataLines } from "../describe-text.js";
+import { downloadJson } from "../../kube/download-request.js";
+import {
+  clusterScopedText,
+  describeResults,
+  list,
+  metadataLines,
+  resourceListLines,
+} from "../describe-text.js";
 import { formatTimestamp } from "../output.js";
 import { namedOrSelected } from "../select.js";
-import { restoreStore } from "./store-of.js";
 
 const OUTCOMES = ["created", "updated", "recreated", "skipped", "pruned", "failed"] as const;
 
@@ -34,10 +39,12 @@ async function describeText(velero: VeleroClient, restore: Restore, details: boo
   const lines = describeRestore(restore);
   if (["Completed", "PartiallyFailed", "Failed"].includes(restore.status?.phase ?? "")) {
     try {
-      const s = await restoreStore(velero, restore)();
-      lines.push("", ...describeResults(await gunzipJson<ResultsFile>(await s.getRestoreResults(name))));
-      const resources = await gunzipJson<Record<string, string[]>>(await s.getRestoreResourceList(name));
-      lines.push("", ...describeResourceList(resources, details));
+      // Asked for at once: with no server answering, describe waits one timeout, not two.
+      const [results, resources] = await Promise.all([
+        downloadJson<ResultsFile>(velero, { kind: "RestoreResults", name }),
+        downloadJson<Record<string, string[]>>(velero, { kind: "RestoreResourceList", name }),
+      ]);
+      lines.push("", ...describeResults(results), "", ...describeResourceList(resources, details));
     } catch (err) {
       lines.push("", `Errors and warnings: <error getting restore results: ${errorMessage(err)}>`);
     }
@@ -112,12 +119,7 @@ export function describeResourceList(resources: Record<string, string[]>, detail
     }
   }
   const lines = [`Items: ${OUTCOMES.map((o) => `${counts[o]} ${o}`).join(", ")}`];
-  if (details) {
-    lines.push("", "Resource List:");
-    for (const kind of Object.keys(resources).sort()) {
-      lines.push(`  ${kind}:`, ...resources[kind]!.map((item) => `    - ${item}`));
-    }
-  }
+  if (details) lines.push("", ...resourceListLines(resources));
   return lines;
 }
 

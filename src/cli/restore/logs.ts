@@ -1,16 +1,19 @@
 import { Command } from "commander";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { FINISHED_RESTORE_PHASES } from "../../api/v1/index.js";
+import { FINISHED_RESTORE_PHASES, type Restore } from "../../api/v1/index.js";
+import { downloadTarget } from "../../kube/download-request.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
-import { restoreAndStore } from "./store-of.js";
+import { timeoutOption, type TimeoutFlag } from "../timeout-option.js";
 
 export function restoreLogsCommand(): Command {
-  return withClientFlags(new Command("logs"))
+  return timeoutOption(withClientFlags(new Command("logs")), "how long to wait to receive logs")
     .description("show the log of a restore")
     .argument("<name>", "name of the restore")
-    .action(async (name: string, flags: ClientFlags) => {
-      const { restore, store } = await restoreAndStore(veleroClient(flags), name);
+    .action(async (name: string, flags: ClientFlags & TimeoutFlag) => {
+      const velero = veleroClient(flags);
+      const restore = await velero.get<Restore>("restores", name);
+      if (!restore) throw new Error(`restore "${name}" does not exist in namespace ${velero.namespace}`);
       const phase = restore.status?.phase ?? "New";
       if (!FINISHED_RESTORE_PHASES.includes(phase) || phase === "FailedValidation") {
         throw new Error(
@@ -19,8 +22,7 @@ export function restoreLogsCommand(): Command {
             : `logs for restore "${name}" are not available until it's finished, please wait until the restore has a phase of Completed or Failed and try again`,
         );
       }
-      await pipeline(await (await store()).getRestoreLog(name), createGunzip(), process.stdout, {
-        end: false,
-      });
+      const log = await downloadTarget(velero, { kind: "RestoreLog", name }, flags.timeout);
+      await pipeline(log, createGunzip(), process.stdout, { end: false });
     });
 }
