@@ -13,6 +13,8 @@ import { Results } from "../results/results.js";
 import type { BackupStore } from "../storage/backup-store.js";
 import { makeWorkDir } from "../workdirs/work-dirs.js";
 import { ItemActionRegistry } from "../items/registry.js";
+import { unfinishedMessage, type BackupOperation } from "../items/item-operation.js";
+import { operationCounts, pollOperations } from "../items/operation-poller.js";
 import { BACKUP_ITEM_ACTIONS } from "./actions/index.js";
 import { ItemCollector, type CollectedItem } from "./item-collector.js";
 import { itemKey, writeOrderedItems } from "./ordered-items.js";
@@ -32,6 +34,10 @@ export interface BackupDependencies {
   /** Echoes the backup's log lines into the server's own log. */
   echo?: (level: LogLevel, msg: string, fields: LogFields) => void;
   onProgress?: (progress: BackupProgressUpdate) => void;
+  /** Told when the backup moves on to waiting for its item operations. */
+  onPhase?: (phase: BackupPhase) => Promise<void>;
+  /** How often item operations are polled. */
+  operationPollMs?: number;
 }
 
 /**
@@ -53,6 +59,7 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
   const progress: BackupProgressUpdate = { itemsBackedUp: 0 };
   let failure: string | undefined;
 
+  let operations: BackupOperation[] = [];
   try {
     log.info("Setting up backup", { ttl: backup.spec.ttl ?? DEFAULT_BACKUP_TTL });
     const discovery = await discover(deps.client);
@@ -113,6 +120,25 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       deps.onProgress?.({ ...progress });
     }
     await writer.finish();
+    operations = collector.operations;
+    if (operations.length) {
+      await deps.onPhase?.("WaitingForPluginOperations");
+      log.info(`Waiting for ${operations.length} item operations`);
+      await pollOperations(
+        operations,
+        (op) => actions.named(op.spec.backupItemAction)!.progress!(op.spec.OperationID, backup),
+        {
+          timeoutMs: parseDuration(backup.spec.itemOperationTimeout ?? "4h"),
+          intervalMs: deps.operationPollMs ?? 5000,
+        },
+      );
+      for (const op of operations.filter((o) => o.status.phase !== "Completed")) {
+        const message = unfinishedMessage(op, op.spec.backupItemAction);
+        const ns = op.spec.ResourceIdentifier.Namespace;
+        results.error(ns ? { namespace: ns } : "cluster", message);
+        log.error(message);
+      }
+    }
   } catch (err) {
     failure = errorMessage(err);
     log.error(`Backup failed: ${failure}`);
@@ -137,6 +163,7 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
     // Velero counts the hooks it ran here; no hook runs yet, and zero counts are left out.
     hookStatus: {},
     ...(failure ? { failureReason: failure } : {}),
+    ...operationStatus(operations),
   };
   const finished: Backup = { ...backup, status };
   log.info(`Backup ${phase === "Completed" ? "completed" : `ended ${phase}`}`, {
@@ -156,7 +183,7 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       volumeInfo: await gzipJson(volumes.entries()),
       podVolumeBackups: null,
       volumeSnapshots: null,
-      itemOperations: [],
+      itemOperations: operations,
     });
   } catch (err) {
     const reason = `could not upload the backup to its storage location: ${errorMessage(err)}`;
@@ -185,4 +212,15 @@ export function sortedLists(lists: Record<string, string[]>): Record<string, str
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([kind, items]) => [kind, items.sort()]),
   );
+}
+
+/** The item operation counters of a backup's status, left out when it started none. */
+function operationStatus(operations: BackupOperation[]): Partial<BackupStatus> {
+  if (!operations.length) return {};
+  const { attempted, completed, failed } = operationCounts(operations);
+  return {
+    backupItemOperationsAttempted: attempted,
+    backupItemOperationsCompleted: completed,
+    backupItemOperationsFailed: failed,
+  };
 }

@@ -97,6 +97,19 @@ export function polledStatus(
   };
 }
 
+/** What the results say of an operation that did not complete. */
+export function unfinishedMessage(
+  op: {
+    spec: { OperationID: string; ResourceIdentifier: StoredResourceIdentifier };
+    status: OperationStatus;
+  },
+  action: string,
+): string {
+  const id = op.spec.ResourceIdentifier;
+  const item = `${id.Resource}${id.Group ? `.${id.Group}` : ""} ${id.Namespace ? `${id.Namespace}/` : ""}${id.Name}`;
+  return `operation ${op.spec.OperationID} of item action ${action} for ${item} ended ${op.status.phase}: ${op.status.error ?? "no reason given"}`;
+}
+
 /** Whether an operation has ended, one way or the other. */
 export function operationEnded(status: OperationStatus): boolean {
   return status.phase === "Completed" || status.phase === "Failed" || status.phase === "Canceled";

@@ -12,6 +12,7 @@ import { objectKey } from "../items/item.js";
 import { executePlan, type ItemOutcome } from "./execute.js";
 import type { RestoreActionsFactory } from "./actions/index.js";
 import { RestoreOperations } from "./restore-operations.js";
+import { unfinishedMessage } from "../items/item-operation.js";
 import { parseDuration } from "../api/duration.js";
 import { planRestore, type RestorePlan } from "./planning.js";
 import { ResourceListFile } from "./resource-list.js";
@@ -152,9 +153,9 @@ export async function runRestore(
         deps.operationPollMs,
       );
       for (const op of operations.list.filter((o) => o.status.phase !== "Completed")) {
-        const item = op.spec.ResourceIdentifier;
-        const message = `operation ${op.spec.OperationID} of ${op.spec.restoreItemAction} for ${item.Resource} ${objectKey(item.Namespace || undefined, item.Name)} ended ${op.status.phase}: ${op.status.error ?? "no reason given"}`;
-        results.error(item.Namespace ? { namespace: item.Namespace } : "cluster", message);
+        const message = unfinishedMessage(op, op.spec.restoreItemAction);
+        const ns = op.spec.ResourceIdentifier.Namespace;
+        results.error(ns ? { namespace: ns } : "cluster", message);
         log.error(message);
       }
     }

@@ -115,6 +115,7 @@ export class BackupController {
         store,
         echo: echoProblems(this.log),
         onProgress: progress.report,
+        onPhase: (phase) => this.setStatus(inProgress, { phase }),
       },
     );
     await progress.settled();
