@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { pino } from "pino";
+import { VELERO_BACKUP_DEFAULTS } from "../api/backup-defaults.js";
 import { parseDuration } from "../api/duration.js";
 import { DEFAULT_BACKUP_TTL } from "../backup/backupper.js";
 import { bytesToQuantity, quantityToBytes } from "../api/quantity.js";
@@ -55,6 +56,16 @@ export function serverCommand(): Command {
       "--download-server-url <url>",
       "the URL clients reach that address at, when not http://<host:port> (a Service or an Ingress)",
     )
+    .option(
+      "--resource-timeout <duration>",
+      "how long to wait for what no other timeout covers (a restored CRD to be established); recorded on each backup",
+      VELERO_BACKUP_DEFAULTS.resourceTimeout,
+    )
+    .option(
+      "--default-item-operation-timeout <duration>",
+      "how long backups wait for their item operations when they say nothing",
+      VELERO_BACKUP_DEFAULTS.itemOperationTimeout,
+    )
     .option("--log-level <level>", "debug, info, warning or error", "info")
     .action(async (opts: Record<string, string>) => {
       const log = pino({
@@ -70,6 +81,14 @@ export function serverCommand(): Command {
           storeValidationFrequencyMs: parseDuration(opts.storeValidationFrequency!),
           garbageCollectionFrequencyMs: parseDuration(opts.garbageCollectionFrequency!),
           defaultBackupTtl: opts.defaultBackupTtl!,
+          backupDefaults: {
+            ...VELERO_BACKUP_DEFAULTS,
+            resourceTimeout: duration(opts.resourceTimeout!, "--resource-timeout"),
+            itemOperationTimeout: duration(
+              opts.defaultItemOperationTimeout!,
+              "--default-item-operation-timeout",
+            ),
+          },
           downloadServerAddress: opts.downloadServerAddress!,
           downloadServerUrl: opts.downloadServerUrl,
           restore: {
@@ -78,6 +97,7 @@ export function serverCommand(): Command {
               : DEFAULT_RESTORE_PRIORITIES,
             concurrency: positiveInteger(opts.restoreConcurrency!, "--restore-concurrency"),
             terminatingTimeoutMs: parseDuration(opts.resourceTerminatingTimeout!),
+            resourceTimeoutMs: parseDuration(opts.resourceTimeout!),
             limits: {
               itemMaxBytes: byteSize(opts.restoreItemSizeLimit!, ITEM_LIMIT_FLAG),
               archiveMaxBytes: byteSize(opts.restoreArchiveSizeLimit!, ARCHIVE_LIMIT_FLAG),
@@ -95,6 +115,16 @@ export function serverCommand(): Command {
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);
     });
+}
+
+/** A duration flag's value, refused with the flag's name when it is not one. */
+function duration(text: string, flag: string): string {
+  try {
+    parseDuration(text);
+  } catch (err) {
+    throw new Error(`${flag}: ${(err as Error).message}`);
+  }
+  return text;
 }
 
 function byteSize(text: string, flag: string): number {

@@ -34,6 +34,8 @@ export interface RestoreDependencies {
   limits: RestoreLimits;
   concurrency: number;
   terminatingTimeoutMs: number;
+  /** How long a restored CRD may take to be established (the server's `--resource-timeout`). */
+  resourceTimeoutMs?: number;
   echo?: (level: LogLevel, msg: string, fields: LogFields) => void;
   onProgress?: (progress: RestoreProgress) => void;
   /** Told when the restore moves on to waiting for its item operations. */
@@ -118,6 +120,7 @@ export async function runRestore(
       client: deps.client,
       concurrency: deps.concurrency,
       terminatingTimeoutMs: deps.terminatingTimeoutMs,
+      ...(deps.resourceTimeoutMs ? { crdTimeoutMs: deps.resourceTimeoutMs } : {}),
       onChunk: (steps) => (chunkLeft = steps),
       onCreated: (step, created) =>
         operations.start(step, created).catch((err: unknown) => {

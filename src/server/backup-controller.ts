@@ -1,5 +1,10 @@
 import type { Logger } from "pino";
-import { backupAnnotations, withBackupDefaults } from "../api/backup-defaults.js";
+import {
+  backupAnnotations,
+  VELERO_BACKUP_DEFAULTS,
+  withBackupDefaults,
+  type BackupServerDefaults,
+} from "../api/backup-defaults.js";
 import { STORAGE_LOCATION_LABEL } from "../api/labels.js";
 import { parseDuration } from "../api/duration.js";
 import type { Backup, BackupStatus } from "../api/v1/index.js";
@@ -23,6 +28,7 @@ export class BackupController {
     private readonly backups: Cache<Backup>,
     private readonly log: Logger,
     private readonly defaultTtl = DEFAULT_BACKUP_TTL,
+    private readonly defaults: BackupServerDefaults = VELERO_BACKUP_DEFAULTS,
   ) {}
 
   /** One backup at a time: the server's queue for backups works one key at a time. */
@@ -70,9 +76,12 @@ export class BackupController {
     const inProgress = await this.velero.patch<Backup>("backups", name, {
       metadata: {
         labels: { [STORAGE_LOCATION_LABEL]: location.metadata.name },
-        annotations: backupAnnotations(await serverVersion(this.velero.client)),
+        annotations: backupAnnotations(await serverVersion(this.velero.client), this.defaults),
       },
-      spec: withBackupDefaults({ ...backup.spec, storageLocation: location.metadata.name, ttl }),
+      spec: withBackupDefaults(
+        { ...backup.spec, storageLocation: location.metadata.name, ttl },
+        this.defaults,
+      ),
     });
     await this.setStatus(inProgress, {
       phase: "InProgress",

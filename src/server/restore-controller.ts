@@ -19,6 +19,8 @@ export interface RestoreControllerOptions {
   limits: RestoreLimits;
   concurrency: number;
   terminatingTimeoutMs: number;
+  /** The server's `--resource-timeout`: how long a restored CRD may take to be established. */
+  resourceTimeoutMs?: number;
 }
 
 /**

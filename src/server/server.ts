@@ -20,6 +20,7 @@ import { DeletionController, GarbageCollector } from "./deletion.js";
 import { DownloadRequestController } from "./download-request-controller.js";
 import { startDownloadServer } from "./download-server.js";
 import { failInterrupted } from "./interrupted.js";
+import type { BackupServerDefaults } from "../api/backup-defaults.js";
 import { LocationValidator } from "./location-validator.js";
 import { RestoreController, type RestoreControllerOptions } from "./restore-controller.js";
 import { ServerStatusController } from "./server-status-controller.js";
@@ -34,6 +35,8 @@ export interface ServerOptions {
   storeValidationFrequencyMs: number;
   garbageCollectionFrequencyMs: number;
   defaultBackupTtl: string;
+  /** What the server fills into the backups it accepts (Velero's server flags). */
+  backupDefaults: BackupServerDefaults;
   restore: RestoreControllerOptions;
   /** host:port the download server listens on, for files of locations that cannot presign URLs. */
   downloadServerAddress: string;
@@ -62,7 +65,13 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
 
   const backups = veleroInformer<Backup>(kc, options.namespace, "backups");
   const requests = veleroInformer<DeleteBackupRequest>(kc, options.namespace, "deletebackuprequests");
-  const backupController = new BackupController(velero, backups, log, options.defaultBackupTtl);
+  const backupController = new BackupController(
+    velero,
+    backups,
+    log,
+    options.defaultBackupTtl,
+    options.backupDefaults,
+  );
   const deletion = new DeletionController(velero, requests, log);
   await failInterrupted(velero, "backups");
   const restores = veleroInformer<Restore>(kc, options.namespace, "restores");

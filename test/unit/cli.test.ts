@@ -81,3 +81,9 @@ test("local-cluster status on an empty directory says how to start one", async (
   assert.equal(code, 3);
   assert.match(stdout, /no local cluster in .*: start one with `velero-ts local-cluster up/);
 });
+
+test("server refuses a --resource-timeout that is not a duration, naming the flag", async () => {
+  const r = await cli(["server", "--resource-timeout", "soon", "--kubeconfig", "/nonexistent"]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^error: --resource-timeout: /m);
+});

@@ -6,7 +6,11 @@ import os from "node:os";
 import path from "node:path";
 import { test, type TestContext } from "node:test";
 import { gunzipSync } from "node:zlib";
-import { backupAnnotations, withBackupDefaults } from "../../src/api/backup-defaults.js";
+import {
+  backupAnnotations,
+  VELERO_BACKUP_DEFAULTS,
+  withBackupDefaults,
+} from "../../src/api/backup-defaults.js";
 import type { Backup } from "../../src/api/v1/index.js";
 import { sortedLists } from "../../src/backup/backupper.js";
 import { VolumeInfoCollector, type BackupVolumeInfo } from "../../src/backup/volume-info.js";
@@ -86,6 +90,18 @@ test("an accepted backup is annotated with the cluster's version and the resourc
     "velero.io/source-cluster-k8s-minor-version": "31",
     "velero.io/resource-timeout": "10m0s",
   });
+});
+
+test("a server started with --resource-timeout 30m records it on each backup it accepts", () => {
+  const defaults = { ...VELERO_BACKUP_DEFAULTS, resourceTimeout: "30m" };
+  const annotations = backupAnnotations({ gitVersion: "v1.31.4", major: "1", minor: "31" }, defaults);
+  assert.equal(annotations["velero.io/resource-timeout"], "30m");
+});
+
+test("a server started with --default-item-operation-timeout 1h gives it to backups that say nothing", () => {
+  const defaults = { ...VELERO_BACKUP_DEFAULTS, itemOperationTimeout: "1h" };
+  assert.equal(withBackupDefaults({}, defaults).itemOperationTimeout, "1h");
+  assert.equal(withBackupDefaults({ itemOperationTimeout: "2h" }, defaults).itemOperationTimeout, "2h");
 });
 
 test("a backup with no pod volume backups, native snapshots or item operations writes Velero's empty side files", async (t) => {
