@@ -61,7 +61,11 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
   const client = new KubeClient(kc);
   const velero = new VeleroClient(client, options.namespace);
   await requireCrds(client);
-  await publishRestoreSettings(client, options.namespace, options.restore);
+  // Only the preview reads them: a server that cannot publish them (no such namespace yet, no
+  // right to write ConfigMaps) still runs, and the preview says it planned with the defaults.
+  await publishRestoreSettings(client, options.namespace, options.restore).catch((err: unknown) =>
+    log.warn({ err: errorMessage(err) }, "could not publish the restore settings for restore previews"),
+  );
 
   const backups = veleroInformer<Backup>(kc, options.namespace, "backups");
   const requests = veleroInformer<DeleteBackupRequest>(kc, options.namespace, "deletebackuprequests");

@@ -137,10 +137,13 @@ test("BackupStore puts, lists, reads and deletes a backup in S3 under a prefix",
   assert.deepEqual(await backups.getBackupMetadata("nightly"), backup("nightly"));
   assert.equal(await text(await backups.getBackupContents("nightly")), "tar");
   assert.deepEqual(await store.listObjects("cluster-a/backups/nightly/"), [
+    "cluster-a/backups/nightly/nightly-itemoperations.json.gz",
     "cluster-a/backups/nightly/nightly-logs.gz",
+    "cluster-a/backups/nightly/nightly-podvolumebackups.json.gz",
     "cluster-a/backups/nightly/nightly-resource-list.json.gz",
     "cluster-a/backups/nightly/nightly-results.gz",
     "cluster-a/backups/nightly/nightly-volumeinfo.json.gz",
+    "cluster-a/backups/nightly/nightly-volumesnapshots.json.gz",
     "cluster-a/backups/nightly/nightly.tar.gz",
     "cluster-a/backups/nightly/velero-backup.json",
   ]);
