@@ -48,3 +48,10 @@ export async function* listPages(
     yield page.items;
   } while (token);
 }
+
+/** Every item of a resource, for the few lists small enough to hold whole (namespaces, PVs). */
+export async function listAll<T = KubernetesObject>(client: KubeClient, r: ApiResource): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of listPages(client, r)) all.push(...(page as T[]));
+  return all;
+}

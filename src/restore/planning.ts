@@ -7,7 +7,7 @@ import {
   type ApiResource,
   type Discovery,
 } from "../kube/discovery.js";
-import { listPages } from "../kube/list.js";
+import { listAll, listPages } from "../kube/list.js";
 import type { BackupIndex } from "./backup-index.js";
 import { objectKey, type Item } from "../items/item.js";
 import { restoreActionState, restoreItemActions, type RestoreActionsFactory } from "./actions/index.js";
@@ -116,7 +116,7 @@ export async function planRestore(
   // Objects in a terminating namespace go with it: the restore waits for it, so they are not "existing".
   const nsResource = findResource(discovery.resources, "namespaces")!;
   const clusterNamespaces = new Map(
-    (await listAll(client, nsResource)).map((ns) => [ns.metadata?.name ?? "", ns]),
+    (await listAll<Item>(client, nsResource)).map((ns) => [ns.metadata?.name ?? "", ns]),
   );
   const terminating = (ns: string | undefined) =>
     ns !== undefined && clusterNamespaces.get(ns)?.metadata?.["deletionTimestamp"] !== undefined;
@@ -313,10 +313,4 @@ async function anyRootCa(client: KubeClient): Promise<Item | undefined> {
     if (isNotFound(err)) return undefined;
     throw err;
   }
-}
-
-async function listAll(client: KubeClient, r: ApiResource): Promise<Item[]> {
-  const all: Item[] = [];
-  for await (const page of listPages(client, r)) all.push(...(page as Item[]));
-  return all;
 }

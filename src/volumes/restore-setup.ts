@@ -1,6 +1,6 @@
 import type { KubeClient } from "../kube/client.js";
 import { groupResource, type ApiResource } from "../kube/discovery.js";
-import { listPages } from "../kube/list.js";
+import { listAll } from "../kube/list.js";
 import type { Item } from "../items/item.js";
 import type { BackupIndex } from "../restore/backup-index.js";
 import type { RestoreScope } from "../restore/scope.js";
@@ -30,9 +30,6 @@ export async function claimVolumeState(
   const needsVolumes =
     index.byResource.has("persistentvolumes") || index.byResource.has("persistentvolumeclaims");
   const pvResource = resources.find((r) => groupResource(r) === "persistentvolumes");
-  const clusterVolumes: Item[] = [];
-  if (needsVolumes && pvResource) {
-    for await (const page of listPages(client, pvResource)) clusterVolumes.push(...(page as Item[]));
-  }
+  const clusterVolumes = needsVolumes && pvResource ? await listAll<Item>(client, pvResource) : [];
   return { restoredClaims, clusterVolumes };
 }
