@@ -57,3 +57,20 @@ export const SOURCE_CLUSTER_K8S_MINOR_VERSION_ANNOTATION = "velero.io/source-clu
 export const RESOURCE_TIMEOUT_ANNOTATION = "velero.io/resource-timeout";
 /** The label whose value groups a backup's volumes into one VolumeGroupSnapshot, unless the backup names another. */
 export const DEFAULT_VOLUME_GROUP_SNAPSHOT_LABEL_KEY = "velero.io/volume-group";
+
+// CSI snapshots (Velero's CSI item actions).
+/** On a backed-up claim and its VolumeSnapshot: the VolumeSnapshot made of the claim. */
+export const VOLUME_SNAPSHOT_LABEL = "velero.io/volume-snapshot-name";
+/** On a claim: the VolumeSnapshotClass to snapshot it with. */
+export const CSI_VOLUMESNAPSHOT_CLASS_ANNOTATION = "velero.io/csi-volumesnapshot-class";
+/** On a Backup, with `_<driver>` appended: the VolumeSnapshotClass for that driver. */
+export const BACKUP_VOLUMESNAPSHOT_CLASS_ANNOTATION_PREFIX = "velero.io/csi-volumesnapshot-class_";
+/** On a VolumeSnapshotClass: the cluster's default class for its driver. */
+export const DEFAULT_VOLUMESNAPSHOT_CLASS_ANNOTATION = "snapshot.storage.kubernetes.io/is-default-class";
+/** On an item: "true" takes the items its actions add even when the backup's filters exclude them. */
+export const MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION = "backup.velero.io/must-include-additional-items";
+/** On a VolumeSnapshot Velero made: what its content was at backup time. */
+export const CSI_VSC_DELETION_POLICY_ANNOTATION = "velero.io/csi-vsc-deletion-policy";
+export const CSI_VOLUMESNAPSHOT_HANDLE_ANNOTATION = "velero.io/csi-volumesnapshot-handle";
+export const CSI_DRIVER_NAME_ANNOTATION = "velero.io/csi-driver-name";
+export const CSI_VOLUMESNAPSHOT_RESTORE_SIZE_ANNOTATION = "velero.io/csi-volumesnapshot-restore-size";

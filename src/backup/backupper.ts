@@ -10,12 +10,13 @@ import { discover } from "../kube/discovery.js";
 import { errorMessage } from "../kube/errors.js";
 import { OperationLog, type LogFields, type LogLevel } from "../logs/operation-log.js";
 import { Results } from "../results/results.js";
-import type { BackupStore } from "../storage/backup-store.js";
+import type { BackupStore, CsiSideFiles } from "../storage/backup-store.js";
 import { makeWorkDir } from "../workdirs/work-dirs.js";
 import { ItemActionRegistry } from "../items/registry.js";
 import { unfinishedMessage, type BackupOperation } from "../items/item-operation.js";
 import { operationCounts, pollOperations } from "../items/operation-poller.js";
-import { BACKUP_ITEM_ACTIONS } from "./actions/index.js";
+import { backupItemActions } from "./actions/index.js";
+import { BackupVolumeRecords } from "../volumes/backup-volume-records.js";
 import { ItemCollector, type CollectedItem } from "./item-collector.js";
 import { itemKey, writeOrderedItems } from "./ordered-items.js";
 import { BackupScope } from "./scope.js";
@@ -55,6 +56,7 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
   const archivePath = path.join(workDir, `${name}.tar.gz`);
   const resourceList: Record<string, string[]> = {};
   const volumes = new VolumeInfoCollector();
+  const volumeRecords = new BackupVolumeRecords();
   const started = backup.status?.startTimestamp ?? new Date().toISOString();
   const progress: BackupProgressUpdate = { itemsBackedUp: 0 };
   let failure: string | undefined;
@@ -83,7 +85,9 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
         `resource "${name}" is not of the scope of the filter that names it: it was left out of the filter`,
       );
     }
-    const actions = new ItemActionRegistry(BACKUP_ITEM_ACTIONS);
+    const actions = new ItemActionRegistry(
+      backupItemActions({ client: deps.client, backup, volumes: volumeRecords }),
+    );
     const collector = new ItemCollector(deps.client, discovery.resources, scope, log, backup, actions);
     const namespaces = await collector.namespacesInScope();
     const writer = new BackupArchiveWriter(createWriteStream(archivePath));
@@ -120,6 +124,10 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       deps.onProgress?.({ ...progress });
     }
     await writer.finish();
+    for (const { namespace, message } of collector.itemErrors) {
+      results.error(namespace ? { namespace } : "cluster", message);
+      log.error(message);
+    }
     operations = collector.operations;
     if (operations.length) {
       await deps.onPhase?.("WaitingForPluginOperations");
@@ -180,7 +188,8 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       log: createReadStream(logFile),
       results: await gzipJson(results.file),
       resourceList: await gzipJson(sortedLists(resourceList)),
-      volumeInfo: await gzipJson(volumes.entries()),
+      volumeInfo: await gzipJson(volumes.entries(volumeRecords)),
+      csiSnapshots: csiSideFiles(volumeRecords),
       podVolumeBackups: null,
       volumeSnapshots: null,
       itemOperations: operations,
@@ -212,6 +221,20 @@ export function sortedLists(lists: Record<string, string[]>): Record<string, str
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([kind, items]) => [kind, items.sort()]),
   );
+}
+
+/** The CSI side files: the snapshots that became ready, their contents and classes (null when none). */
+function csiSideFiles(records: BackupVolumeRecords): CsiSideFiles {
+  const taken = records.csiSnapshots.filter((r) => r.succeeded);
+  if (!taken.length) return { snapshots: null, contents: null, classes: null };
+  const classes = new Map(
+    taken.flatMap((r) => (r.snapshotClass ? [[r.snapshotClass.metadata?.name, r.snapshotClass]] : [])),
+  );
+  return {
+    snapshots: taken.map((r) => r.snapshot),
+    contents: taken.flatMap((r) => (r.content ? [r.content] : [])),
+    classes: [...classes.values()],
+  };
 }
 
 /** The item operation counters of a backup's status, left out when it started none. */

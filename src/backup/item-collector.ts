@@ -1,5 +1,5 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { EXCLUDE_FROM_BACKUP_LABEL } from "../api/labels.js";
+import { EXCLUDE_FROM_BACKUP_LABEL, MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION } from "../api/labels.js";
 import type { Backup } from "../api/v1/index.js";
 import type { BackupItemAction } from "../items/backup-item-action.js";
 import type { Item, ResourceIdentifier } from "../items/item.js";
@@ -12,6 +12,7 @@ import { listPages } from "../kube/list.js";
 import type { OperationLog } from "../logs/operation-log.js";
 import { withoutCohabitants } from "./cohabiting.js";
 import { mergeConcurrently } from "../concurrency/merge.js";
+import { forEachConcurrently } from "../concurrency/pool.js";
 import type { BackupScope } from "./scope.js";
 
 export interface CollectedItem {
@@ -21,6 +22,12 @@ export interface CollectedItem {
 
 /** LISTs in flight at once: enough to hide each request's latency, few enough to bound memory. */
 const LIST_CONCURRENCY = 8;
+
+/**
+ * Items of one page acted on at once: an action may wait (a CSI snapshot until it is ready), and
+ * the volumes of a namespace are snapshotted concurrently, not one after another.
+ */
+const ACTION_CONCURRENCY = 16;
 
 const CORE = (resource: string) => (r: ApiResource) => r.group === "" && r.resource === resource;
 
@@ -33,6 +40,8 @@ const CORE = (resource: string) => (r: ApiResource) => r.group === "" && r.resou
 export class ItemCollector {
   /** The operations item actions started, for the controller to poll. */
   readonly operations: BackupOperation[] = [];
+  /** Errors item actions reported for their items, for the backup's results. */
+  readonly itemErrors: { namespace?: string; message: string }[] = [];
   private readonly seen = new Set<string>();
   private readonly namespacesWithItems = new Set<string>();
   /** Items actions asked for, so each is fetched once however many items ask. */
@@ -150,11 +159,12 @@ export class ItemCollector {
   ): AsyncGenerator<CollectedItem[]> {
     for (const labelSelector of this.scope.selectors) {
       for await (const page of listPages(this.client, r, { namespace, labelSelector, onRemaining })) {
-        const items: CollectedItem[] = [];
-        for (const object of page) {
-          if (!keep(object) || !this.take(r, object)) continue;
-          items.push(...(await this.acted(r, object)));
-        }
+        const taken = page.filter((object) => keep(object) && this.take(r, object));
+        const acted: CollectedItem[][] = new Array<CollectedItem[]>(taken.length);
+        await forEachConcurrently(taken.keys(), ACTION_CONCURRENCY, async (i) => {
+          acted[i] = await this.acted(r, taken[i]!);
+        });
+        const items = acted.flat();
         onTaken(items.length);
         if (items.length) yield items;
       }
@@ -178,7 +188,11 @@ export class ItemCollector {
    * An item taken, after its backup item actions: as they left it (or nothing, when one skips
    * it), followed by the items they add.
    */
-  private async acted(r: ApiResource, object: KubernetesObject): Promise<CollectedItem[]> {
+  private async acted(
+    r: ApiResource,
+    object: KubernetesObject,
+    mustInclude = false,
+  ): Promise<CollectedItem[]> {
     const gr = groupResource(r);
     let item = object as Item;
     const related: CollectedItem[] = [];
@@ -194,7 +208,14 @@ export class ItemCollector {
         return related;
       }
       if (out.item) item = out.item;
-      for (const id of out.additionalItems ?? []) related.push(...(await this.additionalItem(id)));
+      for (const message of out.errors ?? [])
+        this.itemErrors.push({
+          ...(item.metadata?.namespace ? { namespace: item.metadata.namespace } : {}),
+          message,
+        });
+      const must =
+        mustInclude || item.metadata?.annotations?.[MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION] === "true";
+      for (const id of out.additionalItems ?? []) related.push(...(await this.additionalItem(id, must)));
       if (out.operationId) this.recordOperation(action, gr, item, out.operationId, out.postOperationItems);
     }
     return [{ resource: r, object: item }, ...related];
@@ -223,15 +244,18 @@ export class ItemCollector {
 
   /**
    * An item an action asked for: fetched unless its resource is excluded, or it is cluster-scoped
-   * and the backup takes no cluster items along (`--include-cluster-resources=false`).
+   * and the backup takes no cluster items along (`--include-cluster-resources=false`); with
+   * `mustInclude` (Velero's must-include-additional-items annotation on the asking item), whatever
+   * the filters say.
    */
-  private async additionalItem(id: ResourceIdentifier): Promise<CollectedItem[]> {
+  private async additionalItem(id: ResourceIdentifier, mustInclude: boolean): Promise<CollectedItem[]> {
     const key = `${id.groupResource}/${id.namespace ?? ""}/${id.name}`;
     if (this.requested.has(key) || this.seen.has(key)) return [];
     this.requested.add(key);
     const r = this.resources.find((x) => groupResource(x) === id.groupResource);
-    if (!r || !this.scope.includesResource(r)) return [];
-    if (!r.namespaced && !this.scope.takesRelatedClusterItems) return [];
+    if (!r) return [];
+    if (!mustInclude && !this.scope.includesResource(r)) return [];
+    if (!mustInclude && !r.namespaced && !this.scope.takesRelatedClusterItems) return [];
     let object: KubernetesObject;
     try {
       object = await this.client.get<KubernetesObject>(`${collectionPath(r, id.namespace)}/${id.name}`);
@@ -242,7 +266,7 @@ export class ItemCollector {
     object.apiVersion = apiVersionOf(r);
     object.kind = r.kind;
     if (!this.take(r, object)) return [];
-    return this.acted(r, object);
+    return this.acted(r, object, mustInclude);
   }
 
   /** The Namespace objects: all in scope, or with a label selector those that gave items or match it. */

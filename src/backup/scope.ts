@@ -18,11 +18,6 @@ export const MIXED_RESOURCE_FILTERS_MESSAGE =
   "include-cluster-scoped-resources, exclude-cluster-scoped-resources, include-namespace-scoped-resources and exclude-namespace-scoped-resources are new filter parameters.\n" +
   "They cannot be used together";
 
-/** Why a backup asking for volume snapshots is refused, until velero-ts can take them. */
-export const SNAPSHOT_VOLUMES_UNSUPPORTED =
-  "spec.snapshotVolumes is true, but velero-ts cannot take volume snapshots yet (no CSI snapshots, " +
-  "no VolumeSnapshotLocation snapshotter): leave it unset, or set it to false to back up the resources only";
-
 const SNAPSHOT_RESOURCES = new Set([...SNAPSHOT_RESOURCES_NAMESPACED, ...SNAPSHOT_RESOURCES_CLUSTER]);
 
 function usesScopedResourceFilters(spec: BackupSpec): boolean {
@@ -221,6 +216,5 @@ export function validateBackupSpec(spec: BackupSpec): string[] {
       errors.push(`spec.${field}: ${(err as Error).message}`);
     }
   }
-  if (spec.snapshotVolumes === true) errors.push(SNAPSHOT_VOLUMES_UNSUPPORTED);
   return errors;
 }

@@ -1,4 +1,6 @@
 import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
+import { quantityToBytes } from "../api/quantity.js";
+import type { BackupVolumeRecords, CsiSnapshotRecord } from "../volumes/backup-volume-records.js";
 
 /** How a volume's data was backed up or restored, as Velero names the methods. */
 export type VolumeMethod = "NativeSnapshot" | "PodVolumeBackup" | "CSISnapshot" | "PodVolumeRestore";
@@ -71,8 +73,9 @@ export interface BackupVolumeInfo {
   pvInfo?: { reclaimPolicy: string; labels: Record<string, string> | null };
 }
 
+/** Why a volume no method took has no data in the backup, when no method said why. */
 export const NO_VOLUME_DATA_REASON =
-  "no volume data backup was taken: velero-ts backed up the PV and PVC objects only (volume snapshots and file-system backup are not available yet)";
+  "no volume data backup was taken: no volume snapshot or file-system backup applies to this volume";
 
 /** Gathers the backed-up PVs and PVCs and pairs them into volume info entries. */
 export class VolumeInfoCollector {
@@ -85,16 +88,17 @@ export class VolumeInfoCollector {
     if (object.kind === "PersistentVolumeClaim") this.pvcs.push(object);
   }
 
-  entries(): BackupVolumeInfo[] {
+  entries(records: BackupVolumeRecords): BackupVolumeInfo[] {
     const entries: BackupVolumeInfo[] = [];
     const paired = new Set<string>();
     for (const pvc of this.pvcs) {
       const pvName = pvc.spec?.volumeName;
       const pv = pvName ? this.pvs.get(pvName) : undefined;
       if (pv) paired.add(pvName!);
-      entries.push(entry(pvc, pvName, pv));
+      entries.push(entry(pvc, pvName, pv, records));
     }
-    for (const [name, pv] of this.pvs) if (!paired.has(name)) entries.push(entry(undefined, name, pv));
+    for (const [name, pv] of this.pvs)
+      if (!paired.has(name)) entries.push(entry(undefined, name, pv, records));
     return entries;
   }
 }
@@ -103,17 +107,48 @@ function entry(
   pvc: V1PersistentVolumeClaim | undefined,
   pvName: string | undefined,
   pv: V1PersistentVolume | undefined,
+  records: BackupVolumeRecords,
 ): BackupVolumeInfo {
-  return {
+  const pvInfo = pv
+    ? { reclaimPolicy: pv.spec?.persistentVolumeReclaimPolicy ?? "", labels: pv.metadata?.labels ?? null }
+    : undefined;
+  const names = {
     pvcName: pvc?.metadata?.name ?? pv?.spec?.claimRef?.name,
     pvcNamespace: pvc?.metadata?.namespace ?? pv?.spec?.claimRef?.namespace,
     pvName,
+  };
+  const csi = pvName ? records.csiSnapshots.find((r) => r.pvName === pvName && r.succeeded) : undefined;
+  if (csi) return { ...names, backupMethod: "CSISnapshot", ...csiEntry(csi), pvInfo };
+  return {
+    ...names,
     snapshotDataMoved: false,
     preserveLocalSnapshot: false,
     skipped: true,
-    skippedReason: NO_VOLUME_DATA_REASON,
-    pvInfo: pv
-      ? { reclaimPolicy: pv.spec?.persistentVolumeReclaimPolicy ?? "", labels: pv.metadata?.labels ?? null }
-      : undefined,
+    skippedReason: (pvName && records.skipReason(pvName)) || NO_VOLUME_DATA_REASON,
+    pvInfo,
+  };
+}
+
+/** Velero's metav1.Time: RFC 3339 in whole seconds. */
+const goTime = (iso: string) => iso.replace(/\.\d+Z$/, "Z");
+
+function csiEntry(
+  r: CsiSnapshotRecord,
+): Omit<BackupVolumeInfo, "pvcName" | "pvcNamespace" | "pvName" | "backupMethod"> {
+  return {
+    snapshotDataMoved: false,
+    // The snapshot stays on the storage, as Velero says of a CSI snapshot that is not moved.
+    preserveLocalSnapshot: true,
+    skipped: false,
+    startTimestamp: goTime(r.startTimestamp),
+    ...(r.completionTimestamp ? { completionTimestamp: goTime(r.completionTimestamp) } : {}),
+    result: "succeeded",
+    csiSnapshotInfo: {
+      snapshotHandle: r.content?.status?.snapshotHandle ?? "",
+      size: r.content?.status?.restoreSize ?? quantityToBytes(r.snapshot.status?.restoreSize),
+      driver: r.driver,
+      vscName: r.snapshot.status?.boundVolumeSnapshotContentName ?? "",
+      ReadyToUse: r.snapshot.status?.readyToUse ?? null,
+    },
   };
 }

@@ -17,6 +17,8 @@ export interface BackupItemActionOutput {
   item?: Item;
   /** Items this one needs in the backup too (a pod's claims, a claim's volume). */
   additionalItems?: ResourceIdentifier[];
+  /** Errors of this item for the backup's results; the item is still backed up. */
+  errors?: string[];
   /** Leave the item out of the backup, and why. */
   skip?: string;
   /** An operation the action started, which the controller polls until it ends. */

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import type { BackupOperation, RestoreOperation } from "../items/item-operation.js";
 import type { Backup, DownloadTarget } from "../api/v1/index.js";
-import { gzipJson } from "../encoding/gzip-json.js";
+import { gunzipJson, gzipJson } from "../encoding/gzip-json.js";
 import * as keys from "./keys.js";
 import { MAX_BACKUP_METADATA_BYTES, parseStoredBackup, textOfAtMost } from "./stored-backup.js";
 import { ObjectNotFoundError, type ObjectStore } from "./object-store.js";
@@ -23,6 +23,14 @@ export interface BackupParts {
   podVolumeBackups: object[] | null;
   volumeSnapshots: object[] | null;
   itemOperations: BackupOperation[];
+  /** The CSI VolumeSnapshots, contents and classes the backup holds; each `null` when it took none. */
+  csiSnapshots?: CsiSideFiles;
+}
+
+export interface CsiSideFiles {
+  snapshots: object[] | null;
+  contents: object[] | null;
+  classes: object[] | null;
 }
 
 /** Velero's layout of backups and restores in one backup storage location (under its prefix). */
@@ -97,6 +105,9 @@ export class BackupStore {
       [keys.backupPodVolumeBackupsKey(name), await gzipJson(parts.podVolumeBackups)],
       [keys.backupVolumeSnapshotsKey(name), await gzipJson(parts.volumeSnapshots)],
       [keys.backupItemOperationsKey(name), await gzipJson(parts.itemOperations)],
+      [keys.backupCsiVolumeSnapshotsKey(name), await gzipJson(parts.csiSnapshots?.snapshots ?? null)],
+      [keys.backupCsiVolumeSnapshotContentsKey(name), await gzipJson(parts.csiSnapshots?.contents ?? null)],
+      [keys.backupCsiVolumeSnapshotClassesKey(name), await gzipJson(parts.csiSnapshots?.classes ?? null)],
       [keys.backupMetadataKey(name), `${JSON.stringify(parts.metadata, null, 2)}\n`],
     ];
     const attempted: string[] = [];
@@ -137,6 +148,25 @@ export class BackupStore {
 
   getBackupVolumeInfo(name: string): Promise<Readable> {
     return this.get(keys.backupVolumeInfoKey(name));
+  }
+
+  /** A backup's CSI VolumeSnapshots, as its side file lists them; [] when it has none or no file. */
+  async getBackupCsiSnapshots(name: string): Promise<object[]> {
+    return this.optionalJsonList(keys.backupCsiVolumeSnapshotsKey(name));
+  }
+
+  async getBackupCsiSnapshotContents(name: string): Promise<object[]> {
+    return this.optionalJsonList(keys.backupCsiVolumeSnapshotContentsKey(name));
+  }
+
+  private async optionalJsonList(key: string): Promise<object[]> {
+    try {
+      const list = await gunzipJson<unknown>(await this.get(key));
+      return Array.isArray(list) ? (list as object[]) : [];
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) return [];
+      throw err;
+    }
   }
 
   /** Deletes every object of the backup, velero-backup.json first so it is no longer listed. */

@@ -24,6 +24,8 @@ export const backupVolumeInfoKey = (b: string) => `${backupDir(b)}${b}-volumeinf
 export const backupCsiVolumeSnapshotsKey = (b: string) => `${backupDir(b)}${b}-csi-volumesnapshots.json.gz`;
 export const backupCsiVolumeSnapshotContentsKey = (b: string) =>
   `${backupDir(b)}${b}-csi-volumesnapshotcontents.json.gz`;
+export const backupCsiVolumeSnapshotClassesKey = (b: string) =>
+  `${backupDir(b)}${b}-csi-volumesnapshotclasses.json.gz`;
 
 export const restoreDir = (restore: string) => `restores/${checkName(restore, "restore")}/`;
 export const restoreLogKey = (r: string) => `${restoreDir(r)}restore-${r}-logs.gz`;

@@ -124,29 +124,3 @@ spec:
     `only the template's configmaps: ${items.join(", ")}`,
   );
 });
-
-test("a refused volume flag creates nothing; the same spec written with kubectl fails validation", async (t) => {
-  const ns = await testNamespace(t, "vol");
-  const name = unique("snap");
-  const refused = await velero(["backup", "create", name, "--include-namespaces", ns, "--snapshot-volumes"]);
-  assert.notEqual(refused.code, 0);
-  assert.match(refused.stderr, /--snapshot-volumes: velero-ts cannot take volume snapshots yet/);
-  const listed = await kubectl(["get", "backups.velero.io", "-n", "velero", "-o", "name"]);
-  assert.ok(!listed.includes(`/${name}`), "no Backup object was created");
-
-  await kubectl(
-    ["apply", "-n", "velero", "-f", "-"],
-    `apiVersion: velero.io/v1
-kind: Backup
-metadata: {name: ${name}}
-spec: {includedNamespaces: [${ns}], snapshotVolumes: true}`,
-  );
-  t.after(() => kubectl(["delete", "backups.velero.io", name, "-n", "velero", "--ignore-not-found"]));
-  const failed = await phaseOf(name);
-  assert.equal(failed.status?.phase, "FailedValidation");
-  assert.deepEqual(failed.status?.validationErrors, [
-    "spec.snapshotVolumes is true, but velero-ts cannot take volume snapshots yet (no CSI snapshots, " +
-      "no VolumeSnapshotLocation snapshotter): leave it unset, or set it to false to back up the resources only",
-  ]);
-  await assert.rejects(fs.access(path.join(storageDir(), "backups", name)), "nothing was written");
-});

@@ -5,10 +5,7 @@ import { test } from "node:test";
 import { CoreV1Api, CustomObjectsApi, type V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import { BlockStorage } from "../../src/local-cluster/block-storage.js";
 import { ClusterLayout } from "../../src/local-cluster/layout.js";
-import type {
-  VolumeSnapshot,
-  VolumeSnapshotContent,
-} from "../../src/local-cluster/simulator/snapshot-types.js";
+import type { VolumeSnapshot, VolumeSnapshotContent } from "../../src/api/csi-snapshots.js";
 import { clusterDir, kubeConfig, testNamespace, waitUntil } from "./support.js";
 
 const SNAPSHOTS = { group: "snapshot.storage.k8s.io", version: "v1" };

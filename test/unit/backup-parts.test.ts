@@ -1,3 +1,4 @@
+import { BackupVolumeRecords } from "../../src/volumes/backup-volume-records.js";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { formatDuration, parseDuration } from "../../src/api/duration.js";
@@ -91,7 +92,7 @@ test("volume info pairs each claim with its PV; a PV without its claim stands al
   collector.add({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } });
   assert.deepEqual(
     collector
-      .entries()
+      .entries(new BackupVolumeRecords())
       .map((e) => [e.pvcNamespace, e.pvcName, e.pvName, e.skipped, e.skippedReason, e.pvInfo?.reclaimPolicy]),
     [
       ["shop", "data", "pv-1", true, NO_VOLUME_DATA_REASON, "Delete"],

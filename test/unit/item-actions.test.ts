@@ -6,7 +6,9 @@ import { operationCounts, pollOperations } from "../../src/items/operation-polle
 import { ItemActionRegistry } from "../../src/items/registry.js";
 import type { RestoreItemAction } from "../../src/items/restore-item-action.js";
 import { KIND_RESTORE_ACTIONS } from "../../src/restore/actions/index.js";
-import { BACKUP_ITEM_ACTIONS } from "../../src/backup/actions/index.js";
+import { backupItemActions } from "../../src/backup/actions/index.js";
+import { BackupVolumeRecords } from "../../src/volumes/backup-volume-records.js";
+import type { KubeClient } from "../../src/kube/client.js";
 import { none, planner } from "./planner.js";
 
 const action = (name: string, appliesTo: string[]): RestoreItemAction => ({
@@ -61,8 +63,19 @@ test("the built-in actions: Velero's per-kind restore rules and the claims, volu
     ],
   );
   assert.deepEqual(
-    BACKUP_ITEM_ACTIONS.map((a) => a.name),
-    ["velero.io/pod", "velero.io/pv", "velero-ts.io/custom-resource-definitions"],
+    backupItemActions({
+      client: {} as KubeClient,
+      backup: { apiVersion: "velero.io/v1", kind: "Backup", metadata: { name: "b" }, spec: {} },
+      volumes: new BackupVolumeRecords(),
+    }).map((a) => a.name),
+    [
+      "velero.io/pod",
+      "velero.io/csi-pvc-backupper",
+      "velero.io/csi-volumesnapshot-backupper",
+      "velero.io/csi-volumesnapshotcontent-backupper",
+      "velero.io/pv",
+      "velero-ts.io/custom-resource-definitions",
+    ],
   );
 });
 

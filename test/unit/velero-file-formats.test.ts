@@ -1,5 +1,6 @@
 // The files velero-ts writes, held against the forms Velero 1.18 writes (../shared/velero-facts.md,
 // ../shared/volume-facts.md): what Velero's own code reads back from a velero-ts backup.
+import { BackupVolumeRecords } from "../../src/volumes/backup-volume-records.js";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import os from "node:os";
@@ -163,7 +164,7 @@ function volumeInfo(
     const pv = { metadata: { name, labels }, spec: { persistentVolumeReclaimPolicy } };
     collector.add({ apiVersion: "v1", kind: "PersistentVolume", ...pv });
   }
-  return collector.entries();
+  return collector.entries(new BackupVolumeRecords());
 }
 
 test("a volume info entry always carries snapshotDataMoved, preserveLocalSnapshot, skipped and pvInfo.labels", () => {

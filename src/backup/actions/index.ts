@@ -4,10 +4,23 @@
  */
 import type { BackupItemAction } from "../../items/backup-item-action.js";
 import { claimVolumeBackupAction, podClaimsBackupAction } from "../../volumes/claim-volume-backup-actions.js";
+import {
+  csiSnapshotBackupActions,
+  type CsiBackupContext,
+} from "../../volumes/csi-snapshot-backup-actions.js";
 import { customResourceDefinitionBackupAction } from "./custom-resource-definitions.js";
 
-export const BACKUP_ITEM_ACTIONS: readonly BackupItemAction[] = [
-  podClaimsBackupAction,
-  claimVolumeBackupAction,
-  customResourceDefinitionBackupAction,
-];
+/** What one backup's actions work with. */
+export type BackupActionContext = CsiBackupContext;
+
+/** Makes the actions of one backup, fresh: the volume methods keep what they did for it. */
+export type BackupActionsFactory = (ctx: BackupActionContext) => BackupItemAction[];
+
+export function backupItemActions(ctx: BackupActionContext): BackupItemAction[] {
+  return [
+    podClaimsBackupAction,
+    ...csiSnapshotBackupActions(ctx),
+    claimVolumeBackupAction,
+    customResourceDefinitionBackupAction,
+  ];
+}

@@ -63,11 +63,6 @@ const SPEC_FLAGS: [keyof CreateFlags, string][] = [
   ["snapshotVolumes", "--snapshot-volumes"],
 ];
 
-/** Refuses `--snapshot-volumes` (true) while velero-ts takes no volume snapshots. */
-const SNAPSHOT_VOLUMES_REFUSAL =
-  "--snapshot-volumes: velero-ts cannot take volume snapshots yet (no CSI snapshots, no " +
-  "VolumeSnapshotLocation snapshotter): leave the flag out, or pass --snapshot-volumes=false to back up the resources only";
-
 function durationFlag(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   try {
@@ -109,7 +104,6 @@ export function backupFromFlags(name: string, flags: CreateFlags, namespace: str
     flags.excludeNamespaceScopedResources?.length,
   );
   if (old && scoped) throw new Error(MIXED_RESOURCE_FILTERS_MESSAGE);
-  if (flags.snapshotVolumes === true) throw new Error(SNAPSHOT_VOLUMES_REFUSAL);
   durationFlag("--ttl", flags.ttl);
   const csiSnapshotTimeout = durationFlag("--csi-snapshot-timeout", flags.csiSnapshotTimeout);
   const itemOperationTimeout = durationFlag("--item-operation-timeout", flags.itemOperationTimeout);

@@ -14,7 +14,7 @@ import {
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { SNAPSHOT_GROUP, SNAPSHOT_VERSION } from "./names.js";
-import type { VolumeSnapshot, VolumeSnapshotContent } from "./snapshot-types.js";
+import type { VolumeSnapshot, VolumeSnapshotContent } from "../../api/csi-snapshots.js";
 import { startInformer, type Cache } from "../../kube/informer.js";
 
 /** The caches every part of the simulator reads from, one list+watch per resource. */

@@ -6,7 +6,7 @@ import type { Caches } from "./informers.js";
 import { CSI_DRIVER, SNAPSHOT_CLASS, SNAPSHOT_GROUP, SNAPSHOT_VERSION } from "./names.js";
 import { MERGE_PATCH } from "./patch.js";
 import { bytesToQuantity } from "../../api/quantity.js";
-import type { VolumeSnapshot, VolumeSnapshotContent } from "./snapshot-types.js";
+import type { VolumeSnapshot, VolumeSnapshotContent } from "../../api/csi-snapshots.js";
 import { statusCode } from "../../kube/errors.js";
 import type { Outcome } from "../../kube/work-queue.js";
 

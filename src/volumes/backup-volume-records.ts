@@ -1,0 +1,41 @@
+/**
+ * What the volume methods of one backup did to each volume, kept while the backup runs: the
+ * backupper writes the CSI side files and the volume info from it once the items are written.
+ * A volume with no method recorded is written to volume info as skipped, with the last reason
+ * a method gave for passing it over.
+ */
+import type { VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent } from "../api/csi-snapshots.js";
+
+/** A CSI snapshot a backup took of a claim. */
+export interface CsiSnapshotRecord {
+  pvcNamespace: string;
+  pvcName: string;
+  pvName: string;
+  driver: string;
+  /** The VolumeSnapshot as the backup holds it (with Velero's annotations). */
+  snapshot: VolumeSnapshot;
+  content?: VolumeSnapshotContent;
+  snapshotClass?: VolumeSnapshotClass;
+  startTimestamp: string;
+  completionTimestamp?: string;
+  succeeded: boolean;
+}
+
+export class BackupVolumeRecords {
+  readonly csiSnapshots: CsiSnapshotRecord[] = [];
+  private readonly skipReasons = new Map<string, string>();
+
+  /** A method passed the volume over (named by PV), and why. */
+  skip(pvName: string, reason: string): void {
+    this.skipReasons.set(pvName, reason);
+  }
+
+  skipReason(pvName: string): string | undefined {
+    return this.skipReasons.get(pvName);
+  }
+
+  /** Whether a method already took the volume's data, so no other one takes it too. */
+  hasData(pvName: string): boolean {
+    return this.csiSnapshots.some((s) => s.pvName === pvName && s.succeeded);
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * CSI snapshots in a backup, as Velero's CSI backup item actions take them: a bound claim whose
+ * driver has a VolumeSnapshotClass gets a VolumeSnapshot, waited for until it is ready to use
+ * (`spec.csiSnapshotTimeout`); the claim, the snapshot, its content and its class go into the
+ * backup. Claims are snapshotted concurrently, as the collector acts on a page's items at once.
+ * A claim that cannot be snapshotted is recorded as skipped with the reason; a snapshot that
+ * fails or times out is an error of that claim alone, and what it made is deleted.
+ */
+import type { V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
+import type { VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent } from "../api/csi-snapshots.js";
+import { parseDuration } from "../api/duration.js";
+import {
+  BACKUP_NAME_LABEL,
+  BACKUP_VOLUMESNAPSHOT_CLASS_ANNOTATION_PREFIX,
+  CSI_DRIVER_NAME_ANNOTATION,
+  CSI_VOLUMESNAPSHOT_CLASS_ANNOTATION,
+  CSI_VOLUMESNAPSHOT_CLASS_LABEL,
+  CSI_VOLUMESNAPSHOT_HANDLE_ANNOTATION,
+  CSI_VOLUMESNAPSHOT_RESTORE_SIZE_ANNOTATION,
+  CSI_VSC_DELETION_POLICY_ANNOTATION,
+  DEFAULT_VOLUMESNAPSHOT_CLASS_ANNOTATION,
+  MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION,
+  VOLUME_SNAPSHOT_LABEL,
+} from "../api/labels.js";
+import type { Backup } from "../api/v1/index.js";
+import type { BackupItemAction } from "../items/backup-item-action.js";
+import type { Item } from "../items/item.js";
+import type { KubeClient } from "../kube/client.js";
+import { errorMessage, isNotFound } from "../kube/errors.js";
+import type { BackupVolumeRecords, CsiSnapshotRecord } from "./backup-volume-records.js";
+import { SNAPSHOT_API, snapshotClassesPath, snapshotContentsPath, snapshotsPath } from "./csi-paths.js";
+
+const DEFAULT_CSI_SNAPSHOT_TIMEOUT = "10m";
+const POLL_MS = 250;
+
+export interface CsiBackupContext {
+  client: KubeClient;
+  backup: Backup;
+  volumes: BackupVolumeRecords;
+}
+
+/** The three actions of one backup: claims, their VolumeSnapshots, and the snapshots' contents. */
+export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemAction[] {
+  let classes: Promise<VolumeSnapshotClass[]> | undefined;
+  const snapshotClasses = () =>
+    (classes ??= ctx.client
+      .get<{ items: VolumeSnapshotClass[] }>(snapshotClassesPath())
+      .then((list) => list.items)
+      .catch((err: unknown) => (isNotFound(err) ? [] : Promise.reject(err))));
+
+  const claimAction: BackupItemAction = {
+    name: "velero.io/csi-pvc-backupper",
+    appliesTo: ["persistentvolumeclaims"],
+    async execute({ item }) {
+      const pvc = item as V1PersistentVolumeClaim;
+      const pvName = pvc.spec?.volumeName;
+      if (!pvName || pvc.status?.phase !== "Bound") return undefined; // the volume info says why: it has no PV
+      if (ctx.backup.spec.snapshotVolumes === false) {
+        ctx.volumes.skip(pvName, "volume snapshots are turned off for this backup (snapshotVolumes: false)");
+        return undefined;
+      }
+      if (ctx.volumes.hasData(pvName)) return undefined;
+      const pv = await ctx.client.get<V1PersistentVolume>(`/api/v1/persistentvolumes/${pvName}`);
+      const driver = pv.spec?.csi?.driver;
+      if (!driver) {
+        ctx.volumes.skip(pvName, "not a CSI volume, and no volume snapshot location takes it");
+        return undefined;
+      }
+      const snapshotClass = chooseClass(await snapshotClasses(), driver, pvc, ctx.backup);
+      if (typeof snapshotClass === "string") {
+        ctx.volumes.skip(pvName, snapshotClass);
+        return undefined;
+      }
+      const record = await takeSnapshot(ctx, pvc, pvName, driver, snapshotClass);
+      if (!record.succeeded) {
+        return { errors: [record.error!] };
+      }
+      const vsName = record.snapshot.metadata!.name!;
+      const labelled = structuredClone(pvc) as Item;
+      labelled.metadata!.labels = { ...labelled.metadata?.labels, [VOLUME_SNAPSHOT_LABEL]: vsName };
+      labelled.metadata!.annotations = {
+        ...labelled.metadata?.annotations,
+        [VOLUME_SNAPSHOT_LABEL]: vsName,
+        [MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION]: "true",
+      };
+      return {
+        item: labelled,
+        additionalItems: [
+          {
+            groupResource: "volumesnapshots.snapshot.storage.k8s.io",
+            namespace: pvc.metadata!.namespace!,
+            name: vsName,
+          },
+        ],
+      };
+    },
+  };
+
+  const snapshotAction: BackupItemAction = {
+    name: "velero.io/csi-volumesnapshot-backupper",
+    appliesTo: ["volumesnapshots.snapshot.storage.k8s.io"],
+    execute({ item }) {
+      const vs = item as VolumeSnapshot;
+      const record = ctx.volumes.csiSnapshots.find(
+        (r) => r.snapshot.metadata?.name === vs.metadata?.name && r.pvcNamespace === vs.metadata?.namespace,
+      );
+      const contentName = vs.status?.boundVolumeSnapshotContentName;
+      return Promise.resolve({
+        ...(record ? { item: record.snapshot as Item } : {}),
+        additionalItems: contentName
+          ? [{ groupResource: "volumesnapshotcontents.snapshot.storage.k8s.io", name: contentName }]
+          : [],
+      });
+    },
+  };
+
+  const contentAction: BackupItemAction = {
+    name: "velero.io/csi-volumesnapshotcontent-backupper",
+    appliesTo: ["volumesnapshotcontents.snapshot.storage.k8s.io"],
+    execute({ item }) {
+      const className = (item as VolumeSnapshotContent).spec?.volumeSnapshotClassName;
+      return Promise.resolve(
+        className
+          ? {
+              additionalItems: [
+                { groupResource: "volumesnapshotclasses.snapshot.storage.k8s.io", name: className },
+              ],
+            }
+          : undefined,
+      );
+    },
+  };
+
+  return [claimAction, snapshotAction, contentAction];
+}
+
+/**
+ * The VolumeSnapshotClass for a claim, in Velero's order (the claim's annotation, the backup's
+ * annotation for the driver, the class labelled for Velero, the default class, the only class);
+ * or why there is none.
+ */
+export function chooseClass(
+  classes: VolumeSnapshotClass[],
+  driver: string,
+  pvc: V1PersistentVolumeClaim,
+  backup: Backup,
+): VolumeSnapshotClass | string {
+  const ofDriver = classes.filter((c) => c.driver === driver);
+  const named = (name: string | undefined, where: string): VolumeSnapshotClass | string | undefined => {
+    if (!name) return undefined;
+    return (
+      ofDriver.find((c) => c.metadata?.name === name) ??
+      `${where} names VolumeSnapshotClass ${name}, which does not exist for driver ${driver}: create it or correct the annotation`
+    );
+  };
+  return (
+    named(
+      pvc.metadata?.annotations?.[CSI_VOLUMESNAPSHOT_CLASS_ANNOTATION],
+      `the claim's annotation ${CSI_VOLUMESNAPSHOT_CLASS_ANNOTATION}`,
+    ) ??
+    named(
+      backup.metadata.annotations?.[`${BACKUP_VOLUMESNAPSHOT_CLASS_ANNOTATION_PREFIX}${driver}`],
+      `the backup's annotation ${BACKUP_VOLUMESNAPSHOT_CLASS_ANNOTATION_PREFIX}${driver}`,
+    ) ??
+    ofDriver.find((c) => c.metadata?.labels?.[CSI_VOLUMESNAPSHOT_CLASS_LABEL] === "true") ??
+    ofDriver.find((c) => c.metadata?.annotations?.[DEFAULT_VOLUMESNAPSHOT_CLASS_ANNOTATION] === "true") ??
+    (ofDriver.length === 1
+      ? ofDriver[0]!
+      : ofDriver.length === 0
+        ? `no VolumeSnapshotClass for CSI driver ${driver}: create one to take CSI snapshots of its volumes`
+        : `${ofDriver.length} VolumeSnapshotClasses for CSI driver ${driver} and none is the default: label one ${CSI_VOLUMESNAPSHOT_CLASS_LABEL}=true`)
+  );
+}
+
+type TakenSnapshot = CsiSnapshotRecord & { error?: string };
+
+/** Creates the claim's VolumeSnapshot and waits until it is ready; on failure deletes it again. */
+async function takeSnapshot(
+  ctx: CsiBackupContext,
+  pvc: V1PersistentVolumeClaim,
+  pvName: string,
+  driver: string,
+  snapshotClass: VolumeSnapshotClass,
+): Promise<TakenSnapshot> {
+  const namespace = pvc.metadata!.namespace!;
+  const pvcName = pvc.metadata!.name!;
+  const startTimestamp = new Date().toISOString();
+  const body: VolumeSnapshot = {
+    apiVersion: SNAPSHOT_API,
+    kind: "VolumeSnapshot",
+    metadata: {
+      generateName: `velero-${pvcName}-`,
+      namespace,
+      labels: { ...pvc.metadata?.labels, [BACKUP_NAME_LABEL]: ctx.backup.metadata.name! },
+      annotations: { [MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION]: "true" },
+    },
+    spec: {
+      volumeSnapshotClassName: snapshotClass.metadata!.name!,
+      source: { persistentVolumeClaimName: pvcName },
+    },
+  };
+  const created = await ctx.client.request<VolumeSnapshot>("POST", snapshotsPath(namespace), { body });
+  const vsName = created.metadata!.name!;
+  const base = { pvcNamespace: namespace, pvcName, pvName, driver, snapshotClass, startTimestamp };
+  const timeoutMs = parseDuration(ctx.backup.spec.csiSnapshotTimeout ?? DEFAULT_CSI_SNAPSHOT_TIMEOUT);
+  const deadline = Date.now() + timeoutMs;
+  let vs = created;
+  let why: string | undefined;
+  for (;;) {
+    vs = await ctx.client.get<VolumeSnapshot>(`${snapshotsPath(namespace)}/${vsName}`);
+    if (vs.status?.readyToUse && vs.status.boundVolumeSnapshotContentName) break;
+    if (vs.status?.error?.message) why = `failed: ${vs.status.error.message}`;
+    if (why || Date.now() >= deadline) {
+      why ??= `was not ready to use within csiSnapshotTimeout ${ctx.backup.spec.csiSnapshotTimeout ?? DEFAULT_CSI_SNAPSHOT_TIMEOUT}: raise it (backup create --csi-snapshot-timeout) or check the CSI driver's snapshotter`;
+      await ctx.client.request("DELETE", `${snapshotsPath(namespace)}/${vsName}`).catch(() => undefined);
+      const record = { ...base, snapshot: vs, succeeded: false };
+      ctx.volumes.csiSnapshots.push(record);
+      ctx.volumes.skip(pvName, `CSI snapshot ${namespace}/${vsName} ${why}`);
+      return {
+        ...record,
+        error: `error taking a CSI snapshot of persistent volume claim ${namespace}/${pvcName}: VolumeSnapshot ${vsName} ${why}`,
+      };
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  let content: VolumeSnapshotContent | undefined;
+  try {
+    content = await ctx.client.get<VolumeSnapshotContent>(
+      `${snapshotContentsPath()}/${vs.status.boundVolumeSnapshotContentName}`,
+    );
+  } catch (err) {
+    throw new Error(`reading the content of VolumeSnapshot ${namespace}/${vsName}: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+  vs.metadata!.annotations = {
+    ...vs.metadata?.annotations,
+    [CSI_VSC_DELETION_POLICY_ANNOTATION]: content.spec?.deletionPolicy ?? "",
+    [CSI_VOLUMESNAPSHOT_HANDLE_ANNOTATION]: content.status?.snapshotHandle ?? "",
+    [CSI_DRIVER_NAME_ANNOTATION]: driver,
+    [CSI_VOLUMESNAPSHOT_RESTORE_SIZE_ANNOTATION]: vs.status.restoreSize ?? "",
+  };
+  const record = {
+    ...base,
+    snapshot: vs,
+    content,
+    succeeded: true,
+    completionTimestamp: new Date().toISOString(),
+  };
+  ctx.volumes.csiSnapshots.push(record);
+  return record;
+}
