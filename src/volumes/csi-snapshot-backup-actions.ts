@@ -46,7 +46,10 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
     (classes ??= ctx.client
       .get<{ items: VolumeSnapshotClass[] }>(snapshotClassesPath())
       .then((list) => list.items)
-      .catch((err: unknown) => (isNotFound(err) ? [] : Promise.reject(err))));
+      .catch((err: unknown) => {
+        if (isNotFound(err)) return [];
+        throw err;
+      }));
 
   const claimAction: BackupItemAction = {
     name: "velero.io/csi-pvc-backupper",

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { promises as fs } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import type { Backup } from "../../src/api/v1/index.js";
-import { jsonOf, kubectl, testNamespace, waitUntil } from "./support.js";
+import { jsonOf, kubectl, testNamespace } from "./support.js";
 import { storageDir, velero } from "./velero.js";
 
 const exec = promisify(execFile);
@@ -32,13 +31,6 @@ async function backUp(name: string, ns: string, flags: string[]): Promise<void> 
   const created = await velero(["backup", "create", name, "--include-namespaces", ns, ...flags, "--wait"]);
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /Backup completed with status: Completed/);
-}
-
-async function phaseOf(name: string): Promise<Backup> {
-  return waitUntil<Backup>(`backup ${name} to finish validation`, 30_000, async () => {
-    const b = await jsonOf<Backup>(["get", "backups.velero.io", name, "-n", "velero", "-o", "json"]);
-    return b.status?.phase && b.status.phase !== "New" && b.status.phase !== "InProgress" ? b : undefined;
-  });
 }
 
 test("--ordered-resources writes the named items first, in the given order, then the rest", async (t) => {
