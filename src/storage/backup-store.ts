@@ -33,6 +33,16 @@ export interface CsiSideFiles {
   classes: object[] | null;
 }
 
+/** The CSI side files, written only for a backup that took CSI snapshots. */
+async function csiUploads(name: string, files: CsiSideFiles | undefined): Promise<[string, Buffer][]> {
+  if (!files?.snapshots) return [];
+  return [
+    [keys.backupCsiVolumeSnapshotsKey(name), await gzipJson(files.snapshots)],
+    [keys.backupCsiVolumeSnapshotContentsKey(name), await gzipJson(files.contents)],
+    [keys.backupCsiVolumeSnapshotClassesKey(name), await gzipJson(files.classes)],
+  ];
+}
+
 /** Velero's layout of backups and restores in one backup storage location (under its prefix). */
 export class BackupStore {
   /** "" or the prefix with one trailing "/". */
@@ -105,9 +115,7 @@ export class BackupStore {
       [keys.backupPodVolumeBackupsKey(name), await gzipJson(parts.podVolumeBackups)],
       [keys.backupVolumeSnapshotsKey(name), await gzipJson(parts.volumeSnapshots)],
       [keys.backupItemOperationsKey(name), await gzipJson(parts.itemOperations)],
-      [keys.backupCsiVolumeSnapshotsKey(name), await gzipJson(parts.csiSnapshots?.snapshots ?? null)],
-      [keys.backupCsiVolumeSnapshotContentsKey(name), await gzipJson(parts.csiSnapshots?.contents ?? null)],
-      [keys.backupCsiVolumeSnapshotClassesKey(name), await gzipJson(parts.csiSnapshots?.classes ?? null)],
+      ...(await csiUploads(name, parts.csiSnapshots)),
       [keys.backupMetadataKey(name), `${JSON.stringify(parts.metadata, null, 2)}\n`],
     ];
     const attempted: string[] = [];

@@ -64,6 +64,9 @@ test("a namespace backup writes Velero's files, takes the claim's PV, and is Com
 
   const dir = path.join(storageDir(), "backups", name);
   assert.deepEqual((await fs.readdir(dir)).sort(), [
+    `${name}-csi-volumesnapshotclasses.json.gz`,
+    `${name}-csi-volumesnapshotcontents.json.gz`,
+    `${name}-csi-volumesnapshots.json.gz`,
     `${name}-itemoperations.json.gz`,
     `${name}-logs.gz`,
     `${name}-podvolumebackups.json.gz`,
@@ -127,10 +130,11 @@ test("a namespace backup writes Velero's files, takes the claim's PV, and is Com
     pvcName: string;
     pvName: string;
     skipped: boolean;
+    backupMethod: string;
   }[];
   assert.deepEqual(
-    volumes.map((v) => [v.pvcName, v.pvName, v.skipped]),
-    [["data", pv, true]],
+    volumes.map((v) => [v.pvcName, v.pvName, v.skipped, v.backupMethod]),
+    [["data", pv, false, "CSISnapshot"]],
   );
 
   const get = await velero(["backup", "get", name]);

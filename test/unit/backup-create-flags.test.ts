@@ -161,10 +161,10 @@ test("--from-schedule with a spec flag is refused, naming the flags", () => {
 });
 
 test("--from-schedule refuses a template the server would refuse", () => {
-  const schedule = { ...SCHEDULE, spec: { ...SCHEDULE.spec, template: { snapshotVolumes: true } } };
+  const schedule = { ...SCHEDULE, spec: { ...SCHEDULE.spec, template: { csiSnapshotTimeout: "soon" } } };
   assert.throws(
     () => backupFromSchedule(schedule, undefined, flags({})),
-    /the backup would fail validation:\n {2}spec\.snapshotVolumes is true, but velero-ts cannot take volume snapshots yet/,
+    /the backup would fail validation:\n {2}spec\.csiSnapshotTimeout: invalid duration "soon"/,
   );
 });
 
