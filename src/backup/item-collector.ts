@@ -29,6 +29,9 @@ const LIST_CONCURRENCY = 8;
  */
 const ACTION_CONCURRENCY = 16;
 
+/** Resources whose items a volume method marks must-include: the VolumeSnapshots it makes. */
+const MUST_INCLUDE_CAPABLE = new Set(["volumesnapshots.snapshot.storage.k8s.io"]);
+
 const CORE = (resource: string) => (r: ApiResource) => r.group === "" && r.resource === resource;
 
 /**
@@ -254,8 +257,10 @@ export class ItemCollector {
     this.requested.add(key);
     const r = this.resources.find((x) => groupResource(x) === id.groupResource);
     if (!r) return [];
-    if (!mustInclude && !this.scope.includesResource(r)) return [];
-    if (!mustInclude && !r.namespaced && !this.scope.takesRelatedClusterItems) return [];
+    const filteredOut =
+      !this.scope.includesResource(r) || (!r.namespaced && !this.scope.takesRelatedClusterItems);
+    // A filtered-out item is fetched only for resources that may carry the annotation themselves.
+    if (filteredOut && !mustInclude && !MUST_INCLUDE_CAPABLE.has(id.groupResource)) return [];
     let object: KubernetesObject;
     try {
       object = await this.client.get<KubernetesObject>(`${collectionPath(r, id.namespace)}/${id.name}`);
@@ -265,6 +270,8 @@ export class ItemCollector {
     }
     object.apiVersion = apiVersionOf(r);
     object.kind = r.kind;
+    const own = object.metadata?.annotations?.[MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION] === "true";
+    if (filteredOut && !mustInclude && !own) return [];
     if (!this.take(r, object)) return [];
     return this.acted(r, object, mustInclude);
   }

@@ -84,7 +84,6 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
       labelled.metadata!.annotations = {
         ...labelled.metadata?.annotations,
         [VOLUME_SNAPSHOT_LABEL]: vsName,
-        [MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION]: "true",
       };
       return {
         item: labelled,

@@ -163,6 +163,7 @@ test("filters: resources, label selector and cluster resources off", async (t) =
     "--selector",
     "app=shop",
     "--include-cluster-resources=false",
+    "--snapshot-volumes=false",
     "--wait",
   ]);
   assert.equal(created.code, 0, created.stderr);
