@@ -1,5 +1,8 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 
+export const SNAPSHOT_GROUP = "snapshot.storage.k8s.io";
+export const SNAPSHOT_VERSION = "v1";
+
 /** The snapshot.storage.k8s.io/v1 objects the CSI snapshot driver works with (the fields it reads and writes). */
 export interface VolumeSnapshot extends KubernetesObject {
   spec?: {

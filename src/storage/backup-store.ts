@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import type { BackupOperation, RestoreOperation } from "../items/item-operation.js";
 import type { Backup, DownloadTarget } from "../api/v1/index.js";
-import { gunzipJson, gzipJson } from "../encoding/gzip-json.js";
+import { gzipJson } from "../encoding/gzip-json.js";
 import * as keys from "./keys.js";
 import { MAX_BACKUP_METADATA_BYTES, parseStoredBackup, textOfAtMost } from "./stored-backup.js";
 import { ObjectNotFoundError, type ObjectStore } from "./object-store.js";
@@ -156,25 +156,6 @@ export class BackupStore {
 
   getBackupVolumeInfo(name: string): Promise<Readable> {
     return this.get(keys.backupVolumeInfoKey(name));
-  }
-
-  /** A backup's CSI VolumeSnapshots, as its side file lists them; [] when it has none or no file. */
-  async getBackupCsiSnapshots(name: string): Promise<object[]> {
-    return this.optionalJsonList(keys.backupCsiVolumeSnapshotsKey(name));
-  }
-
-  async getBackupCsiSnapshotContents(name: string): Promise<object[]> {
-    return this.optionalJsonList(keys.backupCsiVolumeSnapshotContentsKey(name));
-  }
-
-  private async optionalJsonList(key: string): Promise<object[]> {
-    try {
-      const list = await gunzipJson<unknown>(await this.get(key));
-      return Array.isArray(list) ? (list as object[]) : [];
-    } catch (err) {
-      if (err instanceof ObjectNotFoundError) return [];
-      throw err;
-    }
   }
 
   /** Deletes every object of the backup, velero-backup.json first so it is no longer listed. */

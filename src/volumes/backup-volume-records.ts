@@ -33,9 +33,4 @@ export class BackupVolumeRecords {
   skipReason(pvName: string): string | undefined {
     return this.skipReasons.get(pvName);
   }
-
-  /** Whether a method already took the volume's data, so no other one takes it too. */
-  hasData(pvName: string): boolean {
-    return this.csiSnapshots.some((s) => s.pvName === pvName && s.succeeded);
-  }
 }

@@ -1,6 +1,7 @@
 /** The REST paths of the snapshot.storage.k8s.io/v1 objects CSI snapshots are made of. */
-export const SNAPSHOT_GROUP = "snapshot.storage.k8s.io";
-export const SNAPSHOT_API = `${SNAPSHOT_GROUP}/v1`;
+import { SNAPSHOT_GROUP, SNAPSHOT_VERSION } from "../api/csi-snapshots.js";
+
+export const SNAPSHOT_API = `${SNAPSHOT_GROUP}/${SNAPSHOT_VERSION}`;
 
 export const snapshotsPath = (namespace: string) =>
   `/apis/${SNAPSHOT_API}/namespaces/${encodeURIComponent(namespace)}/volumesnapshots`;

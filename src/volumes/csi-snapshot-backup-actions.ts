@@ -62,7 +62,6 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
         ctx.volumes.skip(pvName, "volume snapshots are turned off for this backup (snapshotVolumes: false)");
         return undefined;
       }
-      if (ctx.volumes.hasData(pvName)) return undefined;
       const pv = await ctx.client.get<V1PersistentVolume>(`/api/v1/persistentvolumes/${pvName}`);
       const driver = pv.spec?.csi?.driver;
       if (!driver) {

@@ -14,8 +14,6 @@ import { customResourceDefinitionBackupAction } from "./custom-resource-definiti
 export type BackupActionContext = CsiBackupContext;
 
 /** Makes the actions of one backup, fresh: the volume methods keep what they did for it. */
-export type BackupActionsFactory = (ctx: BackupActionContext) => BackupItemAction[];
-
 export function backupItemActions(ctx: BackupActionContext): BackupItemAction[] {
   return [
     podClaimsBackupAction,

@@ -21,5 +21,4 @@ export const PROVISIONED_BY_ANNOTATION = "pv.kubernetes.io/provisioned-by";
 export const DEFAULT_STORAGE_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
 export const DEFAULT_SNAPSHOT_CLASS_ANNOTATION = "snapshot.storage.kubernetes.io/is-default-class";
 
-export const SNAPSHOT_GROUP = "snapshot.storage.k8s.io";
-export const SNAPSHOT_VERSION = "v1";
+export { SNAPSHOT_GROUP, SNAPSHOT_VERSION } from "../../api/csi-snapshots.js";
