@@ -19,7 +19,7 @@ import { VeleroClient } from "../src/kube/velero-client.js";
 import { sleep } from "../src/local-cluster/processes.js";
 import type { Item } from "../src/items/item.js";
 import { ItemActionRegistry } from "../src/items/registry.js";
-import { restoreItemActions } from "../src/restore/actions/index.js";
+import { restoreItemActions, emptyRestoreActionState } from "../src/restore/actions/index.js";
 import { NEVER_RESTORED, prepareItem } from "../src/restore/item-rules.js";
 import { runRestoreActions } from "../src/restore/run-restore-actions.js";
 import { canonicalName, findResource } from "../src/restore/planning.js";
@@ -107,7 +107,7 @@ async function sameObjects(
   };
   // The objects as the restore makes them: the same actions, into a cluster that holds none.
   const actions = new ItemActionRegistry(
-    restoreItemActions({ restoredClaims: new Set(), restoredGroupResources: new Set(), clusterVolumes: [] }),
+    restoreItemActions(emptyRestoreActionState("bench")),
   );
   const byResource = new Map<string, Item[]>();
   let count = 0;

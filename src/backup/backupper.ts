@@ -17,6 +17,7 @@ import { unfinishedMessage, type BackupOperation } from "../items/item-operation
 import { operationCounts, pollOperations } from "../items/operation-poller.js";
 import { backupItemActions } from "./actions/index.js";
 import { BackupVolumeRecords } from "../volumes/backup-volume-records.js";
+import { releaseSnapshots } from "../volumes/csi-snapshot-backup-actions.js";
 import { ItemCollector, type CollectedItem } from "./item-collector.js";
 import { itemKey, writeOrderedItems } from "./ordered-items.js";
 import { BackupScope } from "./scope.js";
@@ -146,6 +147,10 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
         results.error(ns ? { namespace: ns } : "cluster", message);
         log.error(message);
       }
+    }
+    for (const warning of await releaseSnapshots(deps.client, volumeRecords)) {
+      results.warning("velero", warning);
+      log.warn(warning);
     }
   } catch (err) {
     failure = errorMessage(err);

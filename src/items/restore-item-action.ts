@@ -54,12 +54,13 @@ export interface RestoreItemAction {
   /** Group-resources (`pods`, `deployments.apps`), or `*` for every resource. */
   readonly appliesTo: readonly string[];
   /**
-   * For a cluster-scoped item: whether items the restore takes need it, so it comes whatever the
-   * restore's cluster-resource and label filters say (Velero's additional items).
+   * Whether items the restore takes need this item, so it comes whatever the restore's resource,
+   * cluster-resource and label filters say (Velero's additional items); a namespaced item still
+   * needs its namespace included.
    */
   needs?(groupResource: string, item: Item): boolean;
   execute(input: RestoreItemActionInput): RestoreItemActionOutput | undefined;
   /** Starts the operation asked for in `execute`, once the item exists; returns its ID. */
   startOperation?(client: KubeClient, created: Item, input: unknown, restore: Restore): Promise<string>;
-  progress?(operationId: string, restore: Restore): Promise<OperationProgress>;
+  progress?(operationId: string, restore: Restore, client: KubeClient): Promise<OperationProgress>;
 }

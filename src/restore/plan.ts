@@ -29,6 +29,8 @@ export interface PlanEntry {
   name: string;
   /** The namespace it had in the backup, when mapped elsewhere. */
   sourceNamespace?: string;
+  /** The name it had in the backup, when an action gave it a new one. */
+  sourceName?: string;
   action: PlanAction;
   reason: string;
   /** Warnings the plan raises about this item (a claim provisioned anew, a differing object). */
@@ -122,9 +124,15 @@ export class RestorePlanner {
       preserveNodePorts: this.options.preserveNodePorts,
     };
     const prepared = prepareItem(groupResource, item, ctx);
-    const target = { namespace: prepared.metadata?.namespace, name: prepared.metadata?.name ?? where.name };
-    const inCluster = existing(target.namespace, target.name);
+    let target = { namespace: prepared.metadata?.namespace, name: prepared.metadata?.name ?? where.name };
+    let inCluster = existing(target.namespace, target.name);
     const said = runRestoreActions(this.actions, groupResource, prepared, item, inCluster, ctx);
+    // An action may rename the item (a restored snapshot, a cloned volume): it goes to the new name.
+    const renamed = prepared.metadata?.name;
+    if (!said.skip && renamed && renamed !== target.name) {
+      target = { ...target, name: renamed };
+      inCluster = existing(target.namespace, target.name);
+    }
     const warnings = [...identity.warnings, ...said.warnings];
     const entry = (action: PlanAction, reason: string) =>
       this.#entry(groupResource, base, where, action, [reason], warnings, target);
@@ -237,18 +245,28 @@ export class RestorePlanner {
   #takes(groupResource: string, where: { namespace?: string; name: string }, item: Item): boolean {
     const { scope } = this.options;
     if (where.namespace !== undefined) {
-      return (
-        scope.includesNamespace(where.namespace) &&
-        scope.includesResource(groupResource) &&
-        scope.matchesLabels(item.metadata?.labels)
-      );
+      if (!scope.includesNamespace(where.namespace)) return false;
+      // What restored items need comes whatever the resource and label filters say (Velero's must-include).
+      if (this.#needed(groupResource, where, item)) return true;
+      return scope.includesResource(groupResource) && scope.matchesLabels(item.metadata?.labels);
     }
-    // Named as its archive path names it, like every item the planner takes.
-    const named = { ...item, metadata: { ...item.metadata, name: where.name } };
-    const needed = this.actions.for(groupResource).some((a) => a.needs?.(groupResource, named) === true);
+    const needed = this.#needed(groupResource, where, item);
     if (!scope.includesClusterItem(groupResource, needed)) return false;
     // What restored items need comes whatever its labels, as Velero's additional items do.
     return needed || scope.matchesLabels(item.metadata?.labels);
+  }
+
+  /** Whether an action says items the restore takes need this one; named as its archive path names it. */
+  #needed(groupResource: string, where: { namespace?: string; name: string }, item: Item): boolean {
+    const named = {
+      ...item,
+      metadata: {
+        ...item.metadata,
+        name: where.name,
+        ...(where.namespace !== undefined ? { namespace: where.namespace } : {}),
+      },
+    };
+    return this.actions.for(groupResource).some((a) => a.needs?.(groupResource, named) === true);
   }
 
   #planExisting(
@@ -324,6 +342,7 @@ export class RestorePlanner {
       ...(namespace ? { namespace } : {}),
       name: target?.name ?? where.name,
       ...(where.namespace && where.namespace !== namespace ? { sourceNamespace: where.namespace } : {}),
+      ...(target && target.name !== where.name ? { sourceName: where.name } : {}),
       action,
       reason: reasons.join("; "),
       warnings,

@@ -22,6 +22,7 @@ import { RestorePlanner, type PlanEntry, type PlannedItem } from "./plan.js";
 import { RestoreValidationError } from "./validation.js";
 import { orderGroupResources, type ResourcePriorities } from "./priorities.js";
 import { RestoreScope } from "./scope.js";
+import type { RestoreVolumeRecords } from "../volumes/restore-volume-records.js";
 
 /**
  * A planned item, with what to send when anything. The body is held only while its chunk is
@@ -56,6 +57,8 @@ export interface RestorePlan {
   readonly actions: ItemActionRegistry<RestoreItemAction>;
   /** Items of the backup not planned yet (some may turn out filtered out): for progress. */
   readonly unplanned: number;
+  /** What the volume methods restored, for the restore's volume info. */
+  readonly volumes: RestoreVolumeRecords;
 }
 
 /** Steps planned and executed together: enough to keep the pool busy, few enough to bound memory. */
@@ -103,7 +106,7 @@ export async function planRestore(
       "prune: no object in the restore's scope carries the velero.io/restore-name label of an earlier restore, so there is nothing to compare this backup with: drop --prune, or check the namespaces and resources of the restore",
     );
   }
-  const actionState = await restoreActionState(client, discovery.resources, index, scope);
+  const actionState = await restoreActionState(client, discovery.resources, index, scope, restore);
   const planner = new RestorePlanner({
     scope,
     backupName: restore.spec.backupName ?? "",
@@ -226,6 +229,7 @@ export async function planRestore(
     },
     policies,
     actions: planner.actions,
+    volumes: actionState.volumes,
     chunks,
     get unplanned() {
       return unplanned;

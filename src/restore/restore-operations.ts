@@ -48,7 +48,12 @@ export class RestoreOperations {
   async waitAll(timeoutMs: number, intervalMs = DEFAULT_POLL_MS): Promise<void> {
     await pollOperations(
       this.list,
-      (op) => this.actions.named(op.spec.restoreItemAction)!.progress!(op.spec.OperationID, this.restore),
+      (op) =>
+        this.actions.named(op.spec.restoreItemAction)!.progress!(
+          op.spec.OperationID,
+          this.restore,
+          this.client,
+        ),
       { timeoutMs, intervalMs },
     );
   }

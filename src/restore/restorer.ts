@@ -77,6 +77,20 @@ export async function loadAndPlan(
   }
 }
 
+/** The restore's volume info, best effort: what cannot be read is logged and left out. */
+async function volumeInfo(
+  plan: RestorePlan,
+  deps: RestoreDependencies,
+  log: OperationLog,
+): Promise<RestoreVolumeInfo[]> {
+  try {
+    return await plan.volumes.entries(deps.client);
+  } catch (err) {
+    log.warn(`could not collect the restore's volume info: ${errorMessage(err)}`);
+    return [];
+  }
+}
+
 /**
  * Runs one validated restore: executes its plan (made here unless `loaded` holds it), and uploads
  * its log, results, resource list, item operations and volume info to the location. Returns the
@@ -181,13 +195,13 @@ export async function runRestore(
     ...(failure ? { failureReason: failure } : {}),
     ...operations.counts(),
   };
+  const volumes = await volumeInfo(plan, deps, log);
   try {
     const logFile = await log.close();
     await deps.store.putRestoreResults(name, await gzipJson(results.file));
     await deps.store.putRestoreResourceList(name, createReadStream(await resourceList.gzippedFile()));
-    // Velero writes both even when empty; no restore item action restores volume data yet.
+    // Velero writes both even when empty.
     await deps.store.putRestoreItemOperations(name, operations.list);
-    const volumes: RestoreVolumeInfo[] = [];
     await deps.store.putRestoreVolumeInfo(name, await gzipJson(volumes));
     await deps.store.putRestoreLog(name, createReadStream(logFile));
   } catch (err) {

@@ -15,6 +15,11 @@ export interface ClaimVolumeState {
   restoredClaims: Set<string>;
   /** Every PersistentVolume of the target cluster. */
   clusterVolumes: Item[];
+  /**
+   * Claims (`ns/name` in the backup) whose data a volume method restores into a new volume, and
+   * how: their PVs are not restored, and they are provisioned anew.
+   */
+  dataRestoredClaims: Map<string, string>;
 }
 
 /** What became of a volume of the backup, for the claims planned after it. */
@@ -48,6 +53,7 @@ export function claimVolumeRestoreActions(state: ClaimVolumeState): RestoreItemA
     },
     execute({ item: pv, inCluster, restore }): RestoreItemActionOutput | undefined {
       const claimRef = pv.spec?.claimRef as ClaimRef | undefined;
+      const fromBackup = claimOf(claimRef);
       if (claimRef) {
         if (claimRef.namespace) claimRef.namespace = restore.mapNamespace(claimRef.namespace);
         delete claimRef.uid;
@@ -56,6 +62,11 @@ export function claimVolumeRestoreActions(state: ClaimVolumeState): RestoreItemA
       for (const a of PV_BINDING_ANNOTATIONS) delete pv.metadata?.annotations?.[a];
 
       const name = pv.metadata?.name ?? "";
+      const dataRestored = fromBackup && state.dataRestoredClaims.get(fromBackup);
+      if (dataRestored) {
+        fates.set(name, { kind: "anew", why: dataRestored });
+        return { skip: `${dataRestored}: its claim is provisioned anew` };
+      }
       if (pv.spec?.persistentVolumeReclaimPolicy === "Delete") {
         fates.set(name, {
           kind: "anew",
@@ -100,11 +111,14 @@ export function claimVolumeRestoreActions(state: ClaimVolumeState): RestoreItemA
   const claimAction: RestoreItemAction = {
     name: "velero.io/persistent-volume-claims",
     appliesTo: ["persistentvolumeclaims"],
-    execute({ item: pvc }): RestoreItemActionOutput | undefined {
+    execute({ item: pvc, itemFromBackup }): RestoreItemActionOutput | undefined {
       for (const a of PVC_BINDING_ANNOTATIONS) delete pvc.metadata?.annotations?.[a];
       const warnings: string[] = [];
       const volume = pvc.spec?.volumeName as string | undefined;
-      if (volume && pvc.spec) {
+      const fromBackup = `${itemFromBackup.metadata?.namespace}/${itemFromBackup.metadata?.name}`;
+      if (volume && pvc.spec && state.dataRestoredClaims.has(fromBackup)) {
+        delete pvc.spec.volumeName;
+      } else if (volume && pvc.spec) {
         const claim = `${pvc.metadata?.namespace}/${pvc.metadata?.name}`;
         let fate = fates.get(volume);
         if (!fate) {

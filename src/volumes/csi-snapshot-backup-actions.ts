@@ -251,3 +251,32 @@ async function takeSnapshot(
   ctx.volumes.csiSnapshots.push(record);
   return record;
 }
+
+/**
+ * Once the backup holds its snapshots, each is let go of as Velero does: its content is set to
+ * deletion policy Retain and its VolumeSnapshot deleted, so deleting the claim's namespace no
+ * longer deletes the snapshot; `backup delete` deletes it, under the policy the backup recorded.
+ * Returns a warning for each snapshot that could not be let go of.
+ */
+export async function releaseSnapshots(client: KubeClient, records: BackupVolumeRecords): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const r of records.csiSnapshots.filter((s) => s.succeeded)) {
+    const vs = `${r.pvcNamespace}/${r.snapshot.metadata?.name}`;
+    const content = r.content?.metadata?.name;
+    try {
+      if (content && r.content?.spec?.deletionPolicy !== "Retain") {
+        await client.request("PATCH", `${snapshotContentsPath()}/${content}`, {
+          body: { spec: { deletionPolicy: "Retain" } },
+          contentType: "application/merge-patch+json",
+        });
+      }
+      await client.request("DELETE", `${snapshotsPath(r.pvcNamespace)}/${r.snapshot.metadata?.name}`);
+    } catch (err) {
+      if (!isNotFound(err))
+        warnings.push(
+          `could not set VolumeSnapshotContent ${content} to Retain and delete VolumeSnapshot ${vs}: ${errorMessage(err)}; deleting its namespace may delete the snapshot`,
+        );
+    }
+  }
+  return warnings;
+}

@@ -1,3 +1,5 @@
+import type { VolumeSnapshot } from "../api/csi-snapshots.js";
+import type { Restore } from "../api/v1/index.js";
 import type { KubeClient } from "../kube/client.js";
 import { groupResource, type ApiResource } from "../kube/discovery.js";
 import { listAll } from "../kube/list.js";
@@ -5,18 +7,30 @@ import type { Item } from "../items/item.js";
 import type { BackupIndex } from "../restore/backup-index.js";
 import type { RestoreScope } from "../restore/scope.js";
 import type { ClaimVolumeState } from "./claim-volume-restore-actions.js";
+import {
+  backedUpSnapshot,
+  VOLUME_SNAPSHOT_CLASSES,
+  VOLUME_SNAPSHOTS,
+  type BackedUpSnapshot,
+  type CsiRestoreState,
+} from "./csi-snapshot-restore-actions.js";
+import { RestoreVolumeRecords } from "./restore-volume-records.js";
+
+/** What the volume actions of one restore need to know before its first item. */
+export type VolumeRestoreState = ClaimVolumeState & CsiRestoreState;
 
 /**
- * What the claim and volume actions need to know before the first item: the claims the restore
- * takes, and the target cluster's PersistentVolumes (one LIST, only for a backup that holds any
- * claim or volume).
+ * Reads it from the backup's index and the target cluster: the claims the restore takes, the
+ * backup's Velero-made VolumeSnapshots, and the cluster's PersistentVolumes and
+ * VolumeSnapshotClasses (one LIST each, only for a backup that holds such items).
  */
-export async function claimVolumeState(
+export async function volumeRestoreState(
   client: KubeClient,
   resources: ApiResource[],
   index: BackupIndex,
   scope: RestoreScope,
-): Promise<ClaimVolumeState> {
+  restore: Restore,
+): Promise<VolumeRestoreState> {
   const restoredClaims = new Set(
     [...index.claims]
       .filter(
@@ -27,9 +41,61 @@ export async function claimVolumeState(
       )
       .map(([key]) => key),
   );
-  const needsVolumes =
-    index.byResource.has("persistentvolumes") || index.byResource.has("persistentvolumeclaims");
-  const pvResource = resources.find((r) => groupResource(r) === "persistentvolumes");
-  const clusterVolumes = needsVolumes && pvResource ? await listAll<Item>(client, pvResource) : [];
-  return { restoredClaims, clusterVolumes };
+  const restorePVs = restore.spec.restorePVs !== false;
+  const snapshots = new Map<string, BackedUpSnapshot>();
+  const claimSnapshots = new Map<string, BackedUpSnapshot>();
+  const backedUp = index.byResource.get(VOLUME_SNAPSHOTS);
+  for (let i = 0; restorePVs && backedUp && i < backedUp.length; i++) {
+    const ns = backedUp.namespaceAt(i);
+    if (ns === undefined || !scope.includesNamespace(ns)) continue;
+    let vs: VolumeSnapshot;
+    try {
+      vs = JSON.parse((await backedUp.read(i)).body.toString("utf8")) as VolumeSnapshot;
+    } catch {
+      continue; // the plan reports it as failed
+    }
+    const snapshot = backedUpSnapshot(vs);
+    if (!snapshot) continue;
+    const claim = snapshot.claim ? `${ns}/${snapshot.claim}` : undefined;
+    const forClaim = claim !== undefined && restoredClaims.has(claim);
+    const taken = scope.includesResource(VOLUME_SNAPSHOTS) && scope.matchesLabels(vs.metadata?.labels);
+    if (!forClaim && !taken) continue;
+    snapshots.set(`${ns}/${snapshot.name}`, snapshot);
+    if (forClaim && !claimSnapshots.has(claim)) claimSnapshots.set(claim, snapshot);
+  }
+
+  const listed = async (gr: string, needed: boolean) => {
+    const r = resources.find((x) => groupResource(x) === gr);
+    return needed && r ? listAll<Item>(client, r) : [];
+  };
+  const clusterVolumes = await listed(
+    "persistentvolumes",
+    index.byResource.has("persistentvolumes") || index.byResource.has("persistentvolumeclaims"),
+  );
+  const availableClasses = new Set(
+    (await listed(VOLUME_SNAPSHOT_CLASSES, snapshots.size > 0)).map((c) => c.metadata?.name ?? ""),
+  );
+  const backupClasses = index.byResource.get(VOLUME_SNAPSHOT_CLASSES);
+  for (let i = 0; backupClasses && i < backupClasses.length; i++) {
+    if (scope.includesClusterItem(VOLUME_SNAPSHOT_CLASSES, true))
+      availableClasses.add(await backupClasses.nameAt(i));
+  }
+
+  const dataRestoredClaims = new Map(
+    [...claimSnapshots].map(([claim, s]) => [
+      claim,
+      `its data is restored from CSI snapshot ${s.namespace}/${s.name}`,
+    ]),
+  );
+  return {
+    restoredClaims,
+    clusterVolumes,
+    dataRestoredClaims,
+    restoreUID: restore.metadata.uid ?? restore.metadata.name ?? "",
+    restorePVs,
+    snapshots,
+    claimSnapshots,
+    availableClasses,
+    volumes: new RestoreVolumeRecords(),
+  };
 }

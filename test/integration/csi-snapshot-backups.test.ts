@@ -5,12 +5,10 @@ import { test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import type { BackupVolumeInfo } from "../../src/backup/volume-info.js";
 import type { VolumeSnapshot } from "../../src/api/csi-snapshots.js";
-import { BlockStorage } from "../../src/local-cluster/block-storage.js";
 import { ClusterLayout } from "../../src/local-cluster/layout.js";
 import { clusterDir, jsonOf, kubectl, testNamespace, waitUntil } from "./support.js";
 import { storageDir, velero } from "./velero.js";
-
-const storage = () => new BlockStorage(new ClusterLayout(clusterDir()).blockStorageDir);
+import { locationJson, storage } from "./volumes.js";
 
 /** A bound claim in ns holding state.txt with `content`; returns its PV's name. */
 async function claimWithFile(ns: string, content: string): Promise<string> {
@@ -33,10 +31,8 @@ spec: {storageClassName: standard-immediate, accessModes: [ReadWriteOnce], resou
   return pv;
 }
 
-async function volumeInfo(backup: string): Promise<BackupVolumeInfo[]> {
-  const file = path.join(storageDir(), "backups", backup, `${backup}-volumeinfo.json.gz`);
-  return JSON.parse(gunzipSync(await fs.readFile(file)).toString()) as BackupVolumeInfo[];
-}
+const volumeInfo = (backup: string) =>
+  locationJson<BackupVolumeInfo[]>("backups", backup, `${backup}-volumeinfo.json.gz`);
 
 test("a backup takes a CSI snapshot of a bound claim: the snapshot holds the data of backup time", async (t) => {
   const ns = await testNamespace(t, "csib");

@@ -2,25 +2,28 @@
 import type { RestoreSpec } from "../../src/api/v1/index.js";
 import type { Item } from "../../src/items/item.js";
 import { ItemActionRegistry } from "../../src/items/registry.js";
-import { restoreItemActions, type RestoreActionState } from "../../src/restore/actions/index.js";
+import {
+  emptyRestoreActionState,
+  restoreItemActions,
+  type RestoreActionState,
+} from "../../src/restore/actions/index.js";
 import { ExistingPolicies } from "../../src/restore/existing-policy.js";
 import { type ItemContext, prepareItem } from "../../src/restore/item-rules.js";
 import { RestorePlanner, type PlannerOptions } from "../../src/restore/plan.js";
 import { runRestoreActions, type RestoreActionsOutcome } from "../../src/restore/run-restore-actions.js";
 import { RestoreScope } from "../../src/restore/scope.js";
 
-const noState = (): RestoreActionState => ({
-  restoredClaims: new Set(),
-  restoredGroupResources: new Set(),
-  clusterVolumes: [],
-});
-
 export function planner(
   spec: RestoreSpec,
   more: Partial<PlannerOptions> & Partial<RestoreActionState> = {},
 ): RestorePlanner {
-  const { restoredClaims, restoredGroupResources, clusterVolumes, ...options } = more;
-  const state = { ...noState(), ...definedOnly({ restoredClaims, restoredGroupResources, clusterVolumes }) };
+  const state: RestoreActionState = emptyRestoreActionState("r1");
+  const options: Partial<PlannerOptions> = {};
+  for (const [key, value] of Object.entries(more)) {
+    if (value === undefined) continue;
+    if (key in state) Object.assign(state, { [key]: value });
+    else Object.assign(options, { [key]: value });
+  }
   return new RestorePlanner({
     scope: new RestoreScope({ backupName: "b1", ...spec }),
     backupName: "b1",
@@ -32,13 +35,9 @@ export function planner(
   });
 }
 
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
 /** What a restore does to one item of an empty cluster: the common rules, then its kind's actions. */
 export function restored(groupResource: string, item: Item, ctx: ItemContext): RestoreActionsOutcome {
-  const registry = new ItemActionRegistry(restoreItemActions(noState()));
+  const registry = new ItemActionRegistry(restoreItemActions(emptyRestoreActionState("r1")));
   return runRestoreActions(
     registry,
     groupResource,

@@ -8,7 +8,7 @@ import {
   validateExistingResourcePolicy,
 } from "../../src/restore/existing-policy.js";
 import type { Item } from "../../src/items/item.js";
-import { restoreItemActions } from "../../src/restore/actions/index.js";
+import { emptyRestoreActionState, restoreItemActions } from "../../src/restore/actions/index.js";
 import { RestorePlanner } from "../../src/restore/plan.js";
 import { RestoreScope } from "../../src/restore/scope.js";
 
@@ -20,11 +20,7 @@ function planner(spec: RestoreSpec): RestorePlanner {
     restoreName: "r2",
     preserveNodePorts: false,
     policies: new ExistingPolicies(full),
-    actions: restoreItemActions({
-      restoredClaims: new Set(),
-      restoredGroupResources: new Set(),
-      clusterVolumes: [],
-    }),
+    actions: restoreItemActions(emptyRestoreActionState("r2")),
   });
 }
 

@@ -49,7 +49,7 @@ export async function printPlan(plan: RestorePlan, format: OutputFormat): Promis
           ? `${e.namespace} (from ${e.sourceNamespace})`
           : e.namespace
         : "<cluster>",
-      e.name,
+      e.sourceName ? `${e.name} (from ${e.sourceName})` : e.name,
       e.action,
       [e.reason, ...e.warnings.map((w) => `warning: ${w}`)].join("; "),
     ]),

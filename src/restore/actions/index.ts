@@ -6,11 +6,11 @@
 import type { KubeClient } from "../../kube/client.js";
 import type { ApiResource } from "../../kube/discovery.js";
 import type { RestoreItemAction } from "../../items/restore-item-action.js";
-import {
-  claimVolumeRestoreActions,
-  type ClaimVolumeState,
-} from "../../volumes/claim-volume-restore-actions.js";
-import { claimVolumeState } from "../../volumes/restore-setup.js";
+import type { Restore } from "../../api/v1/index.js";
+import { claimVolumeRestoreActions } from "../../volumes/claim-volume-restore-actions.js";
+import { csiSnapshotRestoreActions } from "../../volumes/csi-snapshot-restore-actions.js";
+import { RestoreVolumeRecords } from "../../volumes/restore-volume-records.js";
+import { volumeRestoreState, type VolumeRestoreState } from "../../volumes/restore-setup.js";
 import type { BackupIndex } from "../backup-index.js";
 import type { RestoreScope } from "../scope.js";
 import { customResourceDefinitionRestoreAction } from "./custom-resource-definitions.js";
@@ -40,7 +40,7 @@ export const KIND_RESTORE_ACTIONS: readonly RestoreItemAction[] = [
 ];
 
 /** What one restore's actions are made from. */
-export interface RestoreActionState extends ClaimVolumeState {
+export interface RestoreActionState extends VolumeRestoreState {
   /** Group-resources of custom resources the restore takes: their CRDs come too. */
   restoredGroupResources: Set<string>;
 }
@@ -54,7 +54,24 @@ export function restoreItemActions(state: RestoreActionState): RestoreItemAction
     ...KIND_RESTORE_ACTIONS,
     customResourceDefinitionRestoreAction(state.restoredGroupResources),
     ...claimVolumeRestoreActions(state),
+    ...csiSnapshotRestoreActions(state),
   ];
+}
+
+/** The state of a restore that takes nothing from a backup that holds no volumes: a start to fill in. */
+export function emptyRestoreActionState(restoreName: string): RestoreActionState {
+  return {
+    restoredClaims: new Set(),
+    clusterVolumes: [],
+    dataRestoredClaims: new Map(),
+    restoreUID: restoreName,
+    restorePVs: true,
+    snapshots: new Map(),
+    claimSnapshots: new Map(),
+    availableClasses: new Set(),
+    volumes: new RestoreVolumeRecords(),
+    restoredGroupResources: new Set(),
+  };
 }
 
 /** Reads what the actions of a restore need from its backup's index and the target cluster. */
@@ -63,6 +80,7 @@ export async function restoreActionState(
   resources: ApiResource[],
   index: BackupIndex,
   scope: RestoreScope,
+  restore: Restore,
 ): Promise<RestoreActionState> {
   const restoredGroupResources = new Set(
     [...index.byResource]
@@ -74,5 +92,5 @@ export async function restoreActionState(
       )
       .map(([gr]) => gr),
   );
-  return { ...(await claimVolumeState(client, resources, index, scope)), restoredGroupResources };
+  return { ...(await volumeRestoreState(client, resources, index, scope, restore)), restoredGroupResources };
 }

@@ -1,0 +1,87 @@
+// Helpers of the integration tests about volume data: an application writing into its claim,
+// the simulated disks behind claims, and the volume info files in the storage location.
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { gunzipSync } from "node:zlib";
+import { BlockStorage } from "../../src/local-cluster/block-storage.js";
+import { ClusterLayout } from "../../src/local-cluster/layout.js";
+import { clusterDir, kubectl, waitAvailable, waitUntil } from "./support.js";
+import { storageDir } from "./velero.js";
+
+export const layout = () => new ClusterLayout(clusterDir());
+export const storage = () => new BlockStorage(layout().blockStorageDir);
+
+/** A Deployment `app` whose pod mounts claim `data` (storage class `standard`, bound on first use). */
+export async function appWithClaim(ns: string): Promise<void> {
+  await kubectl(
+    ["apply", "-n", ns, "-f", "-"],
+    `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data, labels: {app: web}}
+spec: {storageClassName: standard, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app, labels: {app: web}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: app, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]
+      volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
+`,
+  );
+  await waitAvailable(ns, "app");
+}
+
+/** The PV bound to a claim, once it is bound. */
+export async function boundVolume(ns: string, claim: string): Promise<string> {
+  return waitUntil(`claim ${ns}/${claim} to bind`, 60_000, async () => {
+    const name = (await kubectl(["get", "pvc", claim, "-n", ns, "-o", "jsonpath={.spec.volumeName}"])).trim();
+    return name || undefined;
+  });
+}
+
+/** The disk directory behind a claim's volume. */
+export async function claimDisk(ns: string, claim: string): Promise<string> {
+  const pv = await boundVolume(ns, claim);
+  const handle = (await kubectl(["get", "pv", pv, "-o", "jsonpath={.spec.csi.volumeHandle}"])).trim();
+  return storage().volumeDataPath(handle);
+}
+
+/** The path of `file` as the running pod of Deployment `app` sees it in its volume `data`. */
+export async function fileInApp(ns: string, file: string): Promise<string> {
+  const pod = await waitUntil(`a running pod of app in ${ns}`, 60_000, async () => {
+    const out = await kubectl([
+      "get",
+      "pods",
+      "-n",
+      ns,
+      "-l",
+      "app=web",
+      "--field-selector=status.phase=Running",
+      "-o",
+      "jsonpath={.items[0].metadata.uid}",
+    ]);
+    return out.trim() || undefined;
+  });
+  const pv = await boundVolume(ns, "data");
+  return path.join(layout().podVolumesDir(pod), "kubernetes.io~csi", pv, "mount", file);
+}
+
+/** The application writes `content` into `file` of its volume. */
+export async function appWrites(ns: string, file: string, content: string): Promise<void> {
+  await fs.writeFile(await fileInApp(ns, file), content);
+}
+
+/** What the application reads from `file` of its volume. */
+export async function appReads(ns: string, file: string): Promise<string> {
+  return fs.readFile(await fileInApp(ns, file), "utf8");
+}
+
+/** A gzipped JSON file of the storage location (`backups/...` or `restores/...`). */
+export async function locationJson<T>(...parts: string[]): Promise<T> {
+  return JSON.parse(gunzipSync(await fs.readFile(path.join(storageDir(), ...parts))).toString()) as T;
+}
