@@ -6,10 +6,12 @@ import { getByKey, type Cache } from "../kube/informer.js";
 import type { VeleroClient } from "../kube/velero-client.js";
 import type { Outcome } from "../kube/work-queue.js";
 import { openBackupStore } from "../locations/open-location.js";
+import { deleteCsiSnapshots } from "../volumes/csi-snapshot-deletion.js";
 
 /**
- * Works DeleteBackupRequests: deletes every file of the backup from its location, then
- * the Backup object (only the object when the location no longer exists). A request that succeeded is removed; one that failed stays, Processed,
+ * Works DeleteBackupRequests: deletes the CSI snapshots the backup took, then every file of the
+ * backup from its location, then the Backup object (only the object when the location no longer
+ * exists). A request that succeeded is removed; one that failed stays, Processed,
  * with its errors, so `backup describe` can tell why the backup is still there.
  */
 export class DeletionController {
@@ -46,7 +48,11 @@ export class DeletionController {
             `cannot delete backup because backup storage location ${location.metadata.name} is currently in read-only mode`,
           );
         } else {
-          await (await openBackupStore(this.velero, location)).deleteBackup(backupName);
+          const store = await openBackupStore(this.velero, location);
+          const { snapshots, contents } = await store.getBackupCsiSnapshots(backupName);
+          errors.push(...(await deleteCsiSnapshots(this.velero.client, snapshots, contents)));
+          // A snapshot left behind keeps the backup, so a new request can try again.
+          if (errors.length === 0) await store.deleteBackup(backupName);
         }
       } catch (err) {
         errors.push(`error deleting backup from backup storage: ${errorMessage(err)}`);

@@ -1,7 +1,8 @@
 import { Readable } from "node:stream";
 import type { BackupOperation, RestoreOperation } from "../items/item-operation.js";
 import type { Backup, DownloadTarget } from "../api/v1/index.js";
-import { gzipJson } from "../encoding/gzip-json.js";
+import { gunzipJson, gzipJson } from "../encoding/gzip-json.js";
+import type { VolumeSnapshot, VolumeSnapshotContent } from "../api/csi-snapshots.js";
 import * as keys from "./keys.js";
 import { MAX_BACKUP_METADATA_BYTES, parseStoredBackup, textOfAtMost } from "./stored-backup.js";
 import { ObjectNotFoundError, type ObjectStore } from "./object-store.js";
@@ -156,6 +157,24 @@ export class BackupStore {
 
   getBackupVolumeInfo(name: string): Promise<Readable> {
     return this.get(keys.backupVolumeInfoKey(name));
+  }
+
+  /** The backup's CSI snapshots and their contents; none for a backup that took none. */
+  async getBackupCsiSnapshots(
+    name: string,
+  ): Promise<{ snapshots: VolumeSnapshot[]; contents: VolumeSnapshotContent[] }> {
+    const read = async <T>(key: string): Promise<T[]> => {
+      try {
+        return (await gunzipJson<T[] | null>(await this.get(key))) ?? [];
+      } catch (err) {
+        if (err instanceof ObjectNotFoundError) return [];
+        throw err;
+      }
+    };
+    return {
+      snapshots: await read<VolumeSnapshot>(keys.backupCsiVolumeSnapshotsKey(name)),
+      contents: await read<VolumeSnapshotContent>(keys.backupCsiVolumeSnapshotContentsKey(name)),
+    };
   }
 
   /** Deletes every object of the backup, velero-backup.json first so it is no longer listed. */

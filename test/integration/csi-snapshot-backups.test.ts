@@ -99,3 +99,60 @@ test("--snapshot-volumes=false takes no snapshot: the volume is skipped, saying 
   const snapshots = await kubectl(["get", "volumesnapshots", "-n", ns, "-o", "name"]);
   assert.equal(snapshots.trim(), "");
 });
+
+/** The backup's snapshot handle and content name, from its volume info. */
+async function takenSnapshot(backup: string): Promise<{ handle: string; content: string }> {
+  const [entry] = await volumeInfo(backup);
+  return { handle: entry!.csiSnapshotInfo!.snapshotHandle, content: entry!.csiSnapshotInfo!.vscName };
+}
+
+async function deleteBackup(name: string): Promise<void> {
+  const run = await velero(["backup", "delete", name, "--confirm"]);
+  assert.equal(run.code, 0, run.stderr);
+  await waitUntil(`backup ${name} to be deleted`, 60_000, async () =>
+    (await kubectl(["get", "backups.velero.io", "-n", "velero", "-o", "name"])).includes(`/${name}\n`)
+      ? undefined
+      : true,
+  );
+}
+
+test("after the backup the snapshot is kept under Retain without its VolumeSnapshot; backup delete deletes it", async (t) => {
+  const ns = await testNamespace(t, "csidel");
+  await claimWithFile(ns, "x");
+  const name = `csidel-${Math.random().toString(36).slice(2, 8)}`;
+  assert.equal((await velero(["backup", "create", name, "--include-namespaces", ns, "--wait"])).code, 0);
+  const { handle, content } = await takenSnapshot(name);
+  assert.equal((await kubectl(["get", "volumesnapshots", "-n", ns, "-o", "name"])).trim(), "");
+  assert.equal(
+    (
+      await kubectl(["get", "volumesnapshotcontent", content, "-o", "jsonpath={.spec.deletionPolicy}"])
+    ).trim(),
+    "Retain",
+  );
+
+  await deleteBackup(name);
+  await waitUntil("the snapshot to be deleted from the storage", 30_000, async () =>
+    (await storage().getSnapshot(handle)) ? undefined : true,
+  );
+  const contents = await kubectl(["get", "volumesnapshotcontents", "-o", "name"]);
+  assert.doesNotMatch(contents, new RegExp(content));
+});
+
+test("backup delete deletes the snapshot even when its content was removed from the cluster", async (t) => {
+  const ns = await testNamespace(t, "csidel2");
+  await claimWithFile(ns, "x");
+  const name = `csidel2-${Math.random().toString(36).slice(2, 8)}`;
+  assert.equal((await velero(["backup", "create", name, "--include-namespaces", ns, "--wait"])).code, 0);
+  const { handle, content } = await takenSnapshot(name);
+  await kubectl(["delete", "volumesnapshotcontent", content]);
+  assert.notEqual(
+    await storage().getSnapshot(handle),
+    undefined,
+    "a Retain content's deletion keeps the snapshot",
+  );
+
+  await deleteBackup(name);
+  await waitUntil("the snapshot to be deleted from the storage", 30_000, async () =>
+    (await storage().getSnapshot(handle)) ? undefined : true,
+  );
+});

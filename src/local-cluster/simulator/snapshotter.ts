@@ -153,7 +153,7 @@ export class Snapshotter {
   }
 
   async contentDeleted(content: VolumeSnapshotContent): Promise<void> {
-    const handle = content.status?.snapshotHandle;
+    const handle = content.status?.snapshotHandle ?? content.spec?.source?.snapshotHandle;
     if (handle && content.spec?.driver === CSI_DRIVER && content.spec.deletionPolicy === "Delete") {
       await this.storage.deleteSnapshot(handle);
       this.log.info({ content: content.metadata?.name, snapshotHandle: handle }, "snapshot deleted");
