@@ -38,6 +38,8 @@ export const PVC_BINDING_ANNOTATIONS = [
   "volume.beta.kubernetes.io/storage-provisioner",
   "volume.kubernetes.io/selected-node",
 ];
+/** On a PV a restore renamed (cloning a namespace whose volume's name is taken): the name it had. */
+export const ORIGINAL_PV_NAME_ANNOTATION = "velero.io/original-pv-name";
 /** Binding annotations of a volume, removed with its claimRef's uid. */
 export const PV_BINDING_ANNOTATIONS = [
   "pv.kubernetes.io/bind-completed",

@@ -3,9 +3,16 @@
  * what became of each volume: PersistentVolumes come before claims in restore order, so by the
  * time a claim is planned, its volume's fate is known. The rule they hold: a claim is bound to
  * its old volume only when that volume is its own in the target cluster; otherwise the claim is
- * provisioned anew, and two PVs are never made for one disk.
+ * provisioned anew, and two PVs are never made for one disk. A volume restored for a claim of a
+ * mapped namespace whose name is taken gets a new name (Velero's PV cloning on namespace remap:
+ * `velero-clone-<uuid>`, annotated `velero.io/original-pv-name`), and the claim follows it.
  */
-import { PV_BINDING_ANNOTATIONS, PVC_BINDING_ANNOTATIONS } from "../api/labels.js";
+import { randomUUID } from "node:crypto";
+import {
+  ORIGINAL_PV_NAME_ANNOTATION,
+  PV_BINDING_ANNOTATIONS,
+  PVC_BINDING_ANNOTATIONS,
+} from "../api/labels.js";
 import type { Item } from "../items/item.js";
 import type { RestoreItemAction, RestoreItemActionOutput } from "../items/restore-item-action.js";
 import { volumeIdentity } from "./volume-identity.js";
@@ -23,7 +30,7 @@ export interface ClaimVolumeState {
 }
 
 /** What became of a volume of the backup, for the claims planned after it. */
-type VolumeFate = { kind: "restored" } | { kind: "existing"; claim?: string } | { kind: "anew"; why: string };
+type VolumeFate = { kind: "restored"; as?: string } | { kind: "existing"; claim?: string } | { kind: "anew"; why: string };
 
 interface ClaimRef {
   namespace?: string;
@@ -76,7 +83,8 @@ export function claimVolumeRestoreActions(state: ClaimVolumeState): RestoreItemA
           skip: "reclaim policy Delete and no volume data in the backup: its claim is provisioned anew",
         };
       }
-      if (inCluster) {
+      const mapped = claimRef?.namespace !== undefined && claimRef.namespace !== fromBackup?.split("/")[0];
+      if (inCluster && !mapped) {
         const held = inCluster.spec?.claimRef as ClaimRef | undefined;
         const heldBy = claimOf(held);
         if (heldBy === claimOf(claimRef) && held?.uid && inCluster.status?.phase === "Released") {
@@ -100,6 +108,20 @@ export function claimVolumeRestoreActions(state: ClaimVolumeState): RestoreItemA
         return {
           skip: `volume ${twin} in the cluster already uses the same storage`,
           warnings: [`${why}; its claim is provisioned anew`],
+        };
+      }
+      if (inCluster) {
+        // Velero's clone rule: the claim's namespace is mapped and the name is taken.
+        const clone = `velero-clone-${randomUUID()}`;
+        pv.metadata = {
+          ...pv.metadata,
+          name: clone,
+          annotations: { ...pv.metadata?.annotations, [ORIGINAL_PV_NAME_ANNOTATION]: name },
+        };
+        fates.set(name, { kind: "restored", as: clone });
+        if (id) identities.set(id, clone);
+        return {
+          createReason: `renamed from ${name}: its claim's namespace is mapped and volume ${name} exists in the cluster`,
         };
       }
       fates.set(name, { kind: "restored" });
@@ -134,6 +156,8 @@ export function claimVolumeRestoreActions(state: ClaimVolumeState): RestoreItemA
           delete pvc.spec.volumeName;
         } else if (fate.kind === "anew") {
           delete pvc.spec.volumeName;
+        } else if (fate.kind === "restored" && fate.as) {
+          pvc.spec.volumeName = fate.as;
         }
       }
       return {

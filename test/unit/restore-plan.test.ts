@@ -248,8 +248,8 @@ test("never two PVs for one disk, never a claim bound to a volume another claim 
     none,
   )!;
   assert.equal(claim.body?.spec?.volumeName, undefined);
-  assert.deepEqual(claim.entry.warnings, [
-    "persistent volume claim copy/c was not bound to volume held, which claim app/c holds: it is provisioned anew",
+  assert.deepEqual(heldPv.entry.warnings, [
+    "persistent volume held was not restored: volume held in the cluster already uses the same storage (csi d disk-2); its claim is provisioned anew",
   ]);
 });
 
@@ -306,4 +306,56 @@ test("a namespace made for a backup whose name is over 63 characters gets Velero
     )?.body?.metadata?.labels,
     "the same restore labels as every other item",
   );
+});
+
+test("cloning a namespace whose volume's name is taken renames the restored PV, and its claim follows", () => {
+  // The cluster's pv-1 now holds other storage than the backup's pv-1 (disk-1).
+  const clusterVolumes = [pv("pv-1", "Retain", "app/a", "disk-9")];
+  const p = planner(
+    { namespaceMapping: { app: "copy" } },
+    { clusterVolumes, restoredClaims: new Set(["app/a"]) },
+  );
+  const planned = p.planItem(
+    "persistentvolumes",
+    { name: "pv-1" },
+    pv("pv-1", "Retain", "app/a", "disk-1"),
+    (_, name) => clusterVolumes.find((v) => v.metadata?.name === name),
+  )!;
+  assert.equal(planned.entry.action, "create");
+  assert.match(planned.entry.name, /^velero-clone-[0-9a-f-]{36}$/);
+  assert.equal(planned.entry.sourceName, "pv-1");
+  assert.equal(planned.body?.metadata?.annotations?.["velero.io/original-pv-name"], "pv-1");
+  assert.equal(
+    planned.entry.reason,
+    "renamed from pv-1: its claim's namespace is mapped and volume pv-1 exists in the cluster",
+  );
+  const claim = p.planItem(
+    "persistentvolumeclaims",
+    { namespace: "app", name: "a" },
+    pvc("a", "app", "pv-1"),
+    none,
+  )!;
+  assert.equal(claim.body?.spec?.volumeName, planned.entry.name);
+});
+
+test("cloning a namespace never shares a disk: a taken name with the same storage provisions the claim anew", () => {
+  const clusterVolumes = [pv("pv-1", "Retain", "app/a", "disk-1")];
+  const p = planner(
+    { namespaceMapping: { app: "copy" } },
+    { clusterVolumes, restoredClaims: new Set(["app/a"]) },
+  );
+  const planned = p.planItem(
+    "persistentvolumes",
+    { name: "pv-1" },
+    pv("pv-1", "Retain", "app/a", "disk-1"),
+    (_, name) => clusterVolumes.find((v) => v.metadata?.name === name),
+  )!;
+  assert.equal(planned.entry.action, "skip");
+  const claim = p.planItem(
+    "persistentvolumeclaims",
+    { namespace: "app", name: "a" },
+    pvc("a", "app", "pv-1"),
+    none,
+  )!;
+  assert.equal(claim.body?.spec?.volumeName, undefined);
 });
