@@ -17,6 +17,7 @@ import {
 } from "../describe-text.js";
 import { downloadJson } from "../../kube/download-request.js";
 import { namedOrSelected } from "../select.js";
+import { backupVolumeError, describeBackupVolumes, unlessNotFound } from "../volume-describe.js";
 import { describeBackupJson } from "./describe-json.js";
 
 export function backupDescribeCommand(): Command {
@@ -82,7 +83,9 @@ async function describeText(velero: VeleroClient, backup: Backup, details: boole
   const [results, resources, volumes] = await Promise.allSettled([
     finishedResults(velero, backup),
     details ? downloadJson<Record<string, string[]>>(velero, { kind: "BackupResourceList", name }) : {},
-    details ? downloadJson<BackupVolumeInfo[]>(velero, { kind: "BackupVolumeInfos", name }) : [],
+    details
+      ? unlessNotFound(downloadJson<BackupVolumeInfo[]>(velero, { kind: "BackupVolumeInfos", name }))
+      : undefined,
   ]);
   const read = results.status === "fulfilled" ? results.value : errorMessage(results.reason);
   if (typeof read === "string") lines.push("", `Errors and warnings: <error getting results: ${read}>`);
@@ -94,18 +97,14 @@ async function describeText(velero: VeleroClient, backup: Backup, details: boole
         "",
         `Resource List: <error getting backup resource list: ${errorMessage(resources.reason)}>`,
       );
-    lines.push("", "Backup Volumes:");
-    if (volumes.status === "rejected")
-      lines.push(`  <error getting backup volume info: ${errorMessage(volumes.reason)}>`);
-    else if (!volumes.value.length) lines.push("  <none included>");
-    else lines.push(...volumes.value.map(volumeLine));
+    lines.push(
+      "",
+      ...(volumes.status === "rejected"
+        ? backupVolumeError(errorMessage(volumes.reason))
+        : describeBackupVolumes(volumes.value)),
+    );
   }
   return lines.join("\n");
-}
-
-function volumeLine(v: BackupVolumeInfo): string {
-  const what = v.skipped ? `skipped: ${v.skippedReason}` : v.backupMethod;
-  return `  ${v.pvcNamespace ?? "<none>"}/${v.pvcName ?? "<none>"} (PV ${v.pvName ?? "<none>"}): ${what}`;
 }
 
 /** Velero's `backup describe` layout, from the Backup object alone. */

@@ -3,6 +3,7 @@ import type { Restore } from "../../api/v1/index.js";
 import { formatLabelSelector } from "../../filters/label-selector.js";
 import { errorMessage } from "../../kube/errors.js";
 import type { VeleroClient } from "../../kube/velero-client.js";
+import type { RestoreVolumeInfo } from "../../restore/volume-info.js";
 import type { ResultsFile } from "../../results/results.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { downloadJson } from "../../kube/download-request.js";
@@ -15,6 +16,7 @@ import {
 } from "../describe-text.js";
 import { formatTimestamp } from "../output.js";
 import { namedOrSelected } from "../select.js";
+import { describeRestoreVolumes, restoreVolumeError, unlessNotFound } from "../volume-describe.js";
 
 const OUTCOMES = ["created", "updated", "recreated", "skipped", "pruned", "failed"] as const;
 
@@ -36,24 +38,38 @@ export function restoreDescribeCommand(): Command {
 
 async function describeText(velero: VeleroClient, restore: Restore, details: boolean): Promise<string> {
   const name = restore.metadata.name!;
-  const lines = describeRestore(restore);
-  if (["Completed", "PartiallyFailed", "Failed"].includes(restore.status?.phase ?? "")) {
-    try {
-      // Asked for at once: with no server answering, describe waits one timeout, not two.
-      const [results, resources] = await Promise.all([
-        downloadJson<ResultsFile>(velero, { kind: "RestoreResults", name }),
-        downloadJson<Record<string, string[]>>(velero, { kind: "RestoreResourceList", name }),
-      ]);
-      lines.push("", ...describeResults(results), "", ...describeResourceList(resources, details));
-    } catch (err) {
-      lines.push("", `Errors and warnings: <error getting restore results: ${errorMessage(err)}>`);
-    }
+  if (!["Completed", "PartiallyFailed", "Failed"].includes(restore.status?.phase ?? ""))
+    return describeRestore(restore).join("\n");
+  // Asked for at once: with no server answering, describe waits one timeout, not three.
+  const [files, volumes] = await Promise.allSettled([
+    Promise.all([
+      downloadJson<ResultsFile>(velero, { kind: "RestoreResults", name }),
+      downloadJson<Record<string, string[]>>(velero, { kind: "RestoreResourceList", name }),
+    ]),
+    details
+      ? unlessNotFound(downloadJson<RestoreVolumeInfo[]>(velero, { kind: "RestoreVolumeInfo", name }))
+      : undefined,
+  ]);
+  const volumeLines = !details
+    ? []
+    : volumes.status === "rejected"
+      ? restoreVolumeError(errorMessage(volumes.reason))
+      : describeRestoreVolumes(volumes.value);
+  const lines = describeRestore(restore, volumeLines);
+  if (files.status === "fulfilled") {
+    const [results, resources] = files.value;
+    lines.push("", ...describeResults(results), "", ...describeResourceList(resources, details));
+  } else {
+    lines.push("", `Errors and warnings: <error getting restore results: ${errorMessage(files.reason)}>`);
   }
   return lines.join("\n");
 }
 
-/** Velero's `restore describe` layout, from the Restore object alone. */
-export function describeRestore(restore: Restore): string[] {
+/**
+ * Velero's `restore describe` layout, from the Restore object alone; volumeLines (the volume
+ * sections, see volume-describe.ts) follow "Restore PVs:" as in Velero.
+ */
+export function describeRestore(restore: Restore, volumeLines: string[] = []): string[] {
   const s = restore.spec;
   const st = restore.status ?? {};
   const name = restore.metadata.name!;
@@ -96,6 +112,7 @@ export function describeRestore(restore: Restore): string[] {
     `Or label selector:  ${s.orLabelSelectors?.length ? s.orLabelSelectors.map(formatLabelSelector).join(" or ") : "<none>"}`,
     "",
     `Restore PVs:  ${s.restorePVs === undefined || s.restorePVs === null ? "auto" : String(s.restorePVs)}`,
+    ...volumeLines,
     "",
     `Existing Resource Policy:   ${s.existingResourcePolicy ?? "<none>"}`,
     ...existingPolicyOverrides(s),

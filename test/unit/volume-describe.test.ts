@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { BackupVolumeInfo } from "../../src/backup/volume-info.js";
+import { describeBackupVolumes, describeRestoreVolumes } from "../../src/cli/volume-describe.js";
+import type { RestoreVolumeInfo } from "../../src/restore/volume-info.js";
+
+test("a backup's CSI and native snapshots are described as Velero does, its skipped volume not at all", () => {
+  const volumes: BackupVolumeInfo[] = [
+    {
+      pvcName: "data",
+      pvcNamespace: "app",
+      pvName: "pvc-1",
+      backupMethod: "CSISnapshot",
+      snapshotDataMoved: false,
+      preserveLocalSnapshot: true,
+      skipped: false,
+      result: "succeeded",
+      csiSnapshotInfo: {
+        snapshotHandle: "snap-handle-1",
+        size: 1073741824,
+        driver: "hostpath.csi.k8s.io",
+        vscName: "snapcontent-1",
+        ReadyToUse: true,
+      },
+    },
+    {
+      pvcName: "logs",
+      pvcNamespace: "app",
+      pvName: "pv-ebs",
+      backupMethod: "NativeSnapshot",
+      snapshotDataMoved: false,
+      preserveLocalSnapshot: false,
+      skipped: false,
+      result: "succeeded",
+      nativeSnapshotInfo: {
+        snapshotHandle: "snap-0abc",
+        volumeType: "gp3",
+        volumeAZ: "us-east-1a",
+        iops: "3000",
+        Phase: "Completed",
+      },
+    },
+    {
+      pvcName: "cache",
+      pvcNamespace: "app",
+      pvName: "pvc-3",
+      snapshotDataMoved: false,
+      preserveLocalSnapshot: false,
+      skipped: true,
+      skippedReason: "no volume data backup was taken",
+    },
+  ];
+  assert.deepEqual(describeBackupVolumes(volumes), [
+    "Backup Volumes:",
+    "  Velero-Native Snapshots:",
+    "    pv-ebs:",
+    "      Snapshot ID:        snap-0abc",
+    "      Type:               gp3",
+    "      Availability Zone:  us-east-1a",
+    "      IOPS:               3000",
+    "      Result:             succeeded",
+    "",
+    "  CSI Snapshots:",
+    "    app/data:",
+    "      Snapshot:",
+    "        Snapshot Content Name: snapcontent-1",
+    "        Storage Snapshot ID: snap-handle-1",
+    "        Snapshot Size (bytes): 1073741824",
+    "        CSI Driver: hostpath.csi.k8s.io",
+    "        Result: succeeded",
+    "",
+    "  Pod Volume Backups: <none included>",
+  ]);
+});
+
+test("a backup with no volumes has none included under every method", () => {
+  assert.deepEqual(describeBackupVolumes([]), [
+    "Backup Volumes:",
+    "  Velero-Native Snapshots: <none included>",
+    "",
+    "  CSI Snapshots: <none included>",
+    "",
+    "  Pod Volume Backups: <none included>",
+  ]);
+});
+
+test("a restore from a CSI snapshot lists the claim and the snapshot it came from", () => {
+  const volumes: RestoreVolumeInfo[] = [
+    {
+      pvcName: "data",
+      pvcNamespace: "app-clone",
+      restoreMethod: "CSISnapshot",
+      snapshotDataMoved: false,
+      csiSnapshotInfo: {
+        snapshotHandle: "snap-handle-1",
+        size: 1073741824,
+        driver: "hostpath.csi.k8s.io",
+        vscName: "velero-snapcontent-1-x7k2p",
+      },
+    },
+  ];
+  assert.deepEqual(describeRestoreVolumes(volumes), [
+    "",
+    "CSI Snapshot Restores:",
+    "  app-clone/data:",
+    "    Snapshot:",
+    "      Snapshot Content Name: velero-snapcontent-1-x7k2p",
+    "      Storage Snapshot ID: snap-handle-1",
+    "      CSI Driver: hostpath.csi.k8s.io",
+  ]);
+});
+
+test("a restore with no volume info file has no volume section, as Velero prints none", () => {
+  assert.deepEqual(describeRestoreVolumes(undefined), []);
+});
+
+test("a backup with no volume info file reads as Velero reads one with no snapshots recorded", () => {
+  assert.deepEqual(describeBackupVolumes(undefined), [
+    "Backup Volumes:",
+    "  Velero-Native Snapshots: <none included>",
+    "",
+    "  CSI Snapshots: <none included or not detectable>",
+    "",
+    "  Pod Volume Backups: <none included>",
+  ]);
+});
