@@ -17,6 +17,7 @@ import { unfinishedMessage, type BackupOperation } from "../items/item-operation
 import { operationCounts, pollOperations } from "../items/operation-poller.js";
 import { backupItemActions } from "./actions/index.js";
 import { BackupVolumeRecords } from "../volumes/backup-volume-records.js";
+import type { NativeLocation } from "../volumes/native-snapshots.js";
 import { releaseSnapshots } from "../volumes/csi-snapshot-backup-actions.js";
 import { ItemCollector, type CollectedItem } from "./item-collector.js";
 import { itemKey, writeOrderedItems } from "./ordered-items.js";
@@ -40,6 +41,8 @@ export interface BackupDependencies {
   onPhase?: (phase: BackupPhase) => Promise<void>;
   /** How often item operations are polled. */
   operationPollMs?: number;
+  /** The backup's VolumeSnapshotLocations (`spec.volumeSnapshotLocations`), resolved. */
+  snapshotLocations?: readonly NativeLocation[];
 }
 
 /**
@@ -87,7 +90,12 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       );
     }
     const actions = new ItemActionRegistry(
-      backupItemActions({ client: deps.client, backup, volumes: volumeRecords }),
+      backupItemActions({
+        client: deps.client,
+        backup,
+        volumes: volumeRecords,
+        snapshotLocations: deps.snapshotLocations ?? [],
+      }),
     );
     const collector = new ItemCollector(deps.client, discovery.resources, scope, log, backup, actions);
     const namespaces = await collector.namespacesInScope();
@@ -196,7 +204,9 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       volumeInfo: await gzipJson(volumes.entries(volumeRecords)),
       csiSnapshots: csiSideFiles(volumeRecords),
       podVolumeBackups: null,
-      volumeSnapshots: null,
+      volumeSnapshots: volumeRecords.nativeSnapshots.length
+        ? volumeRecords.nativeSnapshots.map((r) => r.snapshot)
+        : null,
       itemOperations: operations,
     });
   } catch (err) {

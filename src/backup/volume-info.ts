@@ -1,6 +1,10 @@
 import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import { quantityToBytes } from "../api/quantity.js";
-import type { BackupVolumeRecords, CsiSnapshotRecord } from "../volumes/backup-volume-records.js";
+import type {
+  BackupVolumeRecords,
+  CsiSnapshotRecord,
+  NativeSnapshotRecord,
+} from "../volumes/backup-volume-records.js";
 
 /** How a volume's data was backed up or restored, as Velero names the methods. */
 export type VolumeMethod = "NativeSnapshot" | "PodVolumeBackup" | "CSISnapshot" | "PodVolumeRestore";
@@ -119,6 +123,12 @@ function entry(
   };
   const csi = pvName ? records.csiSnapshots.find((r) => r.pvName === pvName && r.succeeded) : undefined;
   if (csi) return { ...names, backupMethod: "CSISnapshot", ...csiEntry(csi), pvInfo };
+  const native = pvName
+    ? records.nativeSnapshots.find(
+        (r) => r.snapshot.spec.persistentVolumeName === pvName && r.snapshot.status.phase === "Completed",
+      )
+    : undefined;
+  if (native) return { ...names, backupMethod: "NativeSnapshot", ...nativeEntry(native), pvInfo };
   return {
     ...names,
     snapshotDataMoved: false,
@@ -149,6 +159,27 @@ function csiEntry(
       driver: r.driver,
       vscName: r.snapshot.status?.boundVolumeSnapshotContentName ?? "",
       ReadyToUse: r.snapshot.status?.readyToUse ?? null,
+    },
+  };
+}
+
+function nativeEntry(
+  r: NativeSnapshotRecord,
+): Omit<BackupVolumeInfo, "pvcName" | "pvcNamespace" | "pvName" | "backupMethod"> {
+  const { spec, status } = r.snapshot;
+  return {
+    snapshotDataMoved: false,
+    preserveLocalSnapshot: false,
+    skipped: false,
+    startTimestamp: goTime(r.startTimestamp),
+    ...(r.completionTimestamp ? { completionTimestamp: goTime(r.completionTimestamp) } : {}),
+    result: "succeeded",
+    nativeSnapshotInfo: {
+      snapshotHandle: status.providerSnapshotID ?? "",
+      volumeType: spec.volumeType,
+      volumeAZ: spec.volumeAZ ?? "",
+      iops: spec.volumeIOPS !== undefined ? String(spec.volumeIOPS) : "",
+      Phase: status.phase,
     },
   };
 }

@@ -11,6 +11,7 @@ import type { Backup, BackupStatus } from "../api/v1/index.js";
 import { DEFAULT_BACKUP_TTL, runBackup, type BackupProgressUpdate } from "../backup/backupper.js";
 import { echoProblems, ProgressWriter } from "./operation-reporting.js";
 import { validateBackupSpec } from "../backup/scope.js";
+import { resolveSnapshotLocations } from "../volumes/native-snapshots.js";
 import { errorMessage } from "../kube/errors.js";
 import { getByKey, type Cache } from "../kube/informer.js";
 import { serverVersion } from "../kube/server-version.js";
@@ -52,6 +53,11 @@ export class BackupController {
     } catch (err) {
       errors.push(errorMessage(err));
     }
+    const snapshotLocations = await resolveSnapshotLocations(
+      this.velero,
+      backup.spec.volumeSnapshotLocations ?? [],
+    );
+    errors.push(...snapshotLocations.errors);
     if (errors.length || !location) {
       this.log.info({ backup: name, errors }, "backup failed validation");
       await this.setStatus(backup, { phase: "FailedValidation", validationErrors: errors });
@@ -125,6 +131,7 @@ export class BackupController {
         echo: echoProblems(this.log),
         onProgress: progress.report,
         onPhase: (phase) => this.setStatus(inProgress, { phase }),
+        snapshotLocations: snapshotLocations.locations,
       },
     );
     await progress.settled();

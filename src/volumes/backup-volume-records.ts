@@ -5,6 +5,7 @@
  * a method gave for passing it over.
  */
 import type { VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent } from "../api/csi-snapshots.js";
+import type { NativeVolumeSnapshot } from "./native-snapshots.js";
 
 /** A CSI snapshot a backup took of a claim. */
 export interface CsiSnapshotRecord {
@@ -21,8 +22,16 @@ export interface CsiSnapshotRecord {
   succeeded: boolean;
 }
 
+/** A native snapshot a backup took (or tried to) of a PV. */
+export interface NativeSnapshotRecord {
+  snapshot: NativeVolumeSnapshot;
+  startTimestamp: string;
+  completionTimestamp?: string;
+}
+
 export class BackupVolumeRecords {
   readonly csiSnapshots: CsiSnapshotRecord[] = [];
+  readonly nativeSnapshots: NativeSnapshotRecord[] = [];
   private readonly skipReasons = new Map<string, string>();
 
   /** A method passed the volume over (named by PV), and why. */

@@ -30,7 +30,8 @@ export interface ClaimVolumeState {
 }
 
 /** What became of a volume of the backup, for the claims planned after it. */
-type VolumeFate = { kind: "restored"; as?: string } | { kind: "existing"; claim?: string } | { kind: "anew"; why: string };
+type VolumeFate =
+  { kind: "restored"; as?: string } | { kind: "existing"; claim?: string } | { kind: "anew"; why: string };
 
 interface ClaimRef {
   namespace?: string;

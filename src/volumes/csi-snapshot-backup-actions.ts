@@ -28,6 +28,7 @@ import type { Item } from "../items/item.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage, isNotFound } from "../kube/errors.js";
 import type { BackupVolumeRecords, CsiSnapshotRecord } from "./backup-volume-records.js";
+import { nativeLocationFor, type NativeLocation } from "./native-snapshots.js";
 import { SNAPSHOT_API, snapshotClassesPath, snapshotContentsPath, snapshotsPath } from "./csi-paths.js";
 
 const DEFAULT_CSI_SNAPSHOT_TIMEOUT = "10m";
@@ -37,6 +38,8 @@ export interface CsiBackupContext {
   client: KubeClient;
   backup: Backup;
   volumes: BackupVolumeRecords;
+  /** The backup's VolumeSnapshotLocations: the volumes they handle are snapshotted natively instead. */
+  snapshotLocations: readonly NativeLocation[];
 }
 
 /** The three actions of one backup: claims, their VolumeSnapshots, and the snapshots' contents. */
@@ -63,6 +66,7 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
         return undefined;
       }
       const pv = await ctx.client.get<V1PersistentVolume>(`/api/v1/persistentvolumes/${pvName}`);
+      if (nativeLocationFor(ctx.snapshotLocations, pv)) return undefined; // the native snapshotter takes it
       const driver = pv.spec?.csi?.driver;
       if (!driver) {
         ctx.volumes.skip(pvName, "not a CSI volume, and no volume snapshot location takes it");

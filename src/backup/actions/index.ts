@@ -8,16 +8,21 @@ import {
   csiSnapshotBackupActions,
   type CsiBackupContext,
 } from "../../volumes/csi-snapshot-backup-actions.js";
+import {
+  nativeSnapshotBackupAction,
+  type NativeBackupContext,
+} from "../../volumes/native-snapshot-backup-action.js";
 import { customResourceDefinitionBackupAction } from "./custom-resource-definitions.js";
 
 /** What one backup's actions work with. */
-export type BackupActionContext = CsiBackupContext;
+export type BackupActionContext = CsiBackupContext & NativeBackupContext;
 
 /** Makes the actions of one backup, fresh: the volume methods keep what they did for it. */
 export function backupItemActions(ctx: BackupActionContext): BackupItemAction[] {
   return [
     podClaimsBackupAction,
     ...csiSnapshotBackupActions(ctx),
+    nativeSnapshotBackupAction(ctx),
     claimVolumeBackupAction,
     customResourceDefinitionBackupAction,
   ];
