@@ -106,9 +106,7 @@ async function sameObjects(
     preserveNodePorts: false,
   };
   // The objects as the restore makes them: the same actions, into a cluster that holds none.
-  const actions = new ItemActionRegistry(
-    restoreItemActions(emptyRestoreActionState("bench")),
-  );
+  const actions = new ItemActionRegistry(restoreItemActions(emptyRestoreActionState("bench")));
   const byResource = new Map<string, Item[]>();
   let count = 0;
   let preexisting = 0;

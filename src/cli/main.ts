@@ -3,6 +3,7 @@ import { VERSION } from "../version.js";
 import { backupCommand } from "./backup/index.js";
 import { restoreCommand } from "./restore/index.js";
 import { backupLocationCommand } from "./backup-location/index.js";
+import { snapshotLocationCommand } from "./snapshot-location/index.js";
 import { installCommand } from "./install.js";
 import { localClusterCommand } from "./local-cluster.js";
 import { serverCommand } from "./server.js";
@@ -26,6 +27,7 @@ export function program(helpWidth?: number): Command {
   root.addCommand(backupCommand());
   root.addCommand(restoreCommand());
   root.addCommand(backupLocationCommand());
+  root.addCommand(snapshotLocationCommand());
   root.addCommand(serverCommand());
   for (const verb of verbFirstCommands()) root.addCommand(verb);
   root.addCommand(completionCommand());

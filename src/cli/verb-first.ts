@@ -14,6 +14,11 @@ import { restoreDeleteCommand } from "./restore/delete.js";
 import { restoreDescribeCommand } from "./restore/describe.js";
 import { restoreGetCommand } from "./restore/get.js";
 import { restoreLogsCommand } from "./restore/logs.js";
+import {
+  snapshotLocationCreateCommand,
+  snapshotLocationDeleteCommand,
+  snapshotLocationGetCommand,
+} from "./snapshot-location/index.js";
 
 type Verb = "create" | "get" | "describe" | "delete" | "logs";
 
@@ -48,6 +53,15 @@ const NOUNS: { singular: string; plural: string; commands: Partial<Record<Verb, 
       create: backupLocationCreateCommand,
       get: backupLocationGetCommand,
       delete: backupLocationDeleteCommand,
+    },
+  },
+  {
+    singular: "snapshot-location",
+    plural: "snapshot-locations",
+    commands: {
+      create: snapshotLocationCreateCommand,
+      get: snapshotLocationGetCommand,
+      delete: snapshotLocationDeleteCommand,
     },
   },
 ];

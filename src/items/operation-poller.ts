@@ -11,6 +11,8 @@ import {
   type OperationStatus,
 } from "./item-operation.js";
 
+const FIRST_POLL_MS = 250;
+
 export interface PolledOperation {
   spec: { OperationID: string };
   status: OperationStatus;
@@ -31,6 +33,8 @@ export async function pollOperations<O extends PolledOperation>(
 ): Promise<void> {
   const now = options.now ?? Date.now;
   const deadline = now() + options.timeoutMs;
+  // Most operations end within a second or two: poll soon, then back off to the interval.
+  let wait = Math.min(FIRST_POLL_MS, options.intervalMs);
   for (;;) {
     for (const op of operations) {
       if (operationEnded(op.status)) continue;
@@ -55,7 +59,8 @@ export async function pollOperations<O extends PolledOperation>(
       }
       return;
     }
-    await sleep(options.intervalMs);
+    await sleep(wait);
+    wait = Math.min(wait * 2, options.intervalMs);
   }
 }
 

@@ -46,6 +46,11 @@ export interface RestoreItemActionOutput {
   existing?: { reason: string; patch?: Item };
   /** Start an operation once the item is created; `input` is handed back to startOperation. */
   operation?: { input?: unknown };
+  /**
+   * Change the item just before it is created (a volume made from a snapshot): what must touch
+   * the outside world waits for execution; `input` is handed back to beforeCreate.
+   */
+  beforeCreate?: { input?: unknown };
 }
 
 export interface RestoreItemAction {
@@ -60,6 +65,8 @@ export interface RestoreItemAction {
    */
   needs?(groupResource: string, item: Item): boolean;
   execute(input: RestoreItemActionInput): RestoreItemActionOutput | undefined;
+  /** Does what `execute` asked for just before the item is created; returns the item to create. */
+  beforeCreate?(item: Item, input: unknown, restore: Restore): Promise<Item>;
   /** Starts the operation asked for in `execute`, once the item exists; returns its ID. */
   startOperation?(client: KubeClient, created: Item, input: unknown, restore: Restore): Promise<string>;
   progress?(operationId: string, restore: Restore, client: KubeClient): Promise<OperationProgress>;

@@ -20,6 +20,8 @@ export interface ExecuteOptions {
   terminatingTimeoutMs: number;
   /** How long to wait for a restored CRD to be established. */
   crdTimeoutMs?: number;
+  /** Called just before an item whose actions asked for it is created: returns the body to send. */
+  beforeCreate?: (step: PlanStep, body: Buffer) => Promise<Buffer>;
   /** Called once an item whose actions asked for operations is created, to start them. */
   onCreated?: (step: PlanStep, created: Item) => Promise<void>;
   /** Told the size of each chunk of the plan before it is executed. */
@@ -75,7 +77,10 @@ async function restoreStep(step: PlanStep, r: ApiResource | undefined, options: 
       await deleteItem(options.client, itemPath(path), entry.uid);
       return done("pruned");
     }
-    const raw = step.body!;
+    let raw = step.body!;
+    const prepare = async () => {
+      if (step.beforeCreate && options.beforeCreate) raw = await options.beforeCreate(step, raw);
+    };
     if (entry.action === "update") {
       if (entry.madeByController) await waitMade(options, itemPath(path));
       try {
@@ -106,9 +111,11 @@ async function restoreStep(step: PlanStep, r: ApiResource | undefined, options: 
             (finalizers.length ? ` (finalizers: ${finalizers.join(", ")})` : ""),
         );
       }
+      await prepare();
       await options.client.request("POST", path, { body: raw });
       return done("recreated");
     }
+    await prepare();
     try {
       const created = await options.client.request<Item>("POST", path, { body: raw });
       if (entry.keepsStatus) {

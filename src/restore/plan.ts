@@ -58,6 +58,8 @@ export interface PlannedItem {
   body?: Item;
   /** Operations its actions start once it is created. */
   operations?: { action: string; input?: unknown }[];
+  /** What its actions change just before it is created. */
+  beforeCreate?: { action: string; input?: unknown }[];
 }
 
 export interface PlannerOptions {
@@ -137,7 +139,10 @@ export class RestorePlanner {
     const entry = (action: PlanAction, reason: string) =>
       this.#entry(groupResource, base, where, action, [reason], warnings, target);
     if (said.skip) return { entry: entry("skip", said.skip) };
-    const operations = said.operations.length ? { operations: said.operations } : {};
+    const operations = {
+      ...(said.operations.length ? { operations: said.operations } : {}),
+      ...(said.beforeCreate.length ? { beforeCreate: said.beforeCreate } : {}),
+    };
 
     if (inCluster && said.existing) {
       const { reason, patch } = said.existing;

@@ -23,6 +23,7 @@ import { RestoreValidationError } from "./validation.js";
 import { orderGroupResources, type ResourcePriorities } from "./priorities.js";
 import { RestoreScope } from "./scope.js";
 import type { RestoreVolumeRecords } from "../volumes/restore-volume-records.js";
+import type { NativeVolumeSnapshot } from "../volumes/native-snapshots.js";
 
 /**
  * A planned item, with what to send when anything. The body is held only while its chunk is
@@ -33,6 +34,8 @@ export interface PlanStep {
   body?: Buffer;
   /** Operations the item's actions start once it is created. */
   operations?: { action: string; input?: unknown }[];
+  /** What the item's actions change just before it is created. */
+  beforeCreate?: { action: string; input?: unknown }[];
 }
 
 /** Items of one group-resource, executed after those of the tiers before it; a tier comes in chunks. */
@@ -76,7 +79,12 @@ export async function planRestore(
   index: BackupIndex,
   client: KubeClient,
   priorities: ResourcePriorities,
-  options: { dryRun?: boolean; actions?: RestoreActionsFactory } = {},
+  options: {
+    dryRun?: boolean;
+    actions?: RestoreActionsFactory;
+    /** The backup's native volume snapshots (`<b>-volumesnapshots.json.gz`). */
+    volumeSnapshots?: readonly NativeVolumeSnapshot[];
+  } = {},
 ): Promise<RestorePlan> {
   let discovery = await discover(client);
   const canonical = canonicalName(discovery.resources);
@@ -106,7 +114,14 @@ export async function planRestore(
       "prune: no object in the restore's scope carries the velero.io/restore-name label of an earlier restore, so there is nothing to compare this backup with: drop --prune, or check the namespaces and resources of the restore",
     );
   }
-  const actionState = await restoreActionState(client, discovery.resources, index, scope, restore);
+  const actionState = await restoreActionState(
+    client,
+    discovery.resources,
+    index,
+    scope,
+    restore,
+    options.volumeSnapshots,
+  );
   const planner = new RestorePlanner({
     scope,
     backupName: restore.spec.backupName ?? "",
@@ -132,10 +147,11 @@ export async function planRestore(
     priorities,
     canonical,
   );
-  const step = ({ entry, body, operations }: PlannedItem): PlanStep => ({
+  const step = ({ entry, body, operations, beforeCreate }: PlannedItem): PlanStep => ({
     entry,
     ...(body ? { body: Buffer.from(JSON.stringify(body)) } : {}),
     ...(operations ? { operations } : {}),
+    ...(beforeCreate ? { beforeCreate } : {}),
   });
   let unplanned = index.itemCount;
 

@@ -9,7 +9,10 @@ import type { PlanStep } from "./planning.js";
 
 const DEFAULT_POLL_MS = 5000;
 
-/** The item operations of one restore: started as their items are created, then waited for. */
+/**
+ * What the restore's actions do at execution: changes just before an item is created, and item
+ * operations, started as their items are created, then waited for.
+ */
 export class RestoreOperations {
   readonly list: RestoreOperation[] = [];
 
@@ -42,6 +45,18 @@ export class RestoreOperations {
         status: { phase: "New", created: new Date().toISOString() },
       });
     }
+  }
+
+  /** Lets the step's actions change its item just before it is created. */
+  async beforeCreate(step: PlanStep, body: Buffer): Promise<Buffer> {
+    let item = JSON.parse(body.toString("utf8")) as Item;
+    for (const { action: name, input } of step.beforeCreate ?? []) {
+      const action = this.actions.named(name);
+      if (!action?.beforeCreate)
+        throw new Error(`item action ${name} asked to change the item before it is created but cannot`);
+      item = await action.beforeCreate(item, input, this.restore);
+    }
+    return Buffer.from(JSON.stringify(item));
   }
 
   /** Polls every operation until it ends or the restore's itemOperationTimeout runs out. */

@@ -69,7 +69,11 @@ export async function loadAndPlan(
     throw new Error(`could not read backup ${backupName}: ${errorMessage(err)}`, { cause: err });
   }
   try {
-    const planOptions = { ...options, ...(deps.actions ? { actions: deps.actions } : {}) };
+    const planOptions = {
+      ...options,
+      ...(deps.actions ? { actions: deps.actions } : {}),
+      volumeSnapshots: await deps.store.getBackupVolumeSnapshots(backupName),
+    };
     return { index, plan: await planRestore(restore, index, deps.client, deps.priorities, planOptions) };
   } catch (err) {
     await index.spool.remove();
@@ -136,6 +140,7 @@ export async function runRestore(
       terminatingTimeoutMs: deps.terminatingTimeoutMs,
       ...(deps.resourceTimeoutMs ? { crdTimeoutMs: deps.resourceTimeoutMs } : {}),
       onChunk: (steps) => (chunkLeft = steps),
+      beforeCreate: (step, body) => operations.beforeCreate(step, body),
       onCreated: (step, created) =>
         operations.start(step, created).catch((err: unknown) => {
           const message = `error starting an operation for ${step.entry.groupResource} ${objectKey(step.entry.namespace, step.entry.name)}: ${errorMessage(err)}`;

@@ -13,6 +13,8 @@ export interface RestoreActionsOutcome {
   existing?: { reason: string; patch?: Item };
   /** Operations to start once the item exists, by the action that asked. */
   operations: { action: string; input?: unknown }[];
+  /** Changes to make just before the item is created, by the action that asked. */
+  beforeCreate: { action: string; input?: unknown }[];
 }
 
 /** Runs an item's restore item actions in order on `prepared`, which they change in place. */
@@ -24,7 +26,7 @@ export function runRestoreActions(
   inCluster: Item | undefined,
   restore: RestoreActionContext,
 ): RestoreActionsOutcome {
-  const outcome: RestoreActionsOutcome = { item: prepared, warnings: [], operations: [] };
+  const outcome: RestoreActionsOutcome = { item: prepared, warnings: [], operations: [], beforeCreate: [] };
   for (const action of registry.for(groupResource)) {
     const out = action.execute({
       groupResource,
@@ -39,6 +41,7 @@ export function runRestoreActions(
     if (out.createReason) outcome.createReason = out.createReason;
     if (out.existing) outcome.existing = out.existing;
     if (out.operation) outcome.operations.push({ action: action.name, input: out.operation.input });
+    if (out.beforeCreate) outcome.beforeCreate.push({ action: action.name, input: out.beforeCreate.input });
   }
   return outcome;
 }

@@ -7,9 +7,10 @@ import type { VeleroClient } from "../kube/velero-client.js";
 import type { Outcome } from "../kube/work-queue.js";
 import { openBackupStore } from "../locations/open-location.js";
 import { deleteCsiSnapshots } from "../volumes/csi-snapshot-deletion.js";
+import { deleteNativeSnapshots } from "../volumes/native-snapshots.js";
 
 /**
- * Works DeleteBackupRequests: deletes the CSI snapshots the backup took, then every file of the
+ * Works DeleteBackupRequests: deletes the CSI and native snapshots the backup took, then every file of the
  * backup from its location, then the Backup object (only the object when the location no longer
  * exists). A request that succeeded is removed; one that failed stays, Processed,
  * with its errors, so `backup describe` can tell why the backup is still there.
@@ -51,6 +52,8 @@ export class DeletionController {
           const store = await openBackupStore(this.velero, location);
           const { snapshots, contents } = await store.getBackupCsiSnapshots(backupName);
           errors.push(...(await deleteCsiSnapshots(this.velero.client, snapshots, contents)));
+          const natives = await store.getBackupVolumeSnapshots(backupName);
+          errors.push(...(await deleteNativeSnapshots(this.velero, natives)));
           // A snapshot left behind keeps the backup, so a new request can try again.
           if (errors.length === 0) await store.deleteBackup(backupName);
         }

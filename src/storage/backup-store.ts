@@ -3,6 +3,7 @@ import type { BackupOperation, RestoreOperation } from "../items/item-operation.
 import type { Backup, DownloadTarget } from "../api/v1/index.js";
 import { gunzipJson, gzipJson } from "../encoding/gzip-json.js";
 import type { VolumeSnapshot, VolumeSnapshotContent } from "../api/csi-snapshots.js";
+import type { NativeVolumeSnapshot } from "../volumes/native-snapshots.js";
 import * as keys from "./keys.js";
 import { MAX_BACKUP_METADATA_BYTES, parseStoredBackup, textOfAtMost } from "./stored-backup.js";
 import { ObjectNotFoundError, type ObjectStore } from "./object-store.js";
@@ -163,18 +164,25 @@ export class BackupStore {
   async getBackupCsiSnapshots(
     name: string,
   ): Promise<{ snapshots: VolumeSnapshot[]; contents: VolumeSnapshotContent[] }> {
-    const read = async <T>(key: string): Promise<T[]> => {
-      try {
-        return (await gunzipJson<T[] | null>(await this.get(key))) ?? [];
-      } catch (err) {
-        if (err instanceof ObjectNotFoundError) return [];
-        throw err;
-      }
-    };
     return {
-      snapshots: await read<VolumeSnapshot>(keys.backupCsiVolumeSnapshotsKey(name)),
-      contents: await read<VolumeSnapshotContent>(keys.backupCsiVolumeSnapshotContentsKey(name)),
+      snapshots: await this.listFile<VolumeSnapshot>(keys.backupCsiVolumeSnapshotsKey(name)),
+      contents: await this.listFile<VolumeSnapshotContent>(keys.backupCsiVolumeSnapshotContentsKey(name)),
     };
+  }
+
+  /** The backup's native volume snapshots (`<b>-volumesnapshots.json.gz`); none when it took none. */
+  getBackupVolumeSnapshots(name: string): Promise<NativeVolumeSnapshot[]> {
+    return this.listFile<NativeVolumeSnapshot>(keys.backupVolumeSnapshotsKey(name));
+  }
+
+  /** A gzipped JSON list; a missing file or `null` is an empty list. */
+  private async listFile<T>(key: string): Promise<T[]> {
+    try {
+      return (await gunzipJson<T[] | null>(await this.get(key))) ?? [];
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) return [];
+      throw err;
+    }
   }
 
   /** Deletes every object of the backup, velero-backup.json first so it is no longer listed. */

@@ -27,6 +27,11 @@ export interface ClaimVolumeState {
    * how: their PVs are not restored, and they are provisioned anew.
    */
   dataRestoredClaims: Map<string, string>;
+  /**
+   * PVs (by name in the backup) that a volume method restores onto a new disk, and how: they are
+   * restored, never onto a disk the cluster already uses, and renamed when cloned onto a taken name.
+   */
+  newDiskVolumes: Map<string, string>;
 }
 
 /** What became of a volume of the backup, for the claims planned after it. */
@@ -75,7 +80,8 @@ export function claimVolumeRestoreActions(state: ClaimVolumeState): RestoreItemA
         fates.set(name, { kind: "anew", why: dataRestored });
         return { skip: `${dataRestored}: its claim is provisioned anew` };
       }
-      if (pv.spec?.persistentVolumeReclaimPolicy === "Delete") {
+      const newDisk = state.newDiskVolumes.has(name);
+      if (pv.spec?.persistentVolumeReclaimPolicy === "Delete" && !newDisk) {
         fates.set(name, {
           kind: "anew",
           why: `volume ${name} has reclaim policy Delete and no data in the backup`,
@@ -101,7 +107,7 @@ export function claimVolumeRestoreActions(state: ClaimVolumeState): RestoreItemA
         fates.set(name, { kind: "existing", claim: heldBy });
         return undefined; // an existing object like any other
       }
-      const id = volumeIdentity(pv);
+      const id = newDisk ? undefined : volumeIdentity(pv);
       const twin = id ? identities.get(id) : undefined;
       if (twin) {
         const why = `persistent volume ${name} was not restored: volume ${twin} in the cluster already uses the same storage (${id})`;

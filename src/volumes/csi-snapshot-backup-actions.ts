@@ -27,12 +27,15 @@ import type { BackupItemAction } from "../items/backup-item-action.js";
 import type { Item } from "../items/item.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage, isNotFound } from "../kube/errors.js";
+import { forEachConcurrently } from "../concurrency/pool.js";
 import type { BackupVolumeRecords, CsiSnapshotRecord } from "./backup-volume-records.js";
 import { nativeLocationFor, type NativeLocation } from "./native-snapshots.js";
 import { SNAPSHOT_API, snapshotClassesPath, snapshotContentsPath, snapshotsPath } from "./csi-paths.js";
 
 const DEFAULT_CSI_SNAPSHOT_TIMEOUT = "10m";
 const POLL_MS = 250;
+/** Snapshots let go of at once after the backup. */
+const RELEASE_CONCURRENCY = 16;
 
 export interface CsiBackupContext {
   client: KubeClient;
@@ -264,23 +267,27 @@ async function takeSnapshot(
  */
 export async function releaseSnapshots(client: KubeClient, records: BackupVolumeRecords): Promise<string[]> {
   const warnings: string[] = [];
-  for (const r of records.csiSnapshots.filter((s) => s.succeeded)) {
-    const vs = `${r.pvcNamespace}/${r.snapshot.metadata?.name}`;
-    const content = r.content?.metadata?.name;
-    try {
-      if (content && r.content?.spec?.deletionPolicy !== "Retain") {
-        await client.request("PATCH", `${snapshotContentsPath()}/${content}`, {
-          body: { spec: { deletionPolicy: "Retain" } },
-          contentType: "application/merge-patch+json",
-        });
+  await forEachConcurrently(
+    records.csiSnapshots.filter((s) => s.succeeded),
+    RELEASE_CONCURRENCY,
+    async (r) => {
+      const vs = `${r.pvcNamespace}/${r.snapshot.metadata?.name}`;
+      const content = r.content?.metadata?.name;
+      try {
+        if (content && r.content?.spec?.deletionPolicy !== "Retain") {
+          await client.request("PATCH", `${snapshotContentsPath()}/${content}`, {
+            body: { spec: { deletionPolicy: "Retain" } },
+            contentType: "application/merge-patch+json",
+          });
+        }
+        await client.request("DELETE", `${snapshotsPath(r.pvcNamespace)}/${r.snapshot.metadata?.name}`);
+      } catch (err) {
+        if (!isNotFound(err))
+          warnings.push(
+            `could not set VolumeSnapshotContent ${content} to Retain and delete VolumeSnapshot ${vs}: ${errorMessage(err)}; deleting its namespace may delete the snapshot`,
+          );
       }
-      await client.request("DELETE", `${snapshotsPath(r.pvcNamespace)}/${r.snapshot.metadata?.name}`);
-    } catch (err) {
-      if (!isNotFound(err))
-        warnings.push(
-          `could not set VolumeSnapshotContent ${content} to Retain and delete VolumeSnapshot ${vs}: ${errorMessage(err)}; deleting its namespace may delete the snapshot`,
-        );
-    }
-  }
+    },
+  );
   return warnings;
 }

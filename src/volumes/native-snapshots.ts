@@ -75,3 +75,31 @@ export async function resolveSnapshotLocations(
   }
   return { locations, errors };
 }
+
+/**
+ * What `backup delete` does to the backup's native snapshots: each completed one is deleted
+ * through its location's provider. Returns an error for each that could not be (its location
+ * gone, say), which keeps the backup so the deletion can be tried again.
+ */
+export async function deleteNativeSnapshots(
+  velero: VeleroClient,
+  snapshots: readonly NativeVolumeSnapshot[],
+): Promise<string[]> {
+  const errors: string[] = [];
+  for (const { spec, status } of snapshots) {
+    if (status.phase !== "Completed" || !status.providerSnapshotID) continue;
+    try {
+      const vsl = await velero.get<VolumeSnapshotLocation>("volumesnapshotlocations", spec.location);
+      if (!vsl)
+        throw new Error(
+          `volume snapshot location ${spec.location} does not exist: create it again, or delete the snapshot with the provider's tools`,
+        );
+      await volumeSnapshotterFor(vsl).deleteSnapshot(status.providerSnapshotID);
+    } catch (err) {
+      errors.push(
+        `error deleting native snapshot ${status.providerSnapshotID} of persistent volume ${spec.persistentVolumeName}: ${(err as Error).message}`,
+      );
+    }
+  }
+  return errors;
+}

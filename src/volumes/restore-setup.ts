@@ -15,14 +15,20 @@ import {
   type CsiRestoreState,
 } from "./csi-snapshot-restore-actions.js";
 import { RestoreVolumeRecords } from "./restore-volume-records.js";
+import type { VolumeSnapshotLocation } from "../api/v1/index.js";
+import { VeleroClient } from "../kube/velero-client.js";
+import type { NativeVolumeSnapshot } from "./native-snapshots.js";
+import type { NativeRestoreState } from "./native-snapshot-restore-action.js";
+import { volumeSnapshotterFor, type VolumeSnapshotter } from "./snapshotters/volume-snapshotter.js";
 
 /** What the volume actions of one restore need to know before its first item. */
-export type VolumeRestoreState = ClaimVolumeState & CsiRestoreState;
+export type VolumeRestoreState = ClaimVolumeState & CsiRestoreState & NativeRestoreState;
 
 /**
- * Reads it from the backup's index and the target cluster: the claims the restore takes, the
- * backup's Velero-made VolumeSnapshots, and the cluster's PersistentVolumes and
- * VolumeSnapshotClasses (one LIST each, only for a backup that holds such items).
+ * Reads it from the backup's index and files and the target cluster: the claims the restore
+ * takes, the backup's Velero-made VolumeSnapshots and native snapshots (with their locations'
+ * snapshotters), and the cluster's PersistentVolumes and VolumeSnapshotClasses (one LIST each,
+ * only for a backup that holds such items).
  */
 export async function volumeRestoreState(
   client: KubeClient,
@@ -30,6 +36,7 @@ export async function volumeRestoreState(
   index: BackupIndex,
   scope: RestoreScope,
   restore: Restore,
+  volumeSnapshots: readonly NativeVolumeSnapshot[],
 ): Promise<VolumeRestoreState> {
   const restoredClaims = new Set(
     [...index.claims]
@@ -81,6 +88,32 @@ export async function volumeRestoreState(
       availableClasses.add(await backupClasses.nameAt(i));
   }
 
+  const nativeSnapshots = new Map(
+    volumeSnapshots
+      .filter((s) => restorePVs && s.status.phase === "Completed" && s.status.providerSnapshotID)
+      .map((s) => [s.spec.persistentVolumeName, s]),
+  );
+  const snapshotters = new Map<string, VolumeSnapshotter | Error>();
+  const velero = new VeleroClient(client, restore.metadata.namespace ?? "velero");
+  for (const location of new Set([...nativeSnapshots.values()].map((s) => s.spec.location))) {
+    const vsl = await velero.get<VolumeSnapshotLocation>("volumesnapshotlocations", location);
+    try {
+      if (!vsl)
+        throw new Error(
+          `volume snapshot location ${location} does not exist in this cluster: create it (velero-ts snapshot-location create ${location} --provider ...)`,
+        );
+      snapshotters.set(location, volumeSnapshotterFor(vsl));
+    } catch (err) {
+      snapshotters.set(location, err as Error);
+    }
+  }
+  const newDiskVolumes = new Map(
+    [...nativeSnapshots].map(([pv, s]) => [
+      pv,
+      `its data is restored from native snapshot ${s.status.providerSnapshotID}`,
+    ]),
+  );
+
   const dataRestoredClaims = new Map(
     [...claimSnapshots].map(([claim, s]) => [
       claim,
@@ -91,6 +124,9 @@ export async function volumeRestoreState(
     restoredClaims,
     clusterVolumes,
     dataRestoredClaims,
+    newDiskVolumes,
+    nativeSnapshots,
+    snapshotters,
     restoreUID: restore.metadata.uid ?? restore.metadata.name ?? "",
     restorePVs,
     snapshots,

@@ -4,7 +4,7 @@ import type { VolumeSnapshot, VolumeSnapshotContent } from "../../src/api/csi-sn
 import type { BackupVolumeInfo } from "../../src/backup/volume-info.js";
 import type { RestoreVolumeInfo } from "../../src/restore/volume-info.js";
 import { jsonOf, kubectl, testNamespace, waitAvailable, waitUntil } from "./support.js";
-import { restoreFiles, velero } from "./velero.js";
+import { restoreFiles } from "./velero.js";
 import {
   appReads,
   appWithClaim,
@@ -12,27 +12,10 @@ import {
   boundVolume,
   claimDisk,
   locationJson,
+  restoreToEnd,
   storage,
+  volumeBackup,
 } from "./volumes.js";
-
-const id = () => Math.random().toString(36).slice(2, 8);
-
-/** Backs up namespace ns with CSI snapshots (the default) and returns the backup's name. */
-async function backUp(ns: string): Promise<string> {
-  const name = `csir-${id()}`;
-  const created = await velero(["backup", "create", name, "--include-namespaces", ns, "--wait"]);
-  assert.equal(created.code, 0, created.stderr);
-  assert.match(created.stdout, /Backup completed with status: Completed/);
-  return name;
-}
-
-/** Runs a restore to its end and returns its name and what `--wait` printed. */
-async function restore(backup: string, ...flags: string[]): Promise<{ name: string; stdout: string }> {
-  const name = `${backup}-r${id()}`;
-  const run = await velero(["restore", "create", name, "--from-backup", backup, ...flags, "--wait"]);
-  assert.match(run.stdout, /Restore completed with status/, run.stderr);
-  return { name, stdout: run.stdout };
-}
 
 test("a restore into a mapped namespace gives the clone its own disk with the data at backup time", async (t) => {
   const ns = await testNamespace(t, "csir");
@@ -40,10 +23,10 @@ test("a restore into a mapped namespace gives the clone its own disk with the da
   t.after(() => kubectl(["delete", "ns", clone, "--wait=false", "--ignore-not-found"]));
   await appWithClaim(ns);
   await appWrites(ns, "state.txt", "at backup time");
-  const backup = await backUp(ns);
+  const backup = await volumeBackup(ns);
   await appWrites(ns, "state.txt", "changed after the backup");
 
-  const { name, stdout } = await restore(backup, "--namespace-mappings", `${ns}:${clone}`);
+  const { name, stdout } = await restoreToEnd(backup, "--namespace-mappings", `${ns}:${clone}`);
   assert.match(stdout, /Restore completed with status: Completed/);
   await waitAvailable(clone, "app");
   assert.equal(await appReads(clone, "state.txt"), "at backup time");
@@ -96,10 +79,10 @@ test("a restore in place after the namespace is deleted brings back the data at 
   const ns = await testNamespace(t, "csirin");
   await appWithClaim(ns);
   await appWrites(ns, "state.txt", "at backup time");
-  const backup = await backUp(ns);
+  const backup = await volumeBackup(ns);
   await kubectl(["delete", "ns", ns, "--wait=true", "--timeout=120s"]);
 
-  const { stdout } = await restore(backup);
+  const { stdout } = await restoreToEnd(backup);
   assert.match(stdout, /Restore completed with status: Completed/);
   await waitAvailable(ns, "app");
   assert.equal(await appReads(ns, "state.txt"), "at backup time");
@@ -111,7 +94,7 @@ test("a snapshot deleted out of band fails its volume alone, and what the restor
   t.after(() => kubectl(["delete", "ns", clone, "--wait=false", "--ignore-not-found"]));
   await appWithClaim(ns);
   await kubectl(["create", "configmap", "settings", "-n", ns, "--from-literal=mode=on"]);
-  const backup = await backUp(ns);
+  const backup = await volumeBackup(ns);
   const [backedUp] = await locationJson<BackupVolumeInfo[]>(
     "backups",
     backup,
@@ -119,7 +102,7 @@ test("a snapshot deleted out of band fails its volume alone, and what the restor
   );
   await storage().deleteSnapshot(backedUp!.csiSnapshotInfo!.snapshotHandle);
 
-  const { name, stdout } = await restore(backup, "--namespace-mappings", `${ns}:${clone}`);
+  const { name, stdout } = await restoreToEnd(backup, "--namespace-mappings", `${ns}:${clone}`);
   assert.match(stdout, /Restore completed with status: PartiallyFailed/);
   const { results } = await restoreFiles(name);
   const errors = results.errors.namespaces?.[clone] ?? [];

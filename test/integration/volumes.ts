@@ -6,7 +6,8 @@ import { gunzipSync } from "node:zlib";
 import { BlockStorage } from "../../src/local-cluster/block-storage.js";
 import { ClusterLayout } from "../../src/local-cluster/layout.js";
 import { clusterDir, kubectl, waitAvailable, waitUntil } from "./support.js";
-import { storageDir } from "./velero.js";
+import assert from "node:assert/strict";
+import { storageDir, velero } from "./velero.js";
 
 export const layout = () => new ClusterLayout(clusterDir());
 export const storage = () => new BlockStorage(layout().blockStorageDir);
@@ -84,4 +85,26 @@ export async function appReads(ns: string, file: string): Promise<string> {
 /** A gzipped JSON file of the storage location (`backups/...` or `restores/...`). */
 export async function locationJson<T>(...parts: string[]): Promise<T> {
   return JSON.parse(gunzipSync(await fs.readFile(path.join(storageDir(), ...parts))).toString()) as T;
+}
+
+export const id = () => Math.random().toString(36).slice(2, 8);
+
+/** Backs up namespace ns (CSI snapshots unless the flags say otherwise); returns the backup's name once Completed. */
+export async function volumeBackup(ns: string, ...flags: string[]): Promise<string> {
+  const name = `vol-${id()}`;
+  const run = await velero(["backup", "create", name, "--include-namespaces", ns, ...flags, "--wait"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /Backup completed with status: Completed/);
+  return name;
+}
+
+/** Runs a restore to its end and returns its name and what `--wait` printed. */
+export async function restoreToEnd(
+  backup: string,
+  ...flags: string[]
+): Promise<{ name: string; stdout: string }> {
+  const name = `${backup}-r${id()}`;
+  const run = await velero(["restore", "create", name, "--from-backup", backup, ...flags, "--wait"]);
+  assert.match(run.stdout, /Restore completed with status/, run.stderr);
+  return { name, stdout: run.stdout };
 }

@@ -39,7 +39,8 @@ export function keyValues(pairs: string[] | undefined, flag: string): Record<str
   return map;
 }
 
-function credential(value: string | undefined): { name: string; key: string } | undefined {
+/** `--credential secret-name=key` as a SecretKeySelector; a malformed value is named in the error. */
+export function credential(value: string | undefined): { name: string; key: string } | undefined {
   if (!value) return undefined;
   const [name, key, extra] = value.split("=");
   if (!name || !key || extra !== undefined)

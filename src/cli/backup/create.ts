@@ -36,6 +36,7 @@ interface CreateFlags extends ClientFlags {
   itemOperationTimeout?: string;
   storageLocation?: string;
   snapshotVolumes?: boolean;
+  volumeSnapshotLocations?: string[];
   labels?: string[];
   annotations?: Record<string, string>;
   wait?: boolean;
@@ -61,6 +62,7 @@ const SPEC_FLAGS: [keyof CreateFlags, string][] = [
   ["itemOperationTimeout", "--item-operation-timeout"],
   ["storageLocation", "--storage-location"],
   ["snapshotVolumes", "--snapshot-volumes"],
+  ["volumeSnapshotLocations", "--volume-snapshot-locations"],
 ];
 
 function durationFlag(flag: string, value: string | undefined): string | undefined {
@@ -119,6 +121,7 @@ export function backupFromFlags(name: string, flags: CreateFlags, namespace: str
     excludedClusterScopedResources: flags.excludeClusterScopedResources,
     includedNamespaceScopedResources: flags.includeNamespaceScopedResources,
     excludedNamespaceScopedResources: flags.excludeNamespaceScopedResources,
+    volumeSnapshotLocations: flags.volumeSnapshotLocations,
   };
   return refuseInvalid({
     apiVersion: VELERO_API_VERSION,
@@ -280,8 +283,13 @@ export function backupCreateCommand(): Command {
     .option("--storage-location <name>", "backup storage location (default: the default location)")
     .option(
       "--snapshot-volumes [bool]",
-      "take snapshots of PersistentVolumes: only false is supported yet (velero-ts takes no volume snapshots)",
+      "take snapshots of PersistentVolumes (CSI, or native with --volume-snapshot-locations); false takes none",
       optionalBool,
+    )
+    .option(
+      "--volume-snapshot-locations <list>",
+      "volume snapshot locations to take native snapshots of PersistentVolumes with, at most one per provider (comma-separated)",
+      commaList,
     )
     .option("--labels <list>", "labels for the backup, key=value,...", commaList)
     .option("--annotations <k=v,...>", "annotations for the backup", parseKeyValuePairs)

@@ -9,6 +9,8 @@ import type { RestoreItemAction } from "../../items/restore-item-action.js";
 import type { Restore } from "../../api/v1/index.js";
 import { claimVolumeRestoreActions } from "../../volumes/claim-volume-restore-actions.js";
 import { csiSnapshotRestoreActions } from "../../volumes/csi-snapshot-restore-actions.js";
+import type { NativeVolumeSnapshot } from "../../volumes/native-snapshots.js";
+import { nativeSnapshotRestoreAction } from "../../volumes/native-snapshot-restore-action.js";
 import { RestoreVolumeRecords } from "../../volumes/restore-volume-records.js";
 import { volumeRestoreState, type VolumeRestoreState } from "../../volumes/restore-setup.js";
 import type { BackupIndex } from "../backup-index.js";
@@ -55,6 +57,7 @@ export function restoreItemActions(state: RestoreActionState): RestoreItemAction
     customResourceDefinitionRestoreAction(state.restoredGroupResources),
     ...claimVolumeRestoreActions(state),
     ...csiSnapshotRestoreActions(state),
+    nativeSnapshotRestoreAction(state),
   ];
 }
 
@@ -64,6 +67,9 @@ export function emptyRestoreActionState(restoreName: string): RestoreActionState
     restoredClaims: new Set(),
     clusterVolumes: [],
     dataRestoredClaims: new Map(),
+    newDiskVolumes: new Map(),
+    nativeSnapshots: new Map(),
+    snapshotters: new Map(),
     restoreUID: restoreName,
     restorePVs: true,
     snapshots: new Map(),
@@ -81,6 +87,7 @@ export async function restoreActionState(
   index: BackupIndex,
   scope: RestoreScope,
   restore: Restore,
+  volumeSnapshots: readonly NativeVolumeSnapshot[] = [],
 ): Promise<RestoreActionState> {
   const restoredGroupResources = new Set(
     [...index.byResource]
@@ -92,5 +99,8 @@ export async function restoreActionState(
       )
       .map(([gr]) => gr),
   );
-  return { ...(await volumeRestoreState(client, resources, index, scope, restore)), restoredGroupResources };
+  return {
+    ...(await volumeRestoreState(client, resources, index, scope, restore, volumeSnapshots)),
+    restoredGroupResources,
+  };
 }
