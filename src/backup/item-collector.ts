@@ -27,7 +27,7 @@ const LIST_CONCURRENCY = 8;
  * Items of one page acted on at once: an action may wait (a CSI snapshot until it is ready), and
  * the volumes of a namespace are snapshotted concurrently, not one after another.
  */
-const ACTION_CONCURRENCY = 16;
+const ACTION_CONCURRENCY = 64;
 
 /** Resources whose items a volume method marks must-include: the VolumeSnapshots it makes. */
 const MUST_INCLUDE_CAPABLE = new Set(["volumesnapshots.snapshot.storage.k8s.io"]);

@@ -30,6 +30,7 @@ import { errorMessage, isNotFound } from "../kube/errors.js";
 import { forEachConcurrently } from "../concurrency/pool.js";
 import type { BackupVolumeRecords, CsiSnapshotRecord } from "./backup-volume-records.js";
 import { nativeLocationFor, type NativeLocation } from "./native-snapshots.js";
+import { SnapshotWatch } from "./snapshot-watch.js";
 import { SNAPSHOT_API, snapshotClassesPath, snapshotContentsPath, snapshotsPath } from "./csi-paths.js";
 
 const DEFAULT_CSI_SNAPSHOT_TIMEOUT = "10m";
@@ -47,6 +48,7 @@ export interface CsiBackupContext {
 
 /** The three actions of one backup: claims, their VolumeSnapshots, and the snapshots' contents. */
 export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemAction[] {
+  const watch = new SnapshotWatch(ctx.client, POLL_MS);
   let classes: Promise<VolumeSnapshotClass[]> | undefined;
   const snapshotClasses = () =>
     (classes ??= ctx.client
@@ -80,7 +82,7 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
         ctx.volumes.skip(pvName, snapshotClass);
         return undefined;
       }
-      const record = await takeSnapshot(ctx, pvc, pvName, driver, snapshotClass);
+      const record = await takeSnapshot(ctx, watch, pvc, pvName, driver, snapshotClass);
       if (!record.succeeded) {
         return { errors: [record.error!] };
       }
@@ -185,6 +187,7 @@ type TakenSnapshot = CsiSnapshotRecord & { error?: string };
 /** Creates the claim's VolumeSnapshot and waits until it is ready; on failure deletes it again. */
 async function takeSnapshot(
   ctx: CsiBackupContext,
+  watch: SnapshotWatch,
   pvc: V1PersistentVolumeClaim,
   pvName: string,
   driver: string,
@@ -215,7 +218,7 @@ async function takeSnapshot(
   let vs = created;
   let why: string | undefined;
   for (;;) {
-    vs = await ctx.client.get<VolumeSnapshot>(`${snapshotsPath(namespace)}/${vsName}`);
+    vs = (await watch.get(namespace, vsName)) ?? vs;
     if (vs.status?.readyToUse && vs.status.boundVolumeSnapshotContentName) break;
     if (vs.status?.error?.message) why = `failed: ${vs.status.error.message}`;
     if (why || Date.now() >= deadline) {
