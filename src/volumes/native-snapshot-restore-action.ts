@@ -6,6 +6,7 @@
  * PV's name taken, the claim-volume action has already renamed it (`velero-clone-<uuid>`).
  */
 import type { Item } from "../items/item.js";
+import { errorMessage } from "../kube/errors.js";
 import type { RestoreItemAction } from "../items/restore-item-action.js";
 import type { NativeVolumeSnapshot } from "./native-snapshots.js";
 import type { RestoreVolumeRecords } from "./restore-volume-records.js";
@@ -43,12 +44,20 @@ export function nativeSnapshotRestoreAction(state: NativeRestoreState): RestoreI
         throw new Error(
           `cannot restore volume ${spec.persistentVolumeName} from native snapshot ${status.providerSnapshotID}: ${snapshotter?.message ?? `volume snapshot location ${spec.location} does not exist: create it (velero-ts snapshot-location create ${spec.location} --provider ...)`}`,
         );
-      const volumeID = await snapshotter.createVolumeFromSnapshot(
-        status.providerSnapshotID!,
-        spec.volumeType,
-        spec.volumeAZ ?? "",
-        spec.volumeIOPS,
-      );
+      let volumeID: string;
+      try {
+        volumeID = await snapshotter.createVolumeFromSnapshot(
+          status.providerSnapshotID!,
+          spec.volumeType,
+          spec.volumeAZ ?? "",
+          spec.volumeIOPS,
+        );
+      } catch (err) {
+        throw new Error(
+          `could not make a disk from native snapshot ${status.providerSnapshotID} of volume ${spec.persistentVolumeName}: ${errorMessage(err)}; the volume is not restored and its claim stays Pending: restore the claim from another backup`,
+          { cause: err },
+        );
+      }
       const pv = snapshotter.setVolumeID(item, volumeID);
       const claim = pv.spec?.claimRef;
       if (claim?.namespace && claim.name) {

@@ -4,7 +4,7 @@ import type { BackupVolumeInfo } from "../../src/backup/volume-info.js";
 import type { RestoreVolumeInfo } from "../../src/restore/volume-info.js";
 import type { NativeVolumeSnapshot } from "../../src/volumes/native-snapshots.js";
 import { clusterDir, jsonOf, kubectl, testNamespace, waitAvailable, waitUntil } from "./support.js";
-import { velero } from "./velero.js";
+import { restoreFiles, velero } from "./velero.js";
 import {
   appReads,
   appWithClaim,
@@ -158,4 +158,36 @@ test("a backup naming a snapshot location that does not exist fails validation, 
   assert.deepEqual(backup.status.validationErrors, [
     "a VolumeSnapshotLocation CRD with the name nowhere specified in the backup spec needs to be created before this snapshot can be executed (velero-ts snapshot-location create nowhere --provider ...)",
   ]);
+});
+
+test("a native snapshot deleted out of band fails its volume alone, naming it", async (t) => {
+  const location = await snapshotLocation(t);
+  const ns = await testNamespace(t, "natgone");
+  const clone = `${ns}-clone`;
+  t.after(() => kubectl(["delete", "ns", clone, "--wait=false", "--ignore-not-found"]));
+  await appWithClaim(ns);
+  await kubectl(["create", "configmap", "settings", "-n", ns, "--from-literal=mode=on"]);
+  const backup = await volumeBackup(ns, "--volume-snapshot-locations", location);
+  const [snapshot] = await locationJson<NativeVolumeSnapshot[]>(
+    "backups",
+    backup,
+    `${backup}-volumesnapshots.json.gz`,
+  );
+  await storage().deleteSnapshot(snapshot!.status.providerSnapshotID!);
+
+  const { name, stdout } = await restoreToEnd(backup, "--namespace-mappings", `${ns}:${clone}`);
+  assert.match(stdout, /Restore completed with status: PartiallyFailed/);
+  const { results } = await restoreFiles(name);
+  const pv = snapshot!.spec.persistentVolumeName;
+  const errors = results.errors.cluster ?? [];
+  assert.equal(errors.length, 1, JSON.stringify(results.errors));
+  assert.equal(
+    errors[0]!.replace(/velero-clone-[0-9a-f-]{36}/, "<clone>"),
+    `error restoring persistentvolumes/<clone>: could not make a disk from native snapshot ${snapshot!.status.providerSnapshotID} of volume ${pv}: snapshot ${snapshot!.status.providerSnapshotID} does not exist in the block storage of ${clusterDir()}; the volume is not restored and its claim stays Pending: restore the claim from another backup`,
+  );
+
+  assert.equal(
+    (await kubectl(["get", "configmap", "settings", "-n", clone, "-o", "name"])).trim(),
+    "configmap/settings",
+  );
 });
