@@ -308,9 +308,12 @@ test("a namespace made for a backup whose name is over 63 characters gets Velero
   );
 });
 
-test("cloning a namespace whose volume's name is taken renames the restored PV, and its claim follows", () => {
-  // The cluster's pv-1 now holds other storage than the backup's pv-1 (disk-1).
-  const clusterVolumes = [pv("pv-1", "Retain", "app/a", "disk-9")];
+/**
+ * A clone of namespace app into copy, where the cluster's pv-1 is on `clusterDisk`: plans the
+ * backup's pv-1 (on disk-1), then its claim app/a.
+ */
+function planClone(clusterDisk: string) {
+  const clusterVolumes = [pv("pv-1", "Retain", "app/a", clusterDisk)];
   const p = planner(
     { namespaceMapping: { app: "copy" } },
     { clusterVolumes, restoredClaims: new Set(["app/a"]) },
@@ -321,6 +324,18 @@ test("cloning a namespace whose volume's name is taken renames the restored PV, 
     pv("pv-1", "Retain", "app/a", "disk-1"),
     (_, name) => clusterVolumes.find((v) => v.metadata?.name === name),
   )!;
+  const claim = p.planItem(
+    "persistentvolumeclaims",
+    { namespace: "app", name: "a" },
+    pvc("a", "app", "pv-1"),
+    none,
+  )!;
+  return { planned, claim };
+}
+
+test("cloning a namespace whose volume's name is taken renames the restored PV, and its claim follows", () => {
+  // The cluster's pv-1 now holds other storage than the backup's pv-1 (disk-1).
+  const { planned, claim } = planClone("disk-9");
   assert.equal(planned.entry.action, "create");
   assert.match(planned.entry.name, /^velero-clone-[0-9a-f-]{36}$/);
   assert.equal(planned.entry.sourceName, "pv-1");
@@ -329,33 +344,11 @@ test("cloning a namespace whose volume's name is taken renames the restored PV, 
     planned.entry.reason,
     "renamed from pv-1: its claim's namespace is mapped and volume pv-1 exists in the cluster",
   );
-  const claim = p.planItem(
-    "persistentvolumeclaims",
-    { namespace: "app", name: "a" },
-    pvc("a", "app", "pv-1"),
-    none,
-  )!;
   assert.equal(claim.body?.spec?.volumeName, planned.entry.name);
 });
 
 test("cloning a namespace never shares a disk: a taken name with the same storage provisions the claim anew", () => {
-  const clusterVolumes = [pv("pv-1", "Retain", "app/a", "disk-1")];
-  const p = planner(
-    { namespaceMapping: { app: "copy" } },
-    { clusterVolumes, restoredClaims: new Set(["app/a"]) },
-  );
-  const planned = p.planItem(
-    "persistentvolumes",
-    { name: "pv-1" },
-    pv("pv-1", "Retain", "app/a", "disk-1"),
-    (_, name) => clusterVolumes.find((v) => v.metadata?.name === name),
-  )!;
+  const { planned, claim } = planClone("disk-1");
   assert.equal(planned.entry.action, "skip");
-  const claim = p.planItem(
-    "persistentvolumeclaims",
-    { namespace: "app", name: "a" },
-    pvc("a", "app", "pv-1"),
-    none,
-  )!;
   assert.equal(claim.body?.spec?.volumeName, undefined);
 });
