@@ -1,7 +1,7 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { EXCLUDE_FROM_BACKUP_LABEL, MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION } from "../api/labels.js";
 import type { Backup } from "../api/v1/index.js";
-import type { BackupItemAction } from "../items/backup-item-action.js";
+import type { AdditionalItem, BackupItemAction } from "../items/backup-item-action.js";
 import type { Item, ResourceIdentifier } from "../items/item.js";
 import { storedIdentifier, type BackupOperation } from "../items/item-operation.js";
 import type { ItemActionRegistry } from "../items/registry.js";
@@ -251,7 +251,7 @@ export class ItemCollector {
    * `mustInclude` (Velero's must-include-additional-items annotation on the asking item), whatever
    * the filters say.
    */
-  private async additionalItem(id: ResourceIdentifier, mustInclude: boolean): Promise<CollectedItem[]> {
+  private async additionalItem(id: AdditionalItem, mustInclude: boolean): Promise<CollectedItem[]> {
     const key = `${id.groupResource}/${id.namespace ?? ""}/${id.name}`;
     if (this.requested.has(key) || this.seen.has(key)) return [];
     this.requested.add(key);
@@ -263,7 +263,8 @@ export class ItemCollector {
     if (filteredOut && !mustInclude && !MUST_INCLUDE_CAPABLE.has(id.groupResource)) return [];
     let object: KubernetesObject;
     try {
-      object = await this.client.get<KubernetesObject>(`${collectionPath(r, id.namespace)}/${id.name}`);
+      object =
+        id.item ?? (await this.client.get<KubernetesObject>(`${collectionPath(r, id.namespace)}/${id.name}`));
     } catch (err) {
       if (isNotFound(err)) return [];
       throw err;

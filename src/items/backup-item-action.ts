@@ -12,11 +12,18 @@ export interface BackupItemActionInput {
   backup: Backup;
 }
 
+/**
+ * An item an action asks for. One it has just read itself comes with it, and is backed up as the
+ * action read it rather than read again: a CSI snapshot's claim, snapshot and content would
+ * otherwise cost a GET each twice over, while the API server is busy taking the snapshots.
+ */
+export type AdditionalItem = ResourceIdentifier & { item?: Item };
+
 export interface BackupItemActionOutput {
   /** The item as it goes into the backup, when the action changed it. */
   item?: Item;
   /** Items this one needs in the backup too (a pod's claims, a claim's volume). */
-  additionalItems?: ResourceIdentifier[];
+  additionalItems?: AdditionalItem[];
   /** Errors of this item for the backup's results; the item is still backed up. */
   errors?: string[];
   /** Leave the item out of the backup, and why. */

@@ -4,6 +4,7 @@
  * Velero's do. Statuses are updated in place, so the itemoperations file is written from them.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { forEachConcurrently } from "../concurrency/pool.js";
 import {
   operationEnded,
   polledStatus,
@@ -12,6 +13,8 @@ import {
 } from "./item-operation.js";
 
 const FIRST_POLL_MS = 250;
+/** Progress asked of this many operations at once: a round of many operations is not one request after another. */
+const POLL_CONCURRENCY = 16;
 
 export interface PolledOperation {
   spec: { OperationID: string };
@@ -36,19 +39,22 @@ export async function pollOperations<O extends PolledOperation>(
   // Most operations end within a second or two: poll soon, then back off to the interval.
   let wait = Math.min(FIRST_POLL_MS, options.intervalMs);
   for (;;) {
-    for (const op of operations) {
-      if (operationEnded(op.status)) continue;
-      let progress: OperationProgress;
-      try {
-        progress = await progressOf(op);
-      } catch (err) {
-        progress = {
-          completed: false,
-          error: `could not get the operation's progress: ${(err as Error).message}`,
-        };
-      }
-      op.status = polledStatus(op.status, progress, new Date(now()).toISOString());
-    }
+    await forEachConcurrently(
+      operations.filter((op) => !operationEnded(op.status)),
+      POLL_CONCURRENCY,
+      async (op) => {
+        let progress: OperationProgress;
+        try {
+          progress = await progressOf(op);
+        } catch (err) {
+          progress = {
+            completed: false,
+            error: `could not get the operation's progress: ${(err as Error).message}`,
+          };
+        }
+        op.status = polledStatus(op.status, progress, new Date(now()).toISOString());
+      },
+    );
     const ended = operations.filter((op) => operationEnded(op.status)).length;
     options.onRound?.(ended, operations.length);
     if (ended === operations.length) return;

@@ -155,9 +155,38 @@ export async function planRestore(
   });
   let unplanned = index.itemCount;
 
+  /** What the cluster holds of a tier's resource in the namespaces the backup's items go to. */
+  const existingOf = (gr: string): Promise<Map<string, SpoolRef>> => {
+    const r = findResource(discovery.resources, gr);
+    const items = index.byResource.get(gr);
+    if (!r || !items) return Promise.resolve(new Map<string, SpoolRef>());
+    const targets = new Set(
+      items
+        .namespaces()
+        .filter((ns) => ns !== undefined && scope.includesNamespace(ns))
+        .map((ns) => scope.mapNamespace(ns!)),
+    );
+    return snapshot(client, r, targets, index.spool);
+  };
+  // The next tier's LIST runs while this tier is executed, so tiers do not wait on their LIST in
+  // turn. An object made in between (a controller's) meets the create's AlreadyExists path. Not
+  // across the CRDs' tier, whose custom resources resolve only once discovery is read again.
+  const prefetched = new Map<string, Promise<Map<string, SpoolRef>>>();
+  const prefetchAfter = (gr: string) => {
+    if (gr === CRDS) return;
+    const next = order
+      .slice(order.indexOf(gr) + 1)
+      .find((g) => g !== "namespaces" && index.byResource.has(g));
+    if (!next || prefetched.has(next)) return;
+    const listing = existingOf(next);
+    listing.catch(() => undefined); // awaited, and its failure reported, when its tier comes
+    prefetched.set(next, listing);
+  };
+
   async function* chunks(): AsyncGenerator<PlanTier> {
     for (const gr of order) {
       if (gr === "namespaces") {
+        prefetchAfter(gr);
         const steps: PlanStep[] = [];
         for (const [target, source] of namespacesNeeded) {
           const planned = planner.planNamespace(
@@ -185,13 +214,9 @@ export async function planRestore(
       const items = index.byResource.get(gr);
       if (!items) continue;
       const r = findResource(discovery.resources, gr);
-      const targets = new Set(
-        items
-          .namespaces()
-          .filter((ns) => ns !== undefined && scope.includesNamespace(ns))
-          .map((ns) => scope.mapNamespace(ns!)),
-      );
-      const existing = r ? await snapshot(client, r, targets, index.spool) : new Map<string, SpoolRef>();
+      const existing = await (prefetched.get(gr) ?? existingOf(gr));
+      prefetched.delete(gr);
+      prefetchAfter(gr);
       for (let i = 0; i < items.length;) {
         const steps: PlanStep[] = [];
         let bytes = 0;

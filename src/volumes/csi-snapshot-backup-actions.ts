@@ -34,7 +34,6 @@ import { SnapshotWatch } from "./snapshot-watch.js";
 import { SNAPSHOT_API, snapshotClassesPath, snapshotContentsPath, snapshotsPath } from "./csi-paths.js";
 
 const DEFAULT_CSI_SNAPSHOT_TIMEOUT = "10m";
-const POLL_MS = 250;
 /** Snapshots let go of at once after the backup. */
 const RELEASE_CONCURRENCY = 16;
 
@@ -48,7 +47,7 @@ export interface CsiBackupContext {
 
 /** The three actions of one backup: claims, their VolumeSnapshots, and the snapshots' contents. */
 export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemAction[] {
-  const watch = new SnapshotWatch(ctx.client, POLL_MS);
+  const watch = new SnapshotWatch(ctx.client);
   let classes: Promise<VolumeSnapshotClass[]> | undefined;
   const snapshotClasses = () =>
     (classes ??= ctx.client
@@ -100,7 +99,9 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
             groupResource: "volumesnapshots.snapshot.storage.k8s.io",
             namespace: pvc.metadata!.namespace!,
             name: vsName,
+            item: structuredClone(record.snapshot) as Item,
           },
+          { groupResource: "persistentvolumes", name: pvName, item: pv as Item },
         ],
       };
     },
@@ -115,10 +116,19 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
         (r) => r.snapshot.metadata?.name === vs.metadata?.name && r.pvcNamespace === vs.metadata?.namespace,
       );
       const contentName = vs.status?.boundVolumeSnapshotContentName;
+      if (record) record.snapshotInBackup = true;
       return Promise.resolve({
         ...(record ? { item: record.snapshot as Item } : {}),
         additionalItems: contentName
-          ? [{ groupResource: "volumesnapshotcontents.snapshot.storage.k8s.io", name: contentName }]
+          ? [
+              {
+                groupResource: "volumesnapshotcontents.snapshot.storage.k8s.io",
+                name: contentName,
+                ...(record?.content?.metadata?.name === contentName
+                  ? { item: structuredClone(record.content) as Item }
+                  : {}),
+              },
+            ]
           : [],
       });
     },
@@ -127,17 +137,22 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
   const contentAction: BackupItemAction = {
     name: "velero.io/csi-volumesnapshotcontent-backupper",
     appliesTo: ["volumesnapshotcontents.snapshot.storage.k8s.io"],
-    execute({ item }) {
-      const className = (item as VolumeSnapshotContent).spec?.volumeSnapshotClassName;
-      return Promise.resolve(
-        className
-          ? {
-              additionalItems: [
-                { groupResource: "volumesnapshotclasses.snapshot.storage.k8s.io", name: className },
-              ],
-            }
-          : undefined,
+    async execute({ item }) {
+      const content = item as VolumeSnapshotContent;
+      // Both the snapshot and its content are in the backup now: the snapshot is let go of at
+      // once, while other claims' snapshots are still being taken, rather than all at the end.
+      const record = ctx.volumes.csiSnapshots.find(
+        (r) => r.succeeded && r.snapshotInBackup && r.content?.metadata?.name === content.metadata?.name,
       );
+      if (record && !record.released) await releaseSnapshot(ctx.client, record).catch(() => undefined);
+      const className = content.spec?.volumeSnapshotClassName;
+      return className
+        ? {
+            additionalItems: [
+              { groupResource: "volumesnapshotclasses.snapshot.storage.k8s.io", name: className },
+            ],
+          }
+        : undefined;
     },
   };
 
@@ -215,29 +230,31 @@ async function takeSnapshot(
   const base = { pvcNamespace: namespace, pvcName, pvName, driver, snapshotClass, startTimestamp };
   const timeoutMs = parseDuration(ctx.backup.spec.csiSnapshotTimeout ?? DEFAULT_CSI_SNAPSHOT_TIMEOUT);
   const deadline = Date.now() + timeoutMs;
-  let vs = created;
-  let why: string | undefined;
-  for (;;) {
-    vs = (await watch.get(namespace, vsName)) ?? vs;
-    if (vs.status?.readyToUse && vs.status.boundVolumeSnapshotContentName) break;
-    if (vs.status?.error?.message) why = `failed: ${vs.status.error.message}`;
-    if (why || Date.now() >= deadline) {
-      why ??= `was not ready to use within csiSnapshotTimeout ${ctx.backup.spec.csiSnapshotTimeout ?? DEFAULT_CSI_SNAPSHOT_TIMEOUT}: raise it (backup create --csi-snapshot-timeout) or check the CSI driver's snapshotter`;
-      await ctx.client.request("DELETE", `${snapshotsPath(namespace)}/${vsName}`).catch(() => undefined);
-      const record = { ...base, snapshot: vs, succeeded: false };
-      ctx.volumes.csiSnapshots.push(record);
-      ctx.volumes.skip(pvName, `CSI snapshot ${namespace}/${vsName} ${why}`);
-      return {
-        ...record,
-        error: `error taking a CSI snapshot of persistent volume claim ${namespace}/${pvcName}: VolumeSnapshot ${vsName} ${why}`,
-      };
-    }
-    await new Promise((r) => setTimeout(r, POLL_MS));
+  const ready = (s: VolumeSnapshot) =>
+    s.status?.readyToUse === true && !!s.status.boundVolumeSnapshotContentName;
+  // A copy: the watch's cache holds the one it returns.
+  const vs = structuredClone(
+    (await watch.waitFor(namespace, vsName, (s) => ready(s) || !!s.status?.error?.message, deadline)) ??
+      created,
+  );
+  if (!ready(vs)) {
+    const why = vs.status?.error?.message
+      ? `failed: ${vs.status.error.message}`
+      : `was not ready to use within csiSnapshotTimeout ${ctx.backup.spec.csiSnapshotTimeout ?? DEFAULT_CSI_SNAPSHOT_TIMEOUT}: raise it (backup create --csi-snapshot-timeout) or check the CSI driver's snapshotter`;
+    await ctx.client.request("DELETE", `${snapshotsPath(namespace)}/${vsName}`).catch(() => undefined);
+    const record = { ...base, snapshot: vs, succeeded: false };
+    ctx.volumes.csiSnapshots.push(record);
+    ctx.volumes.skip(pvName, `CSI snapshot ${namespace}/${vsName} ${why}`);
+    return {
+      ...record,
+      error: `error taking a CSI snapshot of persistent volume claim ${namespace}/${pvcName}: VolumeSnapshot ${vsName} ${why}`,
+    };
   }
+  const status = vs.status!;
   let content: VolumeSnapshotContent | undefined;
   try {
     content = await ctx.client.get<VolumeSnapshotContent>(
-      `${snapshotContentsPath()}/${vs.status.boundVolumeSnapshotContentName}`,
+      `${snapshotContentsPath()}/${status.boundVolumeSnapshotContentName}`,
     );
   } catch (err) {
     throw new Error(`reading the content of VolumeSnapshot ${namespace}/${vsName}: ${errorMessage(err)}`, {
@@ -249,7 +266,7 @@ async function takeSnapshot(
     [CSI_VSC_DELETION_POLICY_ANNOTATION]: content.spec?.deletionPolicy ?? "",
     [CSI_VOLUMESNAPSHOT_HANDLE_ANNOTATION]: content.status?.snapshotHandle ?? "",
     [CSI_DRIVER_NAME_ANNOTATION]: driver,
-    [CSI_VOLUMESNAPSHOT_RESTORE_SIZE_ANNOTATION]: vs.status.restoreSize ?? "",
+    [CSI_VOLUMESNAPSHOT_RESTORE_SIZE_ANNOTATION]: status.restoreSize ?? "",
   };
   const record = {
     ...base,
@@ -266,31 +283,40 @@ async function takeSnapshot(
  * Once the backup holds its snapshots, each is let go of as Velero does: its content is set to
  * deletion policy Retain and its VolumeSnapshot deleted, so deleting the claim's namespace no
  * longer deletes the snapshot; `backup delete` deletes it, under the policy the backup recorded.
- * Returns a warning for each snapshot that could not be let go of.
+ * Most are let go of as soon as the backup holds them (the content action); this takes the rest,
+ * and returns a warning for each snapshot that could not be let go of.
  */
 export async function releaseSnapshots(client: KubeClient, records: BackupVolumeRecords): Promise<string[]> {
   const warnings: string[] = [];
   await forEachConcurrently(
-    records.csiSnapshots.filter((s) => s.succeeded),
+    records.csiSnapshots.filter((s) => s.succeeded && !s.released),
     RELEASE_CONCURRENCY,
     async (r) => {
-      const vs = `${r.pvcNamespace}/${r.snapshot.metadata?.name}`;
-      const content = r.content?.metadata?.name;
       try {
-        if (content && r.content?.spec?.deletionPolicy !== "Retain") {
-          await client.request("PATCH", `${snapshotContentsPath()}/${content}`, {
-            body: { spec: { deletionPolicy: "Retain" } },
-            contentType: "application/merge-patch+json",
-          });
-        }
-        await client.request("DELETE", `${snapshotsPath(r.pvcNamespace)}/${r.snapshot.metadata?.name}`);
+        await releaseSnapshot(client, r);
       } catch (err) {
-        if (!isNotFound(err))
-          warnings.push(
-            `could not set VolumeSnapshotContent ${content} to Retain and delete VolumeSnapshot ${vs}: ${errorMessage(err)}; deleting its namespace may delete the snapshot`,
-          );
+        warnings.push(
+          `could not set VolumeSnapshotContent ${r.content?.metadata?.name} to Retain and delete VolumeSnapshot ${r.pvcNamespace}/${r.snapshot.metadata?.name}: ${errorMessage(err)}; deleting its namespace may delete the snapshot`,
+        );
       }
     },
   );
   return warnings;
+}
+
+/** Sets one snapshot's content to Retain and deletes its VolumeSnapshot (already gone is fine). */
+async function releaseSnapshot(client: KubeClient, r: CsiSnapshotRecord): Promise<void> {
+  const content = r.content?.metadata?.name;
+  try {
+    if (content && r.content?.spec?.deletionPolicy !== "Retain") {
+      await client.request("PATCH", `${snapshotContentsPath()}/${content}`, {
+        body: { spec: { deletionPolicy: "Retain" } },
+        contentType: "application/merge-patch+json",
+      });
+    }
+    await client.request("DELETE", `${snapshotsPath(r.pvcNamespace)}/${r.snapshot.metadata?.name}`);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  r.released = true;
 }

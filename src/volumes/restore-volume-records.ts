@@ -6,12 +6,15 @@
  */
 import type { V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/client.js";
+import { forEachConcurrently } from "../concurrency/pool.js";
 import { isNotFound } from "../kube/errors.js";
 import type { RestoreVolumeInfo } from "../restore/volume-info.js";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const BIND_WAIT_MS = 15_000;
 const POLL_MS = 250;
+/** Claims read at once. */
+const READ_CONCURRENCY = 16;
 
 export class RestoreVolumeRecords {
   private readonly byClaim = new Map<string, RestoreVolumeInfo>();
@@ -31,30 +34,30 @@ export class RestoreVolumeRecords {
    */
   async entries(client: KubeClient, bindWaitMs = BIND_WAIT_MS): Promise<RestoreVolumeInfo[]> {
     const deadline = Date.now() + bindWaitMs;
-    const out: RestoreVolumeInfo[] = [];
-    for (const entry of this.byClaim.values()) {
+    const entries = [...this.byClaim.values()];
+    const found = new Array<RestoreVolumeInfo | undefined>(entries.length);
+    await forEachConcurrently(entries.keys(), READ_CONCURRENCY, async (i) => {
+      const entry = entries[i]!;
       const path = `/api/v1/namespaces/${encodeURIComponent(entry.pvcNamespace!)}/persistentvolumeclaims/${encodeURIComponent(entry.pvcName!)}`;
-      let claim: V1PersistentVolumeClaim | undefined;
+      let claim: V1PersistentVolumeClaim;
       for (;;) {
         try {
           claim = await client.get<V1PersistentVolumeClaim>(path);
         } catch (err) {
           if (!isNotFound(err)) throw err;
-          claim = undefined;
-          break;
+          return;
         }
         if (claim.spec?.volumeName || Date.now() >= deadline) break;
         await sleep(POLL_MS);
       }
-      if (!claim) continue;
       const pvName = claim.spec?.volumeName;
-      out.push({
+      found[i] = {
         pvcName: entry.pvcName,
         pvcNamespace: entry.pvcNamespace,
         ...(pvName ? { pvName } : {}),
         ...entry,
-      });
-    }
-    return out;
+      };
+    });
+    return found.filter((e) => e !== undefined);
   }
 }

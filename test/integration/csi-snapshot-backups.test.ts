@@ -8,7 +8,7 @@ import type { VolumeSnapshot } from "../../src/api/csi-snapshots.js";
 import { ClusterLayout } from "../../src/local-cluster/layout.js";
 import { clusterDir, jsonOf, kubectl, testNamespace, waitUntil } from "./support.js";
 import { storageDir, velero } from "./velero.js";
-import { locationJson, storage } from "./volumes.js";
+import { backupToEnd, boundVolume, id, locationJson, storage } from "./volumes.js";
 
 /** A bound claim in ns holding state.txt with `content`; returns its PV's name. */
 async function claimWithFile(ns: string, content: string): Promise<string> {
@@ -154,5 +154,59 @@ test("backup delete deletes the snapshot even when its content was removed from 
   await deleteBackup(name);
   await waitUntil("the snapshot to be deleted from the storage", 30_000, async () =>
     (await storage().getSnapshot(handle)) ? undefined : true,
+  );
+});
+
+test("a snapshot that is not ready within --csi-snapshot-timeout fails its claim alone, and its VolumeSnapshot is deleted", async (t) => {
+  const ns = await testNamespace(t, "csitime");
+  await claimWithFile(ns, "healthy");
+  // A claim bound to a CSI volume whose disk does not exist: the driver can never snapshot it.
+  const lostPv = `lost-${id()}`;
+  await kubectl(
+    ["apply", "-f", "-"],
+    `apiVersion: v1
+kind: PersistentVolume
+metadata: {name: ${lostPv}}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: standard-immediate
+  claimRef: {namespace: ${ns}, name: lost}
+  csi: {driver: local.csi.velero-ts.io, volumeHandle: no-such-disk-${lostPv}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: lost, namespace: ${ns}}
+spec: {storageClassName: standard-immediate, volumeName: ${lostPv}, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+`,
+  );
+  t.after(() => kubectl(["delete", "pv", lostPv, "--wait=false"]).catch(() => undefined));
+  await boundVolume(ns, "lost");
+
+  const { name, stdout } = await backupToEnd(ns, "--csi-snapshot-timeout", "3s");
+  assert.match(stdout, /Backup completed with status: PartiallyFailed/);
+
+  const info = await volumeInfo(name);
+  const lost = info.find((v) => v.pvcName === "lost");
+  assert.equal(lost?.skipped, true);
+  assert.match(lost?.skippedReason ?? "", /was not ready to use within csiSnapshotTimeout 3s: raise it/);
+  assert.equal(info.find((v) => v.pvcName === "data")?.backupMethod, "CSISnapshot");
+  const results = await locationJson<{ errors: { namespaces?: Record<string, string[]> } }>(
+    "backups",
+    name,
+    `${name}-results.gz`,
+  );
+  assert.deepEqual(
+    (results.errors.namespaces?.[ns] ?? []).map((e) => e.replace(/VolumeSnapshot \S+/, "VolumeSnapshot X")),
+    [
+      `error taking a CSI snapshot of persistent volume claim ${ns}/lost: VolumeSnapshot X was not ready to use within csiSnapshotTimeout 3s: raise it (backup create --csi-snapshot-timeout) or check the CSI driver's snapshotter`,
+    ],
+  );
+  const left = await jsonOf<{ items: VolumeSnapshot[] }>(["get", "volumesnapshots", "-n", ns, "-o", "json"]);
+  assert.deepEqual(
+    left.items.map((s) => s.metadata?.name),
+    [],
+    "the snapshot that timed out is deleted, and the good one is released",
   );
 });
