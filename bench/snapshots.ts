@@ -208,6 +208,7 @@ async function timedBackup(
   name: string,
 ): Promise<BackupTiming> {
   const ready = new Set<string>();
+  const seen = new Set<string>();
   const t = { firstSnapshotMs: NaN, snapshotsReadyMs: NaN, releaseStartMs: NaN, releaseEndMs: NaN };
   let mostInFlight = 0;
   const started = Date.now();
@@ -229,14 +230,20 @@ async function timedBackup(
           labelSelector: `${BACKUP_NAME_LABEL}=${name}`,
         }),
       ]);
-      // After the backup its snapshots are deleted: remember each one seen ready.
+      // Each snapshot is deleted once the backup holds it, which is only after it was ready:
+      // remember each one seen ready, or seen and gone since.
       const items = snapshots.items;
       if (items.length) once("firstSnapshotMs");
-      for (const s of items) if (s.status?.readyToUse) ready.add(s.metadata!.name!);
+      const present = new Set(items.map((s) => s.metadata!.name!));
+      for (const name of seen) if (!present.has(name)) ready.add(name);
+      for (const s of items) {
+        seen.add(s.metadata!.name!);
+        if (s.status?.readyToUse) ready.add(s.metadata!.name!);
+      }
       mostInFlight = Math.max(mostInFlight, items.filter((s) => !s.status?.readyToUse).length);
       if (ready.size === VOLUMES) once("snapshotsReadyMs");
-      if (ready.size === VOLUMES && items.length < VOLUMES) once("releaseStartMs");
-      if (ready.size === VOLUMES && items.length === 0) once("releaseEndMs");
+      if (seen.size > items.length) once("releaseStartMs");
+      if (seen.size === VOLUMES && items.length === 0) once("releaseEndMs");
       return b && FINISHED_BACKUP_PHASES.includes(b.status?.phase ?? "New") ? b : undefined;
     },
     server,

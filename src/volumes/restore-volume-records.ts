@@ -6,15 +6,11 @@
  */
 import type { V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/client.js";
-import { forEachConcurrently } from "../concurrency/pool.js";
-import { isNotFound } from "../kube/errors.js";
 import type { RestoreVolumeInfo } from "../restore/volume-info.js";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const BIND_WAIT_MS = 15_000;
 const POLL_MS = 250;
-/** Claims read at once. */
-const READ_CONCURRENCY = 16;
 
 export class RestoreVolumeRecords {
   private readonly byClaim = new Map<string, RestoreVolumeInfo>();
@@ -30,34 +26,42 @@ export class RestoreVolumeRecords {
 
   /**
    * The entries, each with the PV its claim is bound to, read from the cluster. A claim just
-   * restored is given a little while to bind (its pods were restored with it).
+   * restored is given a little while to bind (its pods were restored with it). The claims of a
+   * namespace are read with one LIST per poll, not a GET each.
    */
   async entries(client: KubeClient, bindWaitMs = BIND_WAIT_MS): Promise<RestoreVolumeInfo[]> {
     const deadline = Date.now() + bindWaitMs;
-    const entries = [...this.byClaim.values()];
-    const found = new Array<RestoreVolumeInfo | undefined>(entries.length);
-    await forEachConcurrently(entries.keys(), READ_CONCURRENCY, async (i) => {
-      const entry = entries[i]!;
-      const path = `/api/v1/namespaces/${encodeURIComponent(entry.pvcNamespace!)}/persistentvolumeclaims/${encodeURIComponent(entry.pvcName!)}`;
-      let claim: V1PersistentVolumeClaim;
-      for (;;) {
-        try {
-          claim = await client.get<V1PersistentVolumeClaim>(path);
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-          return;
+    const volumeOf = new Map<string, string | undefined>();
+    const namespaces = new Set([...this.byClaim.values()].map((e) => e.pvcNamespace!));
+    await Promise.all(
+      [...namespaces].map(async (ns) => {
+        const wanted = [...this.byClaim.values()].filter((e) => e.pvcNamespace === ns);
+        for (;;) {
+          const { items } = await client.get<{ items: V1PersistentVolumeClaim[] }>(
+            `/api/v1/namespaces/${encodeURIComponent(ns)}/persistentvolumeclaims`,
+          );
+          for (const claim of items)
+            volumeOf.set(`${ns}/${claim.metadata?.name}`, claim.spec?.volumeName || undefined);
+          const unbound = wanted.some((e) => {
+            const key = `${ns}/${e.pvcName}`;
+            return volumeOf.has(key) && volumeOf.get(key) === undefined;
+          });
+          if (!unbound || Date.now() >= deadline) return;
+          await sleep(POLL_MS);
         }
-        if (claim.spec?.volumeName || Date.now() >= deadline) break;
-        await sleep(POLL_MS);
-      }
-      const pvName = claim.spec?.volumeName;
-      found[i] = {
+      }),
+    );
+    const out: RestoreVolumeInfo[] = [];
+    for (const [key, entry] of this.byClaim) {
+      if (!volumeOf.has(key)) continue; // not created in the end, or deleted since
+      const pvName = volumeOf.get(key);
+      out.push({
         pvcName: entry.pvcName,
         pvcNamespace: entry.pvcNamespace,
         ...(pvName ? { pvName } : {}),
         ...entry,
-      };
-    });
-    return found.filter((e) => e !== undefined);
+      });
+    }
+    return out;
   }
 }
