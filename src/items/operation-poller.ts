@@ -13,6 +13,8 @@ import {
 } from "./item-operation.js";
 
 const FIRST_POLL_MS = 250;
+/** Velero's words for an operation that ran out of time. */
+const TIMED_OUT = "Asynchronous action timed out";
 /** Progress asked of this many operations at once: a round of many operations is not one request after another. */
 const POLL_CONCURRENCY = 16;
 
@@ -21,9 +23,14 @@ export interface PolledOperation {
   status: OperationStatus;
 }
 
-export interface PollOptions {
+export interface PollOptions<O extends PolledOperation = PolledOperation> {
   timeoutMs: number;
   intervalMs: number;
+  /**
+   * Called for each operation that ran out of time, once it is marked Failed (Velero's Cancel):
+   * undoes what the operation made, and says what, for the operation's error.
+   */
+  onTimeout?: (op: O) => Promise<string | undefined>;
   /** Called after each round, with how many have ended. */
   onRound?: (ended: number, all: number) => void;
   now?: () => number;
@@ -32,7 +39,7 @@ export interface PollOptions {
 export async function pollOperations<O extends PolledOperation>(
   operations: O[],
   progressOf: (op: O) => Promise<OperationProgress>,
-  options: PollOptions,
+  options: PollOptions<O>,
 ): Promise<void> {
   const now = options.now ?? Date.now;
   const deadline = now() + options.timeoutMs;
@@ -60,8 +67,12 @@ export async function pollOperations<O extends PolledOperation>(
     if (ended === operations.length) return;
     if (now() >= deadline) {
       for (const op of operations) {
-        if (!operationEnded(op.status))
-          op.status = { ...op.status, phase: "Failed", error: "Asynchronous action timed out" };
+        if (operationEnded(op.status)) continue;
+        op.status = { ...op.status, phase: "Failed", error: TIMED_OUT };
+        const undone = await options
+          .onTimeout?.(op)
+          .catch((err: unknown) => `cleaning up after it failed: ${(err as Error).message}`);
+        if (undone) op.status.error = `${TIMED_OUT}; ${undone}`;
       }
       return;
     }

@@ -70,4 +70,9 @@ export interface RestoreItemAction {
   /** Starts the operation asked for in `execute`, once the item exists; returns its ID. */
   startOperation?(client: KubeClient, created: Item, input: unknown, restore: Restore): Promise<string>;
   progress?(operationId: string, restore: Restore, client: KubeClient): Promise<OperationProgress>;
+  /**
+   * Velero's Cancel: the operation ran out of time (`itemOperationTimeout`); undoes what it
+   * made, and says what, for the restore's results.
+   */
+  cancel?(operationId: string, restore: Restore, client: KubeClient): Promise<string | undefined>;
 }

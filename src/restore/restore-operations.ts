@@ -69,7 +69,14 @@ export class RestoreOperations {
           this.restore,
           this.client,
         ),
-      { timeoutMs, intervalMs },
+      {
+        timeoutMs,
+        intervalMs,
+        onTimeout: (op) =>
+          this.actions
+            .named(op.spec.restoreItemAction)
+            ?.cancel?.(op.spec.OperationID, this.restore, this.client) ?? Promise.resolve(undefined),
+      },
     );
   }
 

@@ -174,6 +174,11 @@ export function csiSnapshotRestoreActions(state: CsiRestoreState): RestoreItemAc
       return Promise.resolve(`${created.metadata?.namespace}/${created.metadata?.name}`);
     },
     progress: (operationId, restore, client) => snapshotProgress(client, operationId, restore, state),
+    async cancel(operationId, restore, client) {
+      const [namespace, name] = operationId.split("/") as [string, string];
+      const { said } = await removeRestored(client, namespace, name, restore, state);
+      return `${said}; restore again once the CSI driver makes the snapshot ready, or raise --item-operation-timeout`;
+    },
   };
 
   const claimAction: RestoreItemAction = {
@@ -233,16 +238,35 @@ async function snapshotProgress(
     : (content.status?.error?.message ?? vs.status?.error?.message);
   if (!why) return { completed: false, description: "waiting for the VolumeSnapshot to be ready to use" };
 
-  const claims = await waitingClaims(client, namespace, name, restore.metadata.name ?? "");
-  await cleanUp(client, namespace, name, claims);
-  for (const claim of claims) state.volumes.forget(namespace, claim);
   const handle = content?.spec?.source?.snapshotHandle;
+  const { claims, said } = await removeRestored(client, namespace, name, restore, state);
   return {
     completed: true,
     error:
       `VolumeSnapshot ${namespace}/${name}${handle ? ` (snapshot ${handle})` : ""} cannot be restored: ${why}. ` +
-      `The VolumeSnapshot, its content${claims.length ? ` and claim ${claims.map((c) => `${namespace}/${c}`).join(", ")}, which waited for it,` : ""} were deleted; ` +
-      `restore ${claims.length ? "the claim" : "it"} from another backup`,
+      `${said}; restore ${claims.length ? "the claim" : "it"} from another backup`,
+  };
+}
+
+/**
+ * Deletes what the restore made for a VolumeSnapshot that will not be ready: the snapshot, its
+ * content, and the claims still waiting to be provisioned from it; returns those claims and a
+ * sentence saying what was deleted.
+ */
+async function removeRestored(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  restore: Restore,
+  state: CsiRestoreState,
+): Promise<{ claims: string[]; said: string }> {
+  const claims = await waitingClaims(client, namespace, name, restore.metadata.name ?? "");
+  await cleanUp(client, namespace, name, claims);
+  for (const claim of claims) state.volumes.forget(namespace, claim);
+  const which = claims.map((c) => `${namespace}/${c}`).join(", ");
+  return {
+    claims,
+    said: `The VolumeSnapshot, its content${claims.length ? ` and claim ${which}, which waited for it,` : ""} were deleted`,
   };
 }
 

@@ -217,6 +217,31 @@ test("polling: an operation still going when the time is up fails with Velero's 
   assert.equal(ops[0]!.status.error, "Asynchronous action timed out");
 });
 
+test("polling: an operation that ran out of time is cancelled, and what the cancel undid is in its error", async () => {
+  let clock = 0;
+  const ops = [operation("done"), operation("stuck")];
+  const cancelled: string[] = [];
+  await pollOperations(
+    ops,
+    (op) => {
+      clock += 1000;
+      return Promise.resolve({ completed: op.spec.OperationID === "done" });
+    },
+    {
+      timeoutMs: 2500,
+      intervalMs: 1,
+      now: () => clock,
+      onTimeout: (op) => {
+        cancelled.push(op.spec.OperationID);
+        return Promise.resolve("deleted VolumeSnapshot ns/x");
+      },
+    },
+  );
+  assert.deepEqual(cancelled, ["stuck"]);
+  assert.equal(ops[0]!.status.phase, "Completed");
+  assert.equal(ops[1]!.status.error, "Asynchronous action timed out; deleted VolumeSnapshot ns/x");
+});
+
 test("polling: an action whose progress cannot be read fails that operation, saying why", async () => {
   const ops = [operation("lost")];
   await pollOperations(ops, () => Promise.reject(new Error("connection refused")), {

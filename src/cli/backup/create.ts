@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { SCHEDULE_NAME_LABEL, STORAGE_LOCATION_LABEL } from "../../api/labels.js";
-import { parseDuration } from "../../api/duration.js";
+import { durationFlag } from "../duration-flag.js";
 import { timestampedName } from "../../api/names.js";
 import {
   FINISHED_BACKUP_PHASES,
@@ -64,16 +64,6 @@ const SPEC_FLAGS: [keyof CreateFlags, string][] = [
   ["snapshotVolumes", "--snapshot-volumes"],
   ["volumeSnapshotLocations", "--volume-snapshot-locations"],
 ];
-
-function durationFlag(flag: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  try {
-    parseDuration(value);
-  } catch (err) {
-    throw new Error(`${flag}: ${(err as Error).message}`);
-  }
-  return value;
-}
 
 /** Refuses a spec the server would refuse, before anything is sent. */
 function refuseInvalid(backup: Backup): Backup {

@@ -25,6 +25,7 @@ import { backupAndStore } from "../backup/store-of.js";
 import { commaList, veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { outputFormat, printObjects, type OutputFormat } from "../output.js";
 import { labelsFromFlags, optionalBool, submitAndWait } from "../submit.js";
+import { durationFlag } from "../duration-flag.js";
 import { printPlan } from "./plan-output.js";
 
 interface CreateFlags extends ClientFlags {
@@ -45,6 +46,7 @@ interface CreateFlags extends ClientFlags {
   existingResourcePolicy?: string;
   existingResourcePolicyOverride?: string[];
   prune?: boolean;
+  itemOperationTimeout?: string;
   labels?: string[];
   wait?: boolean;
   dryRun?: boolean;
@@ -74,6 +76,7 @@ export function restoreFromFlags(name: string | undefined, flags: CreateFlags, n
     ? validateExistingResourcePolicy({ existingResourcePolicyOverrides: overrides })
     : [];
   if (twice.length) throw new Error(twice.join("; "));
+  const itemOperationTimeout = durationFlag("--item-operation-timeout", flags.itemOperationTimeout);
   const labels = labelsFromFlags(flags.labels);
   const mapping = flags.namespaceMappings ? parseNamespaceMappings(flags.namespaceMappings) : undefined;
   const status = flags.statusIncludeResources?.length || flags.statusExcludeResources?.length;
@@ -114,6 +117,7 @@ export function restoreFromFlags(name: string | undefined, flags: CreateFlags, n
         : {}),
       ...(overrides ? { existingResourcePolicyOverrides: overrides } : {}),
       ...(flags.prune ? { prune: true } : {}),
+      ...(itemOperationTimeout ? { itemOperationTimeout } : {}),
     },
   };
 }
@@ -158,6 +162,10 @@ export function restoreCreateCommand(): Command {
       "delete the objects in scope that an earlier restore made and this backup no longer holds (with --dry-run: list them)",
     )
     .option("--labels <list>", "labels for the restore, key=value,...", commaList)
+    .option(
+      "--item-operation-timeout <duration>",
+      "how long to wait for async plugin operations before timeout (default 4h0m0s)",
+    )
     .option("--wait", "wait for the restore to finish")
     .option("--dry-run", "print the plan: what would be created, updated or skipped and why; change nothing")
     .option(
