@@ -43,15 +43,17 @@ export class ItemSpool {
     return this.#size;
   }
 
+  /** Safe to call concurrently: the bytes are placed before the first await, in call order. */
   async append(body: Buffer): Promise<SpoolRef> {
     const ref = { offset: this.#size, length: body.length };
     this.#size += body.length;
-    if (this.#pendingBytes + body.length > FLUSH_BYTES) await this.#flush();
+    const flushed = this.#pendingBytes + body.length > FLUSH_BYTES ? this.#flush() : undefined;
     if (body.length >= FLUSH_BYTES) {
       await this.#write(body);
     } else {
       body.copy(this.#pending, this.#pendingBytes);
       this.#pendingBytes += body.length;
+      await flushed;
     }
     return ref;
   }

@@ -71,8 +71,8 @@ const CHUNK_BYTES = 32 * 2 ** 20;
 const CRDS = "customresourcedefinitions.apiextensions.k8s.io";
 
 /**
- * Plans a restore from a backup's index, its spec and snapshots of the target cluster: one LIST
- * per resource the backup holds, never a GET per item. Writes nothing to the cluster.
+ * Plans a restore from a backup's index, its spec and snapshots of the target cluster: a LIST
+ * per resource the backup holds (or per target namespace, when few), never a GET per item. Writes nothing to the cluster.
  */
 export async function planRestore(
   restore: Restore,
@@ -114,14 +114,13 @@ export async function planRestore(
       "prune: no object in the restore's scope carries the velero.io/restore-name label of an earlier restore, so there is nothing to compare this backup with: drop --prune, or check the namespaces and resources of the restore",
     );
   }
-  const actionState = await restoreActionState(
-    client,
-    discovery.resources,
-    index,
-    scope,
-    restore,
-    options.volumeSnapshots,
-  );
+  const nsResource = findResource(discovery.resources, "namespaces")!;
+  // What the plan reads of the cluster before its first tier, read at once.
+  const [actionState, namespaceList, rootCa] = await Promise.all([
+    restoreActionState(client, discovery.resources, index, scope, restore, options.volumeSnapshots),
+    listAll<Item>(client, nsResource),
+    index.byResource.has("configmaps") ? anyRootCa(client) : undefined,
+  ]);
   const planner = new RestorePlanner({
     scope,
     backupName: restore.spec.backupName ?? "",
@@ -132,15 +131,11 @@ export async function planRestore(
   });
 
   // Objects in a terminating namespace go with it: the restore waits for it, so they are not "existing".
-  const nsResource = findResource(discovery.resources, "namespaces")!;
-  const clusterNamespaces = new Map(
-    (await listAll<Item>(client, nsResource)).map((ns) => [ns.metadata?.name ?? "", ns]),
-  );
+  const clusterNamespaces = new Map(namespaceList.map((ns) => [ns.metadata?.name ?? "", ns]));
   const terminating = (ns: string | undefined) =>
     ns !== undefined && clusterNamespaces.get(ns)?.metadata?.["deletionTimestamp"] !== undefined;
   const namespacesNeeded = await neededNamespaces(index, scope);
   const createdNamespaces = new Set<string>();
-  const rootCa = index.byResource.has("configmaps") ? await anyRootCa(client) : undefined;
 
   const order = orderGroupResources(
     new Set([...index.byResource.keys(), "namespaces"]),
@@ -155,28 +150,39 @@ export async function planRestore(
   });
   let unplanned = index.itemCount;
 
-  /** What the cluster holds of a tier's resource in the namespaces the backup's items go to. */
-  const existingOf = (gr: string): Promise<Map<string, SpoolRef>> => {
+  /**
+   * What a tier's LIST must cover, or undefined when it needs none: a resource the restore does
+   * not take is never compared, and a namespace that did not exist when the restore began holds
+   * only what its controllers make, which the plan predicts (an object made there meanwhile meets
+   * the create's AlreadyExists path).
+   */
+  const listScope = (gr: string): { r: ApiResource; targets: Set<string> } | undefined => {
     const r = findResource(discovery.resources, gr);
     const items = index.byResource.get(gr);
-    if (!r || !items) return Promise.resolve(new Map<string, SpoolRef>());
+    if (!r || !items || !scope.includesResource(gr)) return undefined;
     const targets = new Set(
       items
         .namespaces()
         .filter((ns) => ns !== undefined && scope.includesNamespace(ns))
-        .map((ns) => scope.mapNamespace(ns!)),
+        .map((ns) => scope.mapNamespace(ns!))
+        .filter((ns) => clusterNamespaces.has(ns) && !terminating(ns)),
     );
-    return snapshot(client, r, targets, index.spool);
+    return r.namespaced && targets.size === 0 ? undefined : { r, targets };
   };
-  // The next tier's LIST runs while this tier is executed, so tiers do not wait on their LIST in
-  // turn. An object made in between (a controller's) meets the create's AlreadyExists path. Not
-  // across the CRDs' tier, whose custom resources resolve only once discovery is read again.
+  /** What the cluster holds of a tier's resource in the namespaces the backup's items go to. */
+  const existingOf = (gr: string): Promise<Map<string, SpoolRef>> => {
+    const what = listScope(gr);
+    return what
+      ? snapshot(client, what.r, what.targets, index.spool)
+      : Promise.resolve(new Map<string, SpoolRef>());
+  };
+  // The next LIST a tier needs runs while this tier is executed, so tiers do not wait on their
+  // LIST in turn. An object made in between (a controller's) meets the create's AlreadyExists
+  // path. Across the CRDs' tier only when it writes nothing: the custom resources of CRDs it
+  // creates or changes resolve only once discovery is read again.
   const prefetched = new Map<string, Promise<Map<string, SpoolRef>>>();
   const prefetchAfter = (gr: string) => {
-    if (gr === CRDS) return;
-    const next = order
-      .slice(order.indexOf(gr) + 1)
-      .find((g) => g !== "namespaces" && index.byResource.has(g));
+    const next = order.slice(order.indexOf(gr) + 1).find((g) => g !== "namespaces" && listScope(g));
     if (!next || prefetched.has(next)) return;
     const listing = existingOf(next);
     listing.catch(() => undefined); // awaited, and its failure reported, when its tier comes
@@ -216,7 +222,8 @@ export async function planRestore(
       const r = findResource(discovery.resources, gr);
       const existing = await (prefetched.get(gr) ?? existingOf(gr));
       prefetched.delete(gr);
-      prefetchAfter(gr);
+      if (gr !== CRDS) prefetchAfter(gr);
+      let writes = false;
       for (let i = 0; i < items.length;) {
         const steps: PlanStep[] = [];
         let bytes = 0;
@@ -248,13 +255,16 @@ export async function planRestore(
               " (the namespace's controllers make it when the restore creates the namespace)";
           }
           const planStep = step(planned);
+          writes ||= planned.entry.action !== "skip" && planned.entry.action !== "fail";
           bytes += planStep.body?.length ?? 0;
           steps.push(planStep);
         }
+        if (gr === CRDS && i >= items.length && !writes) prefetchAfter(gr);
         if (steps.length) yield { groupResource: gr, ...(r ? { resource: r } : {}), steps };
       }
-      // The CRDs are created (and established) by now: what they serve can be resolved.
-      if (gr === CRDS && items.length) discovery = await discover(client);
+      // The CRDs are created (and established) by now: what they serve can be resolved. When the
+      // restore wrote none (all there already), discovery is as it was.
+      if (gr === CRDS && writes) discovery = await discover(client);
     }
     // Last, what an earlier restore made that this backup no longer holds: pruned only when asked.
     const absent = new Map<ApiResource, PlanStep[]>();
@@ -327,9 +337,13 @@ export function findResource(resources: ApiResource[], gr: string): ApiResource 
   return resources.find((r) => groupResource(r) === gr);
 }
 
+/** Up to this many target namespaces, a namespaced resource is listed namespace by namespace. */
+const NAMESPACE_LISTS = 8;
+
 /**
- * The objects of one resource that the restore could write over, from one paginated LIST: for a
- * namespaced resource, those in the namespaces the restore writes to. They wait in the spool, by
+ * The objects of one resource that the restore could write over, from paginated LISTs: for a
+ * namespaced resource, those in the namespaces the restore writes to (listed one by one when they
+ * are few, so a large cluster's other namespaces are not read). They wait in the spool, by
  * `ns/name`, so a cluster that already holds the backup's objects does not sit in memory.
  */
 async function snapshot(
@@ -339,14 +353,25 @@ async function snapshot(
   spool: ItemSpool,
 ): Promise<Map<string, SpoolRef>> {
   const found = new Map<string, SpoolRef>();
-  if ((r.namespaced && targetNamespaces.size === 0) || !r.verbs.includes("list")) return found;
-  for await (const page of listPages(client, r)) {
-    for (const o of page) {
-      const ns = r.namespaced ? o.metadata?.namespace : undefined;
-      if (ns !== undefined && !targetNamespaces.has(ns)) continue;
-      found.set(objectKey(ns, o.metadata?.name ?? ""), await spool.append(Buffer.from(JSON.stringify(o))));
-    }
-  }
+  if (!r.verbs.includes("list")) return found;
+  const lists =
+    r.namespaced && targetNamespaces.size <= NAMESPACE_LISTS
+      ? [...targetNamespaces].map((namespace) => listPages(client, r, { namespace }))
+      : [listPages(client, r)];
+  await Promise.all(
+    lists.map(async (pages) => {
+      for await (const page of pages) {
+        for (const o of page) {
+          const ns = r.namespaced ? o.metadata?.namespace : undefined;
+          if (ns !== undefined && !targetNamespaces.has(ns)) continue;
+          found.set(
+            objectKey(ns, o.metadata?.name ?? ""),
+            await spool.append(Buffer.from(JSON.stringify(o))),
+          );
+        }
+      }
+    }),
+  );
   return found;
 }
 

@@ -57,6 +57,9 @@ export async function loadAndPlan(
 ): Promise<{ index: BackupIndex; plan: RestorePlan }> {
   const backupName = restore.spec.backupName!;
   let index: BackupIndex;
+  // Read with the archive; its failure is reported once the archive has been read.
+  const volumeSnapshots = deps.store.getBackupVolumeSnapshots(backupName);
+  volumeSnapshots.catch(() => undefined);
   try {
     index = await indexBackup(await deps.store.getBackupContents(backupName), deps.limits);
   } catch (err) {
@@ -72,7 +75,7 @@ export async function loadAndPlan(
     const planOptions = {
       ...options,
       ...(deps.actions ? { actions: deps.actions } : {}),
-      volumeSnapshots: await deps.store.getBackupVolumeSnapshots(backupName),
+      volumeSnapshots: await volumeSnapshots,
     };
     return { index, plan: await planRestore(restore, index, deps.client, deps.priorities, planOptions) };
   } catch (err) {

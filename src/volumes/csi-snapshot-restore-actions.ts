@@ -24,6 +24,8 @@ import type { Item } from "../items/item.js";
 import type { RestoreItemAction } from "../items/restore-item-action.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage, isNotFound } from "../kube/errors.js";
+import { SharedReads } from "../kube/shared-reads.js";
+import { labelValue } from "../filters/label-value.js";
 import { SNAPSHOT_API, snapshotContentsPath, snapshotsPath } from "./csi-paths.js";
 import type { RestoreVolumeRecords } from "./restore-volume-records.js";
 
@@ -55,6 +57,8 @@ export interface CsiRestoreState {
   /** VolumeSnapshotClasses the restored snapshots may name: the cluster's and those the backup brings. */
   availableClasses: Set<string>;
   volumes: RestoreVolumeRecords;
+  /** Operations polled together share their LISTs of the restore's snapshots and contents. */
+  reads: SharedReads;
 }
 
 /** The name a restore gives the VolumeSnapshot `vsName` of its backup, and its content (Velero's). */
@@ -225,14 +229,17 @@ async function snapshotProgress(
   state: CsiRestoreState,
 ): Promise<OperationProgress> {
   const [namespace, name] = operationId.split("/") as [string, string];
-  const vs = await client.get<VolumeSnapshot>(`${snapshotsPath(namespace)}/${name}`);
+  const restored = restoredBy(restore);
+  const snapshots = await state.reads.read(`snapshots/${namespace}`, () =>
+    byName<VolumeSnapshot>(client, snapshotsPath(namespace), restored),
+  );
+  const vs = snapshots.get(name);
+  if (!vs) throw new Error(`VolumeSnapshot ${namespace}/${name} no longer exists`);
   if (vs.status?.readyToUse) return { completed: true, description: "VolumeSnapshot is ready to use" };
-  let content: VolumeSnapshotContent | undefined;
-  try {
-    content = await client.get<VolumeSnapshotContent>(`${snapshotContentsPath()}/${name}`);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
+  const contents = await state.reads.read("contents", () =>
+    byName<VolumeSnapshotContent>(client, snapshotContentsPath(), restored),
+  );
+  const content = contents.get(name);
   const why = !content
     ? `its VolumeSnapshotContent ${name} was not restored (a restore with --include-cluster-resources=false leaves it out)`
     : (content.status?.error?.message ?? vs.status?.error?.message);
@@ -248,6 +255,21 @@ async function snapshotProgress(
   };
 }
 
+/** The label selector of what a restore made. */
+function restoredBy(restore: Restore): string {
+  return `${RESTORE_NAME_LABEL}=${labelValue(restore.metadata.name ?? "")}`;
+}
+
+/** One LIST of the objects under `path` that match `selector`, by name. */
+async function byName<T extends { metadata?: { name?: string } }>(
+  client: KubeClient,
+  path: string,
+  selector: string,
+): Promise<Map<string, T>> {
+  const list = await client.get<{ items: T[] }>(`${path}?labelSelector=${encodeURIComponent(selector)}`);
+  return new Map(list.items.map((o) => [o.metadata?.name ?? "", o]));
+}
+
 /**
  * Deletes what the restore made for a VolumeSnapshot that will not be ready: the snapshot, its
  * content, and the claims still waiting to be provisioned from it; returns those claims and a
@@ -260,7 +282,7 @@ async function removeRestored(
   restore: Restore,
   state: CsiRestoreState,
 ): Promise<{ claims: string[]; said: string }> {
-  const claims = await waitingClaims(client, namespace, name, restore.metadata.name ?? "");
+  const claims = await waitingClaims(client, namespace, name, restoredBy(restore));
   await cleanUp(client, namespace, name, claims);
   for (const claim of claims) state.volumes.forget(namespace, claim);
   const which = claims.map((c) => `${namespace}/${c}`).join(", ");
@@ -275,10 +297,10 @@ async function waitingClaims(
   client: KubeClient,
   namespace: string,
   vsName: string,
-  restoreName: string,
+  restored: string,
 ): Promise<string[]> {
   const list = await client.get<{ items: V1PersistentVolumeClaim[] }>(
-    `/api/v1/namespaces/${encodeURIComponent(namespace)}/persistentvolumeclaims?labelSelector=${encodeURIComponent(`${RESTORE_NAME_LABEL}=${restoreName}`)}`,
+    `/api/v1/namespaces/${encodeURIComponent(namespace)}/persistentvolumeclaims?labelSelector=${encodeURIComponent(restored)}`,
   );
   return list.items
     .filter((c) => c.spec?.dataSource?.name === vsName && !c.spec.volumeName)

@@ -1,4 +1,5 @@
 import type { VolumeSnapshot } from "../api/csi-snapshots.js";
+import { SharedReads } from "../kube/shared-reads.js";
 import type { Restore } from "../api/v1/index.js";
 import type { KubeClient } from "../kube/client.js";
 import { groupResource, type ApiResource } from "../kube/discovery.js";
@@ -132,6 +133,7 @@ export async function volumeRestoreState(
     snapshots,
     claimSnapshots,
     availableClasses,
+    reads: new SharedReads(),
     volumes: new RestoreVolumeRecords(),
   };
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { SharedReads } from "../../src/kube/shared-reads.js";
 import { test } from "node:test";
 import type { Item } from "../../src/items/item.js";
 import {
@@ -78,6 +79,7 @@ function csiPlanner(spec: Parameters<typeof planner>[0], classes = ["snapclass"]
       ["app/data", "its data is restored from CSI snapshot app/velero-data-abcde"],
     ]),
     availableClasses: new Set(classes),
+    reads: new SharedReads(),
   });
 }
 

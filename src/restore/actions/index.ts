@@ -4,6 +4,7 @@
  * entry here, never a branch in the planner.
  */
 import type { KubeClient } from "../../kube/client.js";
+import { SharedReads } from "../../kube/shared-reads.js";
 import type { ApiResource } from "../../kube/discovery.js";
 import type { RestoreItemAction } from "../../items/restore-item-action.js";
 import type { Restore } from "../../api/v1/index.js";
@@ -75,6 +76,7 @@ export function emptyRestoreActionState(restoreName: string): RestoreActionState
     snapshots: new Map(),
     claimSnapshots: new Map(),
     availableClasses: new Set(),
+    reads: new SharedReads(),
     volumes: new RestoreVolumeRecords(),
     restoredGroupResources: new Set(),
   };
