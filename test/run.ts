@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildProgressBar } from "../src/cli/progress.js";
 import { down, up } from "../src/local-cluster/cluster.js";
+import { ensureKopia } from "../src/volumes/kopia/kopia-build.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../..");
@@ -21,6 +22,8 @@ async function testFiles(dir: string): Promise<string[]> {
 
 async function main(): Promise<number> {
   const started = Date.now();
+  // The uploader of file-system backups, built once per machine like the control plane.
+  const kopia = await ensureKopia(buildProgressBar("building kopia (Velero's fork)"));
   await down({ dir: clusterDir, deleteData: true });
   const cluster = await up({
     dir: clusterDir,
@@ -42,6 +45,7 @@ async function main(): Promise<number> {
         ...process.env,
         VELERO_TS_TEST_KUBECONFIG: cluster.kubeconfig,
         VELERO_TS_TEST_CLUSTER_DIR: clusterDir,
+        VELERO_TS_KOPIA: kopia,
       },
     });
     return await new Promise<number>((resolve) => child.once("close", (code) => resolve(code ?? 1)));

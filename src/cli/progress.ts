@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from "cli-progress";
-import type { BuildProgress } from "../local-cluster/build.js";
+import type { BuildProgress } from "../build/go.js";
 
 /**
  * A progress bar on a terminal; on anything else (CI logs, pipes) one plain line per

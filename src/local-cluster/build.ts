@@ -1,16 +1,8 @@
 import { createHash } from "node:crypto";
-import { spawn } from "node:child_process";
 import { existsSync, promises as fs, readFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-
-/** Reports the Go build's progress: packages compiled so far of the total. */
-export interface BuildProgress {
-  start(total: number): void;
-  update(done: number, current: string): void;
-  stop(): void;
-}
+import { cacheRoot, checkGo, goBuild, runGo, type BuildProgress } from "../build/go.js";
 
 /** The built control plane: the binary and the snapshot CRD manifests shipped with it. */
 export interface ControlPlaneBuild {
@@ -18,7 +10,6 @@ export interface ControlPlaneBuild {
   crdDir: string;
 }
 
-const MINIMUM_GO = [1, 26] as const;
 const SNAPSHOTTER_MODULE = "github.com/kubernetes-csi/external-snapshotter/client/v8";
 
 /** The Go sources of the control plane, kept in this repository. */
@@ -26,18 +17,14 @@ export const CONTROL_PLANE_SOURCE = fileURLToPath(
   new URL("../../../src/local-cluster/control-plane", import.meta.url),
 );
 
-export function cacheRoot(): string {
-  if (process.env.VELERO_TS_CACHE_DIR) return process.env.VELERO_TS_CACHE_DIR;
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
-  return path.join(base, "velero-ts");
-}
-
 /**
  * Returns the control plane binary, building it first when this machine has no build for
  * the current sources. The cache key covers the Go sources, go.mod, go.sum and the Go version.
  */
 export async function ensureControlPlane(progress?: BuildProgress): Promise<ControlPlaneBuild> {
-  const goVersion = await checkGo();
+  const goVersion = await checkGo(
+    "local-cluster builds the real kube-apiserver, kube-controller-manager and etcd from source once per machine",
+  );
   const key = await sourceKey(goVersion);
   const dir = path.join(cacheRoot(), "control-plane", key);
   const build: ControlPlaneBuild = {
@@ -49,7 +36,14 @@ export async function ensureControlPlane(progress?: BuildProgress): Promise<Cont
   await fs.mkdir(dir, { recursive: true });
   const tmpBinary = `${build.binary}.${process.pid}.tmp`;
   try {
-    await goBuild(tmpBinary, progress);
+    await goBuild({
+      what: "the Kubernetes control plane",
+      cwd: CONTROL_PLANE_SOURCE,
+      pkg: ".",
+      output: tmpBinary,
+      flags: ["-ldflags", versionLdflags()],
+      ...(progress ? { progress } : {}),
+    });
     await copySnapshotCrds(build.crdDir);
     await fs.rename(tmpBinary, build.binary);
   } catch (err) {
@@ -80,33 +74,6 @@ function versionLdflags(): string {
     .join(" ");
 }
 
-function goEnv(): NodeJS.ProcessEnv {
-  // Never let Go try to download another toolchain: this machine may not reach it.
-  return { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly -buildvcs=false" };
-}
-
-async function checkGo(): Promise<string> {
-  let out: string;
-  try {
-    out = (await run("go", ["version"])).stdout;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new Error(
-        `Go is not installed (no \`go\` on PATH). local-cluster builds the real kube-apiserver, kube-controller-manager and etcd from source once per machine: install Go ${MINIMUM_GO.join(".")} or later and run the command again.`,
-      );
-    }
-    throw err;
-  }
-  const match = /go(\d+)\.(\d+)/.exec(out);
-  const [major, minor] = [Number(match?.[1] ?? 0), Number(match?.[2] ?? 0)];
-  if (major < MINIMUM_GO[0] || (major === MINIMUM_GO[0] && minor < MINIMUM_GO[1])) {
-    throw new Error(
-      `${out.trim()} is too old: the Kubernetes control plane needs Go ${MINIMUM_GO.join(".")} or later. Upgrade Go and run the command again.`,
-    );
-  }
-  return out.trim();
-}
-
 async function sourceKey(goVersion: string): Promise<string> {
   const hash = createHash("sha256").update(goVersion).update(versionLdflags());
   const files = (await fs.readdir(CONTROL_PLANE_SOURCE))
@@ -118,39 +85,10 @@ async function sourceKey(goVersion: string): Promise<string> {
   return hash.digest("hex").slice(0, 16);
 }
 
-async function goBuild(output: string, progress?: BuildProgress): Promise<void> {
-  const deps = await run("go", ["list", "-deps", "-f", "{{.ImportPath}}", "."], CONTROL_PLANE_SOURCE).catch(
-    (err) => {
-      throw new Error(`could not resolve the control plane's Go modules: ${(err as Error).message}`);
-    },
-  );
-  const total = deps.stdout.split("\n").filter(Boolean).length;
-  progress?.start(total);
-  let done = 0;
-  try {
-    await run(
-      "go",
-      ["build", "-v", "-ldflags", versionLdflags(), "-o", output, "."],
-      CONTROL_PLANE_SOURCE,
-      (line) => {
-        // `go build -v` names each package as it compiles it.
-        if (!line.startsWith("#") && line.trim() && !line.includes(" "))
-          progress?.update(++done, line.trim());
-      },
-    );
-  } catch (err) {
-    throw new Error(`building the Kubernetes control plane failed:\n${(err as Error).message}`);
-  } finally {
-    progress?.stop();
-  }
-}
-
 async function copySnapshotCrds(target: string): Promise<void> {
-  const { stdout } = await run(
-    "go",
-    ["list", "-m", "-f", "{{.Dir}}", SNAPSHOTTER_MODULE],
-    CONTROL_PLANE_SOURCE,
-  );
+  const { stdout } = await runGo(["list", "-m", "-f", "{{.Dir}}", SNAPSHOTTER_MODULE], {
+    cwd: CONTROL_PLANE_SOURCE,
+  });
   const source = path.join(stdout.trim(), "config", "crd");
   await fs.mkdir(target, { recursive: true });
   for (const file of await fs.readdir(source)) {
@@ -158,42 +96,4 @@ async function copySnapshotCrds(target: string): Promise<void> {
       await fs.copyFile(path.join(source, file), path.join(target, file));
     }
   }
-}
-
-interface RunResult {
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command; rejects with the tail of its error output when it fails. */
-function run(
-  command: string,
-  args: string[],
-  cwd?: string,
-  onStderrLine?: (line: string) => void,
-): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: goEnv(), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let partial = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => {
-      const text = chunk.toString();
-      stderr = (stderr + text).slice(-20_000);
-      if (!onStderrLine) return;
-      const lines = (partial + text).split("\n");
-      partial = lines.pop() ?? "";
-      lines.forEach(onStderrLine);
-    });
-    child.once("error", reject);
-    child.once("close", (code) => {
-      if (code === 0) resolve({ stdout, stderr });
-      else reject(new Error(`\`${command} ${args.join(" ")}\` exited with ${code}:\n${tail(stderr, 30)}`));
-    });
-  });
-}
-
-function tail(text: string, lines: number): string {
-  return text.trimEnd().split("\n").slice(-lines).join("\n");
 }

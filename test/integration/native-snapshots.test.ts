@@ -135,7 +135,8 @@ test("a native snapshot restores in place after the namespace is deleted; backup
   );
 });
 
-test("a backup naming a snapshot location that does not exist fails validation, saying what to create", async () => {
+/** A backup of `default` naming `location`, which must end FailedValidation: its validation errors. */
+async function refusedBackup(location: string): Promise<string[] | undefined> {
   const name = `natbad-${id()}`;
   const run = await velero([
     "backup",
@@ -144,7 +145,7 @@ test("a backup naming a snapshot location that does not exist fails validation, 
     "--include-namespaces",
     "default",
     "--volume-snapshot-locations",
-    "nowhere",
+    location,
     "--wait",
   ]);
   assert.match(run.stdout + run.stderr, /FailedValidation/);
@@ -155,8 +156,27 @@ test("a backup naming a snapshot location that does not exist fails validation, 
     "-n",
     "velero",
   ]);
-  assert.deepEqual(backup.status.validationErrors, [
+  return backup.status.validationErrors;
+}
+
+test("a backup naming a snapshot location that does not exist fails validation, saying what to create", async () => {
+  assert.deepEqual(await refusedBackup("nowhere"), [
     "a VolumeSnapshotLocation CRD with the name nowhere specified in the backup spec needs to be created before this snapshot can be executed (velero-ts snapshot-location create nowhere --provider ...)",
+  ]);
+});
+
+test("a snapshot location made with kubectl for a provider velero-ts has no snapshotter for fails the backup's validation, naming the providers it has", async (t) => {
+  const name = `gcp-${id()}`;
+  const location = {
+    apiVersion: "velero.io/v1",
+    kind: "VolumeSnapshotLocation",
+    metadata: { name, namespace: "velero" },
+    spec: { provider: "velero.io/gcp", config: { project: "p1" } },
+  };
+  await kubectl(["apply", "-f", "-"], JSON.stringify(location));
+  t.after(() => kubectl(["delete", "volumesnapshotlocations.velero.io", name, "-n", "velero"]));
+  assert.deepEqual(await refusedBackup(name), [
+    `volume snapshot location ${name} has provider "velero.io/gcp", which velero-ts has no volume snapshotter for: use one of local-cluster`,
   ]);
 });
 
