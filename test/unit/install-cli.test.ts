@@ -38,9 +38,12 @@ test("install --dry-run -o yaml prints every object as YAML documents and touche
     docs.map((d) => `${d.kind}/${d.metadata?.name}`),
     [
       "CustomResourceDefinition/backups.velero.io",
+      "CustomResourceDefinition/backuprepositories.velero.io",
       "CustomResourceDefinition/backupstoragelocations.velero.io",
       "CustomResourceDefinition/deletebackuprequests.velero.io",
       "CustomResourceDefinition/downloadrequests.velero.io",
+      "CustomResourceDefinition/podvolumebackups.velero.io",
+      "CustomResourceDefinition/podvolumerestores.velero.io",
       "CustomResourceDefinition/restores.velero.io",
       "CustomResourceDefinition/schedules.velero.io",
       "CustomResourceDefinition/serverstatusrequests.velero.io",

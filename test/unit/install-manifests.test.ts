@@ -47,9 +47,12 @@ test("a typical aws install has every object, in apply order, all labelled compo
     objects.map((o) => `${o.kind}/${o.metadata.name}`),
     [
       "CustomResourceDefinition/backups.velero.io",
+      "CustomResourceDefinition/backuprepositories.velero.io",
       "CustomResourceDefinition/backupstoragelocations.velero.io",
       "CustomResourceDefinition/deletebackuprequests.velero.io",
       "CustomResourceDefinition/downloadrequests.velero.io",
+      "CustomResourceDefinition/podvolumebackups.velero.io",
+      "CustomResourceDefinition/podvolumerestores.velero.io",
       "CustomResourceDefinition/restores.velero.io",
       "CustomResourceDefinition/schedules.velero.io",
       "CustomResourceDefinition/serverstatusrequests.velero.io",

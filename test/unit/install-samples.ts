@@ -1,6 +1,8 @@
 // Full velero.io objects for the CRD schema tests: every field of the TS types (Required<> makes
 // the compiler insist when a field is added), plus fields only Velero itself writes.
 import type {
+  BackupRepositorySpec,
+  BackupRepositoryStatus,
   BackupSpec,
   BackupStatus,
   BackupStorageLocationSpec,
@@ -9,6 +11,10 @@ import type {
   DeleteBackupRequestStatus,
   DownloadRequestSpec,
   DownloadRequestStatus,
+  PodVolumeBackupSpec,
+  PodVolumeBackupStatus,
+  PodVolumeRestoreSpec,
+  PodVolumeRestoreStatus,
   RestoreSpec,
   RestoreStatus,
   ScheduleSpec,
@@ -171,6 +177,79 @@ const ssrStatus: Required<ServerStatusRequestStatus> = {
   plugins: [{ name: "velero.io/aws", kind: "ObjectStore" }],
 };
 
+const pod = { kind: "Pod", namespace: "app", name: "web-0", uid: "6f1c0c8e-1111-4a55-9d5e-000000000001" };
+
+const pvbSpec: Required<PodVolumeBackupSpec> = {
+  node: "node-1",
+  pod,
+  volume: "data",
+  backupStorageLocation: "default",
+  repoIdentifier: "",
+  uploaderType: "kopia",
+  tags: {
+    backup: "b1",
+    "backup-uid": "u1",
+    pod: "web-0",
+    "pod-uid": pod.uid,
+    ns: "app",
+    volume: "data",
+    "pvc-uid": "p1",
+  },
+  uploaderSettings: { parallelFilesUpload: "4" },
+  cancel: false,
+};
+
+const pvbStatus: Required<PodVolumeBackupStatus> = {
+  phase: "Completed",
+  path: "/host_pods/6f1c0c8e/volumes/kubernetes.io~csi/pvc-1/mount",
+  snapshotID: "k3d92c207255c64548fcecc4b65949975",
+  message: "",
+  startTimestamp: T0,
+  completionTimestamp: T1,
+  acceptedTimestamp: T0,
+  progress: { totalBytes: 1024, bytesDone: 1024 },
+  incrementalBytes: 512,
+};
+
+const pvrSpec: Required<PodVolumeRestoreSpec> = {
+  pod,
+  volume: "data",
+  backupStorageLocation: "default",
+  repoIdentifier: "",
+  uploaderType: "kopia",
+  snapshotID: "k3d92c207255c64548fcecc4b65949975",
+  sourceNamespace: "app",
+  uploaderSettings: { writeSparseFiles: "true" },
+  cancel: false,
+  snapshotSize: 1024,
+};
+
+const pvrStatus: Required<PodVolumeRestoreStatus> = {
+  phase: "InProgress",
+  message: "",
+  startTimestamp: T0,
+  completionTimestamp: null,
+  acceptedTimestamp: T0,
+  progress: { totalBytes: 1024, bytesDone: 100 },
+  node: "node-2",
+};
+
+const repoSpec: Required<BackupRepositorySpec> = {
+  volumeNamespace: "app",
+  backupStorageLocation: "default",
+  repositoryType: "kopia",
+  resticIdentifier: "",
+  maintenanceFrequency: "1h0m0s",
+  repositoryConfig: { cacheLimitMB: "1000" },
+};
+
+const repoStatus: Required<BackupRepositoryStatus> = {
+  phase: "Ready",
+  message: "",
+  lastMaintenanceTime: T1,
+  recentMaintenance: [{ startTimestamp: T0, completeTimestamp: T1, result: "Succeeded", message: "" }],
+};
+
 export const SAMPLES: Sample[] = [
   {
     kind: "Backup",
@@ -238,6 +317,14 @@ export const SAMPLES: Sample[] = [
   { kind: "Schedule", resource: "schedules.velero.io", spec: scheduleSpec, status: scheduleStatus },
   { kind: "DownloadRequest", resource: "downloadrequests.velero.io", spec: drSpec, status: drStatus },
   { kind: "ServerStatusRequest", resource: "serverstatusrequests.velero.io", spec: {}, status: ssrStatus },
+  { kind: "PodVolumeBackup", resource: "podvolumebackups.velero.io", spec: pvbSpec, status: pvbStatus },
+  { kind: "PodVolumeRestore", resource: "podvolumerestores.velero.io", spec: pvrSpec, status: pvrStatus },
+  {
+    kind: "BackupRepository",
+    resource: "backuprepositories.velero.io",
+    spec: repoSpec,
+    status: repoStatus,
+  },
 ];
 
 /** Objects of the right shape but a wrong field, each with the field the API server must name. */
@@ -265,4 +352,15 @@ export const INVALID: { kind: string; spec: Record<string, unknown>; field: stri
   { kind: "Schedule", spec: { template: {} }, field: "spec.schedule" },
   { kind: "Schedule", spec: { schedule: "@daily", template: { ttl: 5 } }, field: "spec.template.ttl" },
   { kind: "DownloadRequest", spec: { target: { kind: "Everything", name: "b" } }, field: "spec.target.kind" },
+  {
+    kind: "PodVolumeBackup",
+    spec: { ...pvbSpec, uploaderType: "rsync" },
+    field: "spec.uploaderType",
+  },
+  { kind: "PodVolumeRestore", spec: { ...pvrSpec, snapshotID: undefined }, field: "spec.snapshotID" },
+  {
+    kind: "BackupRepository",
+    spec: { ...repoSpec, maintenanceFrequency: 3600 },
+    field: "spec.maintenanceFrequency",
+  },
 ];

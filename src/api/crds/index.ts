@@ -1,8 +1,10 @@
 import type { V1CustomResourceDefinition } from "@kubernetes/client-node";
+import { backupRepositoryCrd } from "./backup-repository.js";
 import { backupStorageLocationCrd } from "./backup-storage-location.js";
 import { backupCrd } from "./backup.js";
 import { deleteBackupRequestCrd } from "./delete-backup-request.js";
 import { downloadRequestCrd } from "./download-request.js";
+import { podVolumeBackupCrd, podVolumeRestoreCrd } from "./pod-volume.js";
 import { restoreCrd } from "./restore.js";
 import { scheduleCrd } from "./schedule.js";
 import { serverStatusRequestCrd } from "./server-status-request.js";
@@ -10,9 +12,12 @@ import { volumeSnapshotLocationCrd } from "./volume-snapshot-location.js";
 
 export {
   backupCrd,
+  backupRepositoryCrd,
   backupStorageLocationCrd,
   deleteBackupRequestCrd,
   downloadRequestCrd,
+  podVolumeBackupCrd,
+  podVolumeRestoreCrd,
   restoreCrd,
   scheduleCrd,
   serverStatusRequestCrd,
@@ -23,9 +28,12 @@ export {
 export function veleroCrds(): V1CustomResourceDefinition[] {
   return [
     backupCrd(),
+    backupRepositoryCrd(),
     backupStorageLocationCrd(),
     deleteBackupRequestCrd(),
     downloadRequestCrd(),
+    podVolumeBackupCrd(),
+    podVolumeRestoreCrd(),
     restoreCrd(),
     scheduleCrd(),
     serverStatusRequestCrd(),

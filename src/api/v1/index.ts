@@ -7,3 +7,5 @@ export * from "./restore.js";
 export * from "./schedule.js";
 export * from "./download-request.js";
 export * from "./server-status-request.js";
+export * from "./pod-volume.js";
+export * from "./backup-repository.js";
