@@ -225,12 +225,12 @@ const pvrSpec: Required<PodVolumeRestoreSpec> = {
 };
 
 const pvrStatus: Required<PodVolumeRestoreStatus> = {
-  phase: "InProgress",
+  phase: "Completed",
   message: "",
   startTimestamp: T0,
-  completionTimestamp: null,
+  completionTimestamp: T1,
   acceptedTimestamp: T0,
-  progress: { totalBytes: 1024, bytesDone: 100 },
+  progress: { totalBytes: 1024, bytesDone: 1024 },
   node: "node-2",
 };
 
