@@ -72,7 +72,8 @@ const CRDS = "customresourcedefinitions.apiextensions.k8s.io";
 
 /**
  * Plans a restore from a backup's index, its spec and snapshots of the target cluster: a LIST
- * per resource the backup holds (or per target namespace, when few), never a GET per item. Writes nothing to the cluster.
+ * per resource the backup holds (or per target namespace, when few), never a GET per item.
+ * Writes nothing to the cluster.
  */
 export async function planRestore(
   restore: Restore,
