@@ -3,9 +3,9 @@
  * where their builds are cached, the Go check, and running the Go tool without letting it
  * download another toolchain.
  */
-import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
+import { runProgram, type RunResult } from "../processes/run-program.js";
 
 /** Reports a Go build's progress: packages compiled so far of the total. */
 export interface BuildProgress {
@@ -81,11 +81,6 @@ export async function goBuild(options: {
   }
 }
 
-interface RunResult {
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the Go tool; rejects with the tail of its error output when it fails. */
 export function runGo(
   args: string[],
@@ -98,28 +93,5 @@ export function runGo(
     GOFLAGS: "-mod=readonly -buildvcs=false",
     ...options.env,
   };
-  return new Promise((resolve, reject) => {
-    const child = spawn("go", args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let partial = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => {
-      const text = chunk.toString();
-      stderr = (stderr + text).slice(-20_000);
-      if (!options.onStderrLine) return;
-      const lines = (partial + text).split("\n");
-      partial = lines.pop() ?? "";
-      lines.forEach(options.onStderrLine);
-    });
-    child.once("error", reject);
-    child.once("close", (code) => {
-      if (code === 0) resolve({ stdout, stderr });
-      else reject(new Error(`\`go ${args.join(" ")}\` exited with ${code}:\n${tail(stderr, 30)}`));
-    });
-  });
-}
-
-function tail(text: string, lines: number): string {
-  return text.trimEnd().split("\n").slice(-lines).join("\n");
+  return runProgram("go", args, { ...options, env, describe: `\`go ${args.join(" ")}\`` });
 }

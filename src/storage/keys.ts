@@ -69,6 +69,12 @@ export function downloadTargetKey({ kind, name }: DownloadTarget): string {
   }
 }
 
+/**
+ * The folder of the kopia repository of one volume namespace (file-system backups and moved
+ * snapshot data), as Velero lays it out: one repository per namespace and location.
+ */
+export const kopiaRepositoryDir = (namespace: string) => `kopia/${checkName(namespace, "namespace")}/`;
+
 /** A name becomes one path segment: "", ".", ".." or a name with "/" would reach other objects. */
 function checkName(name: string, what: string): string {
   if (name === "" || name === "." || name === ".." || name.includes("/"))

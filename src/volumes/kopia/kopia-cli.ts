@@ -3,9 +3,13 @@
  * repository connection, the password only in the child's environment (never on its command
  * line, never logged), update checks off, and JSON output where kopia gives it.
  */
-import { spawn } from "node:child_process";
-import { promises as fs } from "node:fs";
 import path from "node:path";
+import { runProgram, type RunResult } from "../../processes/run-program.js";
+import { parseRestoreProgress, parseUploadProgress, type UploadProgress } from "./kopia-progress.js";
+import type { RepositoryStorage } from "./repository-storage.js";
+
+/** Progress lines often enough for a volume's status to move while it uploads. */
+const PROGRESS_FLAGS = ["--progress", "--progress-update-interval=1s"];
 
 /** Velero's default repository password (Secret `velero-repo-credentials`, key `repository-password`). */
 export const DEFAULT_REPOSITORY_PASSWORD = "static-passw0rd";
@@ -29,34 +33,48 @@ export class KopiaCli {
     private readonly password: string,
   ) {}
 
-  /** Creates a repository in a directory (a `filesystem` location's kopia folder) and connects to it. */
-  async createFilesystemRepository(repoDir: string): Promise<void> {
-    await fs.mkdir(repoDir, { recursive: true });
-    await this.run(["repository", "create", "filesystem", `--path=${repoDir}`, ...this.identity()]);
+  /** Creates a repository in its storage, which must hold none yet, and connects to it. */
+  async createRepository(storage: RepositoryStorage): Promise<void> {
+    await this.run(["repository", "create", ...storage.flags, ...this.identity()], storage.env);
   }
 
-  /** Connects to an existing repository in a directory. */
-  async connectFilesystemRepository(repoDir: string): Promise<void> {
-    await this.run(["repository", "connect", "filesystem", `--path=${repoDir}`, ...this.identity()]);
+  /** Connects to the repository in its storage. */
+  async connectRepository(storage: RepositoryStorage): Promise<void> {
+    await this.run(["repository", "connect", ...storage.flags, ...this.identity()], storage.env);
   }
 
   /** Uploads `dir` as a snapshot of `source` (`user@host:/path`, Velero's identity of a volume). */
-  async snapshot(dir: string, source: string, tags: Record<string, string> = {}): Promise<KopiaSnapshot> {
+  async snapshot(
+    dir: string,
+    source: string,
+    tags: Record<string, string> = {},
+    onProgress?: (progress: UploadProgress) => void,
+  ): Promise<KopiaSnapshot & { hashedBytes: number }> {
     const tagFlags = Object.entries(tags).map(([k, v]) => `--tags=${k}:${v}`);
-    const { stdout } = await this.run([
-      "snapshot",
-      "create",
-      dir,
-      `--override-source=${source}`,
-      ...tagFlags,
-      "--json",
-    ]);
-    return JSON.parse(stdout) as KopiaSnapshot;
+    let last: UploadProgress | undefined;
+    const { stdout } = await this.run(
+      ["snapshot", "create", dir, `--override-source=${source}`, ...tagFlags, "--json", ...PROGRESS_FLAGS],
+      {},
+      (line) => {
+        const progress = parseUploadProgress(line);
+        if (!progress) return;
+        last = progress;
+        onProgress?.(progress);
+      },
+    );
+    return { ...(JSON.parse(stdout) as KopiaSnapshot), hashedBytes: last?.hashedBytes ?? 0 };
   }
 
-  /** Writes snapshot `id` into `target`. */
-  async restore(id: string, target: string): Promise<void> {
-    await this.run(["snapshot", "restore", id, target]);
+  /** Writes snapshot `id` into `target`; `onProgress` hears the bytes written so far. */
+  async restore(id: string, target: string, onProgress?: (bytesDone: number) => void): Promise<void> {
+    await this.run(
+      ["snapshot", "restore", id, target, "--write-files-atomically", ...PROGRESS_FLAGS],
+      {},
+      (line) => {
+        const done = parseRestoreProgress(line);
+        if (done !== undefined) onProgress?.(done);
+      },
+    );
   }
 
   /** Whether the repository is consistent: kopia's own check of its index and contents. */
@@ -74,9 +92,14 @@ export class KopiaCli {
     ];
   }
 
-  private run(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  private run(
+    args: string[],
+    storageEnv: Record<string, string> = {},
+    onStderrLine?: (line: string) => void,
+  ): Promise<RunResult> {
     const env = {
       ...process.env,
+      ...storageEnv,
       KOPIA_PASSWORD: this.password,
       KOPIA_CHECK_FOR_UPDATES: "false",
     };
@@ -85,22 +108,11 @@ export class KopiaCli {
       `--config-file=${path.join(this.workDir, "repository.config")}`,
       `--log-dir=${path.join(this.workDir, "logs")}`,
     ];
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.binary, all, { env, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-8000)));
-      child.once("error", reject);
-      child.once("close", (code) => {
-        if (code === 0) resolve({ stdout, stderr });
-        else
-          reject(
-            new Error(
-              `kopia ${args.slice(0, 2).join(" ")} exited with ${code}: ${stderr.trim().split("\n").slice(-5).join("\n")}`,
-            ),
-          );
-      });
+    return runProgram(this.binary, all, {
+      env,
+      describe: `kopia ${args.slice(0, 2).join(" ")}`,
+      tailLines: 5,
+      ...(onStderrLine ? { onStderrLine } : {}),
     });
   }
 }
