@@ -76,3 +76,23 @@ export const CSI_VSC_DELETION_POLICY_ANNOTATION = "velero.io/csi-vsc-deletion-po
 export const CSI_VOLUMESNAPSHOT_HANDLE_ANNOTATION = "velero.io/csi-volumesnapshot-handle";
 export const CSI_DRIVER_NAME_ANNOTATION = "velero.io/csi-driver-name";
 export const CSI_VOLUMESNAPSHOT_RESTORE_SIZE_ANNOTATION = "velero.io/csi-volumesnapshot-restore-size";
+
+// File-system backups (PodVolumeBackup, PodVolumeRestore, BackupRepository).
+/** On a PodVolumeBackup: the uid of the claim whose volume it backs up. */
+export const PVC_UID_LABEL = "velero.io/pvc-uid";
+/** On a PodVolumeBackup: the name of that claim (kopia's source names it, not the pod's volume). */
+export const PVC_NAME_ANNOTATION = "velero.io/pvc-name";
+/** On a PodVolumeRestore: the uid of the pod it writes into. */
+export const POD_UID_LABEL = "velero.io/pod-uid";
+/** On a PodVolumeRestore: the uid of its restore, which also names the restore helper's done marker. */
+export const RESTORE_UID_LABEL = "velero.io/restore-uid";
+/** On a BackupRepository: the namespace of the volumes it holds. */
+export const VOLUME_NAMESPACE_LABEL = "velero.io/volume-namespace";
+/** On a BackupRepository: its type ("kopia"). */
+export const REPOSITORY_TYPE_LABEL = "velero.io/repository-type";
+/** On a pod: the volumes to back up with the node agent (opt-in), a comma list. */
+export const BACKUP_VOLUMES_ANNOTATION = "backup.velero.io/backup-volumes";
+/** On a pod: the volumes never to back up with the node agent (with --default-volumes-to-fs-backup). */
+export const BACKUP_VOLUMES_EXCLUDES_ANNOTATION = "backup.velero.io/backup-volumes-excludes";
+/** On a Backup: how long each pod volume backup may take (a Go duration), over the server's flag. */
+export const POD_VOLUME_TIMEOUT_ANNOTATION = "velero.io/pod-volume-timeout";

@@ -7,6 +7,7 @@ import { snapshotLocationCommand } from "./snapshot-location/index.js";
 import { installCommand } from "./install.js";
 import { localClusterCommand } from "./local-cluster.js";
 import { serverCommand } from "./server.js";
+import { nodeAgentCommand } from "./node-agent.js";
 import { completionCommand } from "./completion.js";
 import { finishHelp } from "./help.js";
 import { verbFirstCommands } from "./verb-first.js";
@@ -29,6 +30,7 @@ export function program(helpWidth?: number): Command {
   root.addCommand(backupLocationCommand());
   root.addCommand(snapshotLocationCommand());
   root.addCommand(serverCommand());
+  root.addCommand(nodeAgentCommand());
   for (const verb of verbFirstCommands()) root.addCommand(verb);
   root.addCommand(completionCommand());
   finishHelp(root, helpWidth);

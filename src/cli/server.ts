@@ -8,6 +8,7 @@ import { ARCHIVE_LIMIT_FLAG, DEFAULT_RESTORE_LIMITS, ITEM_LIMIT_FLAG } from "../
 import { DEFAULT_RESTORE_PRIORITIES, parseRestorePriorities } from "../restore/priorities.js";
 import { DEFAULT_DOWNLOAD_SERVER_ADDRESS } from "../server/download-server.js";
 import { startServer } from "../server/server.js";
+import { positiveInteger } from "./number-flag.js";
 
 export function serverCommand(): Command {
   return new Command("server")
@@ -136,11 +137,4 @@ function byteSize(text: string, flag: string): number {
   }
   if (!(bytes >= 1)) throw new Error(`${flag} must be a size such as 3Mi or 4Gi, not "${text}"`);
   return bytes;
-}
-
-function positiveInteger(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`${flag} must be a whole number of at least 1, not "${text}"`);
-  return n;
 }

@@ -10,7 +10,10 @@ export type VeleroPlural =
   | "deletebackuprequests"
   | "schedules"
   | "downloadrequests"
-  | "serverstatusrequests";
+  | "serverstatusrequests"
+  | "podvolumebackups"
+  | "podvolumerestores"
+  | "backuprepositories";
 
 const MERGE_PATCH = "application/merge-patch+json";
 

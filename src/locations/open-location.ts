@@ -42,7 +42,7 @@ export async function openBackupStore(
   return backupStoreFor(location, await locationCredentials(velero, location));
 }
 
-async function locationCredentials(
+export async function locationCredentials(
   velero: VeleroClient,
   location: BackupStorageLocation,
 ): Promise<string | undefined> {

@@ -31,16 +31,18 @@ export class KopiaCli {
     private readonly binary: string,
     private readonly workDir: string,
     private readonly password: string,
+    /** What the repository's storage needs in kopia's environment (S3 keys). */
+    private readonly storageEnv: Record<string, string> = {},
   ) {}
 
   /** Creates a repository in its storage, which must hold none yet, and connects to it. */
   async createRepository(storage: RepositoryStorage): Promise<void> {
-    await this.run(["repository", "create", ...storage.flags, ...this.identity()], storage.env);
+    await this.run(["repository", "create", ...storage.flags, ...this.identity()]);
   }
 
   /** Connects to the repository in its storage. */
   async connectRepository(storage: RepositoryStorage): Promise<void> {
-    await this.run(["repository", "connect", ...storage.flags, ...this.identity()], storage.env);
+    await this.run(["repository", "connect", ...storage.flags, ...this.identity()]);
   }
 
   /** Uploads `dir` as a snapshot of `source` (`user@host:/path`, Velero's identity of a volume). */
@@ -54,7 +56,6 @@ export class KopiaCli {
     let last: UploadProgress | undefined;
     const { stdout } = await this.run(
       ["snapshot", "create", dir, `--override-source=${source}`, ...tagFlags, "--json", ...PROGRESS_FLAGS],
-      {},
       (line) => {
         const progress = parseUploadProgress(line);
         if (!progress) return;
@@ -69,7 +70,6 @@ export class KopiaCli {
   async restore(id: string, target: string, onProgress?: (bytesDone: number) => void): Promise<void> {
     await this.run(
       ["snapshot", "restore", id, target, "--write-files-atomically", ...PROGRESS_FLAGS],
-      {},
       (line) => {
         const done = parseRestoreProgress(line);
         if (done !== undefined) onProgress?.(done);
@@ -92,14 +92,10 @@ export class KopiaCli {
     ];
   }
 
-  private run(
-    args: string[],
-    storageEnv: Record<string, string> = {},
-    onStderrLine?: (line: string) => void,
-  ): Promise<RunResult> {
+  private run(args: string[], onStderrLine?: (line: string) => void): Promise<RunResult> {
     const env = {
       ...process.env,
-      ...storageEnv,
+      ...this.storageEnv,
       KOPIA_PASSWORD: this.password,
       KOPIA_CHECK_FOR_UPDATES: "false",
     };

@@ -1,0 +1,113 @@
+/**
+ * `velero-ts node-agent`: one per node (a DaemonSet in a cluster, a process per simulated node in
+ * local-cluster). Moves the volume data of the pods on its node: PodVolumeBackups up into the
+ * backup repositories, PodVolumeRestores back into restored pods' volumes.
+ */
+import path from "node:path";
+import { promises as fs } from "node:fs";
+import type { Logger } from "pino";
+import type { PodVolumeBackup, PodVolumePhase, PodVolumeRestore } from "../api/v1/index.js";
+import { KubeClient } from "../kube/client.js";
+import { loadKubeConfig } from "../kube/config.js";
+import { errorMessage } from "../kube/errors.js";
+import { feed, keyOf, startInformer } from "../kube/informer.js";
+import { VeleroClient } from "../kube/velero-client.js";
+import { WorkQueue } from "../kube/work-queue.js";
+import { veleroInformer } from "../server/velero-informers.js";
+import { RepositoryConnections } from "../volumes/kopia/repository-connections.js";
+import { makeWorkDir } from "../workdirs/work-dirs.js";
+import { now, PodVolumeBackupController, type AgentContext } from "./pod-volume-backup-controller.js";
+import { PodVolumeRestoreController } from "./pod-volume-restore-controller.js";
+
+export interface NodeAgentOptions {
+  namespace: string;
+  kubeconfig?: string;
+  kubecontext?: string;
+  /** The node this agent serves. */
+  node: string;
+  /** The kubelet's pods directory on the node. */
+  hostPodsDir: string;
+  kopiaBinary: string;
+  /** Volumes moved at once on this node (Velero's node agent load concurrency, 1 by default). */
+  concurrency: number;
+}
+
+export interface RunningNodeAgent {
+  stop(): Promise<void>;
+}
+
+/** Phases of work under way: found at start, they belong to an agent that stopped mid-way. */
+const UNDER_WAY: readonly PodVolumePhase[] = ["Accepted", "Prepared", "InProgress"];
+
+export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Promise<RunningNodeAgent> {
+  const kc = loadKubeConfig(options.kubeconfig, options.kubecontext);
+  const client = new KubeClient(kc);
+  const velero = new VeleroClient(client, options.namespace);
+  const workDir = await makeWorkDir("node-agent");
+  const ctx: AgentContext = {
+    velero,
+    node: options.node,
+    hostPodsDir: path.resolve(options.hostPodsDir),
+    repositories: new RepositoryConnections(velero, options.kopiaBinary, path.join(workDir, "kopia"), false),
+    log,
+  };
+  const backups = veleroInformer<PodVolumeBackup>(kc, options.namespace, "podvolumebackups");
+  const restores = veleroInformer<PodVolumeRestore>(kc, options.namespace, "podvolumerestores");
+  const backupController = new PodVolumeBackupController(ctx, backups);
+  const restoreController = new PodVolumeRestoreController(ctx, restores);
+  const backupQueue = new WorkQueue("podvolumebackups", (k) => backupController.reconcile(k), log, options.concurrency);
+  const restoreQueue = new WorkQueue("podvolumerestores", (k) => restoreController.reconcile(k), log, options.concurrency);
+
+  await startInformer("podvolumebackups", backups, log);
+  await startInformer("podvolumerestores", restores, log);
+  await failInterrupted(velero, options.node, backups.list(), restores.list(), log);
+  feed(backups, (k) => backupQueue.add(k));
+  feed(restores, (k) => restoreQueue.add(k));
+  backups.list().forEach((b) => backupQueue.add(keyOf(b)));
+  restores.list().forEach((r) => restoreQueue.add(keyOf(r)));
+  log.info({ node: options.node, namespace: options.namespace }, "node agent started");
+  return {
+    async stop() {
+      await backups.stop();
+      await restores.stop();
+      client.close();
+      await fs.rm(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Work of this node left under way by an agent that stopped (killed, node restarted) can never
+ * finish: it is marked Failed, so the backup or restore waiting for it goes on, as Velero's node
+ * agent does on start.
+ */
+async function failInterrupted(
+  velero: VeleroClient,
+  node: string,
+  backups: readonly PodVolumeBackup[],
+  restores: readonly PodVolumeRestore[],
+  log: Logger,
+): Promise<void> {
+  const message = (phase: string) =>
+    `the node agent on ${node} restarted while this was ${phase}: the data it was moving is incomplete; run the backup or restore again`;
+  const stale = [
+    ...backups
+      .filter((b) => b.spec.node === node && UNDER_WAY.includes(b.status?.phase ?? "New"))
+      .map((b) => ({ plural: "podvolumebackups" as const, object: b })),
+    ...restores
+      .filter((r) => r.status?.node === node && UNDER_WAY.includes(r.status?.phase ?? "New"))
+      .map((r) => ({ plural: "podvolumerestores" as const, object: r })),
+  ];
+  for (const { plural, object } of stale) {
+    try {
+      await velero.patchStatus(plural, object.metadata.name!, {
+        phase: "Failed",
+        message: message(object.status!.phase!),
+        completionTimestamp: now(),
+      });
+      log.warn({ [plural]: object.metadata.name }, "marked failed: it was under way when the agent stopped");
+    } catch (err) {
+      log.warn({ [plural]: object.metadata.name, err: errorMessage(err) }, "could not mark failed");
+    }
+  }
+}

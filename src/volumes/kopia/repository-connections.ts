@@ -1,0 +1,72 @@
+/**
+ * A process's kopia connections, one per backup repository (volume namespace and storage
+ * location), each in its own private folder with its config and cache. A connection is made once
+ * and shared by everyone asking for it, also while it is being made; one that failed is made
+ * anew at the next ask. The server creates repositories; node agents only connect to them.
+ */
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import type { BackupStorageLocation } from "../../api/v1/index.js";
+import { locationCredentials } from "../../locations/open-location.js";
+import type { VeleroClient } from "../../kube/velero-client.js";
+import { objectStoreFor } from "../../storage/providers.js";
+import { KopiaCli } from "./kopia-cli.js";
+import { openRepository } from "./repository.js";
+import { repositoryPassword } from "./repository-credentials.js";
+import { repositoryStorage, type RepositoryStorage } from "./repository-storage.js";
+
+export interface RepositoryConnection {
+  kopia: KopiaCli;
+  storage: RepositoryStorage;
+}
+
+export class RepositoryConnections {
+  readonly #open = new Map<string, Promise<RepositoryConnection>>();
+
+  constructor(
+    private readonly velero: VeleroClient,
+    private readonly kopiaBinary: string,
+    /** Where the connections' folders go; only this process reads it. */
+    private readonly workDir: string,
+    /** Create a repository the location does not hold yet (the server), or refuse (node agents). */
+    private readonly create: boolean,
+  ) {}
+
+  /** The connection to the repository of `namespace` in storage location `locationName`. */
+  connect(locationName: string, namespace: string): Promise<RepositoryConnection> {
+    const key = `${locationName}/${namespace}`;
+    let found = this.#open.get(key);
+    if (!found) {
+      found = this.make(locationName, namespace);
+      this.#open.set(key, found);
+      found.catch(() => this.#open.delete(key));
+    }
+    return found;
+  }
+
+  private async make(locationName: string, namespace: string): Promise<RepositoryConnection> {
+    const location = await this.velero.get<BackupStorageLocation>("backupstoragelocations", locationName);
+    if (!location)
+      throw new Error(
+        `backup storage location ${this.velero.namespace}/${locationName} does not exist: the repository of namespace ${namespace} lives in it`,
+      );
+    const dir = path.join(this.workDir, locationName, namespace);
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    const credentials = await locationCredentials(this.velero, location);
+    let caFile: string | undefined;
+    if (location.spec.objectStorage.caCert) {
+      caFile = path.join(dir, "ca.pem");
+      await fs.writeFile(caFile, Buffer.from(location.spec.objectStorage.caCert, "base64"));
+    }
+    const storage = repositoryStorage(location, namespace, credentials, caFile);
+    const kopia = new KopiaCli(
+      this.kopiaBinary,
+      dir,
+      await repositoryPassword(this.velero.client, this.velero.namespace),
+      storage.env,
+    );
+    if (this.create) await openRepository(kopia, storage, objectStoreFor(location, credentials));
+    else await kopia.connectRepository(storage);
+    return { kopia, storage };
+  }
+}
