@@ -14,6 +14,7 @@ import { feed, keyOf, startInformer } from "../kube/informer.js";
 import { VeleroClient } from "../kube/velero-client.js";
 import { WorkQueue } from "../kube/work-queue.js";
 import { veleroInformer } from "../server/velero-informers.js";
+import { NODE_AGENT_RENEW_MS, renewNodeAgentLease } from "../volumes/node-agent-presence.js";
 import { RepositoryConnections } from "../volumes/kopia/repository-connections.js";
 import { makeWorkDir } from "../workdirs/work-dirs.js";
 import { now, PodVolumeBackupController, type AgentContext } from "./pod-volume-backup-controller.js";
@@ -48,15 +49,37 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
     velero,
     node: options.node,
     hostPodsDir: path.resolve(options.hostPodsDir),
-    repositories: new RepositoryConnections(velero, options.kopiaBinary, path.join(workDir, "kopia"), false),
+    repositories: new RepositoryConnections(
+      velero,
+      () => Promise.resolve(options.kopiaBinary),
+      path.join(workDir, "kopia"),
+      false,
+    ),
     log,
   };
   const backups = veleroInformer<PodVolumeBackup>(kc, options.namespace, "podvolumebackups");
   const restores = veleroInformer<PodVolumeRestore>(kc, options.namespace, "podvolumerestores");
   const backupController = new PodVolumeBackupController(ctx, backups);
   const restoreController = new PodVolumeRestoreController(ctx, restores);
-  const backupQueue = new WorkQueue("podvolumebackups", (k) => backupController.reconcile(k), log, options.concurrency);
-  const restoreQueue = new WorkQueue("podvolumerestores", (k) => restoreController.reconcile(k), log, options.concurrency);
+  const backupQueue = new WorkQueue(
+    "podvolumebackups",
+    (k) => backupController.reconcile(k),
+    log,
+    options.concurrency,
+  );
+  const restoreQueue = new WorkQueue(
+    "podvolumerestores",
+    (k) => restoreController.reconcile(k),
+    log,
+    options.concurrency,
+  );
+
+  const heartbeat = () =>
+    renewNodeAgentLease(client, options.namespace, options.node).catch((err: unknown) =>
+      log.warn({ err: errorMessage(err) }, "could not renew the node agent's lease"),
+    );
+  await heartbeat();
+  const heartbeats = setInterval(() => void heartbeat(), NODE_AGENT_RENEW_MS);
 
   await startInformer("podvolumebackups", backups, log);
   await startInformer("podvolumerestores", restores, log);
@@ -65,9 +88,10 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
   feed(restores, (k) => restoreQueue.add(k));
   backups.list().forEach((b) => backupQueue.add(keyOf(b)));
   restores.list().forEach((r) => restoreQueue.add(keyOf(r)));
-  log.info({ node: options.node, namespace: options.namespace }, "node agent started");
+  log.info({ namespace: options.namespace }, "node agent started");
   return {
     async stop() {
+      clearInterval(heartbeats);
       await backups.stop();
       await restores.stop();
       client.close();

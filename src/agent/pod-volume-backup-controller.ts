@@ -92,7 +92,10 @@ export class PodVolumeBackupController {
       incrementalBytes: snapshot.hashedBytes,
       completionTimestamp: now(),
     });
-    this.ctx.log.info({ podVolumeBackup: name, snapshotID: snapshot.id, bytes: size }, "pod volume backed up");
+    this.ctx.log.info(
+      { podVolumeBackup: name, snapshotID: snapshot.id, bytes: size },
+      "pod volume backed up",
+    );
   }
 
   private async patch(name: string, status: PodVolumeBackupStatus): Promise<void> {

@@ -40,7 +40,8 @@ export class PodVolumeRestoreController {
       if (isNotFound(err)) return { retryAfterMs: POD_WAIT_MS };
       throw err;
     }
-    if (pod.spec?.nodeName !== this.ctx.node) return pod.spec?.nodeName ? "done" : { retryAfterMs: POD_WAIT_MS };
+    if (pod.spec?.nodeName !== this.ctx.node)
+      return pod.spec?.nodeName ? "done" : { retryAfterMs: POD_WAIT_MS };
     const helper = pod.status?.initContainerStatuses?.find((c) => c.name === RESTORE_HELPER_CONTAINER);
     if (!helper?.state?.running) return { retryAfterMs: POD_WAIT_MS };
 
@@ -70,12 +71,21 @@ export class PodVolumeRestoreController {
 
   private async write(pvr: PodVolumeRestore, dir: string): Promise<void> {
     const name = pvr.metadata.name!;
-    const { kopia } = await this.ctx.repositories.connect(pvr.spec.backupStorageLocation, pvr.spec.sourceNamespace);
+    const { kopia } = await this.ctx.repositories.connect(
+      pvr.spec.backupStorageLocation,
+      pvr.spec.sourceNamespace,
+    );
     const total = pvr.spec.snapshotSize ?? 0;
-    await this.patch(name, { phase: "InProgress", startTimestamp: now(), progress: { totalBytes: total, bytesDone: 0 } });
+    await this.patch(name, {
+      phase: "InProgress",
+      startTimestamp: now(),
+      progress: { totalBytes: total, bytesDone: 0 },
+    });
     const throttle = new Throttle(1000);
     await kopia.restore(pvr.spec.snapshotID, dir, (bytesDone) =>
-      throttle.run(() => this.patch(name, { progress: { totalBytes: Math.max(total, bytesDone), bytesDone } })),
+      throttle.run(() =>
+        this.patch(name, { progress: { totalBytes: Math.max(total, bytesDone), bytesDone } }),
+      ),
     );
     await throttle.idle();
     await this.markDone(pvr, dir);

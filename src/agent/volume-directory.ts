@@ -10,7 +10,11 @@ import path from "node:path";
 import type { KubeClient } from "../kube/client.js";
 
 /** The name of a pod volume's directory under its plugin's folder. */
-export async function volumeDirectoryName(client: KubeClient, pod: V1Pod, volumeName: string): Promise<string> {
+export async function volumeDirectoryName(
+  client: KubeClient,
+  pod: V1Pod,
+  volumeName: string,
+): Promise<string> {
   const volume = pod.spec?.volumes?.find((v) => v.name === volumeName);
   if (!volume)
     throw new Error(`pod ${pod.metadata?.namespace}/${pod.metadata?.name} has no volume named ${volumeName}`);
@@ -21,7 +25,9 @@ export async function volumeDirectoryName(client: KubeClient, pod: V1Pod, volume
   );
   const pv = claim.spec?.volumeName;
   if (!pv)
-    throw new Error(`claim ${pod.metadata?.namespace}/${claimName} of volume ${volumeName} is not bound to a volume`);
+    throw new Error(
+      `claim ${pod.metadata?.namespace}/${claimName} of volume ${volumeName} is not bound to a volume`,
+    );
   return pv;
 }
 

@@ -19,6 +19,12 @@ import { backupItemActions } from "./actions/index.js";
 import { BackupVolumeRecords } from "../volumes/backup-volume-records.js";
 import type { NativeLocation } from "../volumes/native-snapshots.js";
 import { releaseSnapshots } from "../volumes/csi-snapshot-backup-actions.js";
+import type { BackupRepositories } from "../volumes/backup-repositories.js";
+import {
+  DEFAULT_POD_VOLUME_TIMEOUT,
+  finishPodVolumeBackups,
+  podVolumeTimeoutMs,
+} from "../volumes/pod-volume-backup-actions.js";
 import { ItemCollector, type CollectedItem } from "./item-collector.js";
 import { itemKey, writeOrderedItems } from "./ordered-items.js";
 import { BackupScope } from "./scope.js";
@@ -43,6 +49,10 @@ export interface BackupDependencies {
   operationPollMs?: number;
   /** The backup's VolumeSnapshotLocations (`spec.volumeSnapshotLocations`), resolved. */
   snapshotLocations?: readonly NativeLocation[];
+  /** The server's backup repositories, for file-system backups; none means none can be taken. */
+  repositories?: BackupRepositories;
+  /** How long pod volume backups may take unless the backup's annotation says otherwise (a Go duration). */
+  podVolumeTimeout?: string;
 }
 
 /**
@@ -95,6 +105,7 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
         backup,
         volumes: volumeRecords,
         snapshotLocations: deps.snapshotLocations ?? [],
+        ...(deps.repositories ? { repositories: deps.repositories } : {}),
       }),
     );
     const collector = new ItemCollector(deps.client, discovery.resources, scope, log, backup, actions);
@@ -156,6 +167,18 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
         log.error(message);
       }
     }
+    const podVolumeTimeout = podVolumeTimeoutMs(backup, deps.podVolumeTimeout ?? DEFAULT_POD_VOLUME_TIMEOUT);
+    if (volumeRecords.podVolumeBackups.length)
+      log.info(`Waiting for ${volumeRecords.podVolumeBackups.length} pod volume backups`);
+    for (const { namespace, message } of await finishPodVolumeBackups(
+      deps.client,
+      backup,
+      volumeRecords,
+      podVolumeTimeout,
+    )) {
+      results.error({ namespace }, message);
+      log.error(message);
+    }
     for (const warning of await releaseSnapshots(deps.client, volumeRecords)) {
       results.warning("velero", warning);
       log.warn(warning);
@@ -203,7 +226,9 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       resourceList: await gzipJson(sortedLists(resourceList)),
       volumeInfo: await gzipJson(volumes.entries(volumeRecords)),
       csiSnapshots: csiSideFiles(volumeRecords),
-      podVolumeBackups: null,
+      podVolumeBackups: volumeRecords.podVolumeBackups.length
+        ? volumeRecords.podVolumeBackups.map((r) => r.podVolumeBackup)
+        : null,
       volumeSnapshots: volumeRecords.nativeSnapshots.length
         ? volumeRecords.nativeSnapshots.map((r) => r.snapshot)
         : null,

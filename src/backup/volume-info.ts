@@ -4,6 +4,7 @@ import type {
   BackupVolumeRecords,
   CsiSnapshotRecord,
   NativeSnapshotRecord,
+  PodVolumeBackupRecord,
 } from "../volumes/backup-volume-records.js";
 
 /** How a volume's data was backed up or restored, as Velero names the methods. */
@@ -103,6 +104,8 @@ export class VolumeInfoCollector {
     }
     for (const [name, pv] of this.pvs)
       if (!paired.has(name)) entries.push(entry(undefined, name, pv, records));
+    // Pod volumes of no claim (emptyDir and the like) have an entry of their own, as in Velero.
+    for (const r of records.podVolumeBackups) if (!r.pvcName) entries.push(podVolumeEntry(r));
     return entries;
   }
 }
@@ -121,6 +124,10 @@ function entry(
     pvcNamespace: pvc?.metadata?.namespace ?? pv?.spec?.claimRef?.namespace,
     pvName,
   };
+  const fs = records.podVolumeBackups.find(
+    (r) => r.pvcName && r.pvcName === names.pvcName && r.pvcNamespace === names.pvcNamespace,
+  );
+  if (fs) return { ...names, ...podVolumeEntry(fs), pvInfo };
   const csi = pvName ? records.csiSnapshots.find((r) => r.pvName === pvName && r.succeeded) : undefined;
   if (csi) return { ...names, backupMethod: "CSISnapshot", ...csiEntry(csi), pvInfo };
   const native = pvName
@@ -159,6 +166,32 @@ function csiEntry(
       driver: r.driver,
       vscName: r.snapshot.status?.boundVolumeSnapshotContentName ?? "",
       ReadyToUse: r.snapshot.status?.readyToUse ?? null,
+    },
+  };
+}
+
+/** A file-system backup's entry: pvbInfo from the PodVolumeBackup's last state. */
+function podVolumeEntry(r: PodVolumeBackupRecord): BackupVolumeInfo {
+  const { spec, status } = r.podVolumeBackup;
+  const phase = status?.phase ?? "New";
+  return {
+    backupMethod: "PodVolumeBackup",
+    snapshotDataMoved: false,
+    preserveLocalSnapshot: false,
+    skipped: false,
+    ...(status?.startTimestamp ? { startTimestamp: goTime(status.startTimestamp) } : {}),
+    ...(status?.completionTimestamp ? { completionTimestamp: goTime(status.completionTimestamp) } : {}),
+    result: phase === "Completed" ? "succeeded" : "failed",
+    pvbInfo: {
+      snapshotHandle: status?.snapshotID ?? "",
+      size: status?.progress?.totalBytes ?? 0,
+      ...(status?.incrementalBytes !== undefined ? { incrementalSize: status.incrementalBytes } : {}),
+      uploaderType: spec.uploaderType || "kopia",
+      volumeName: spec.volume,
+      podName: spec.pod.name ?? "",
+      podNamespace: spec.pod.namespace ?? "",
+      nodeName: spec.node,
+      Phase: phase,
     },
   };
 }

@@ -9,6 +9,7 @@ import { DEFAULT_RESTORE_PRIORITIES, parseRestorePriorities } from "../restore/p
 import { DEFAULT_DOWNLOAD_SERVER_ADDRESS } from "../server/download-server.js";
 import { startServer } from "../server/server.js";
 import { positiveInteger } from "./number-flag.js";
+import { DEFAULT_POD_VOLUME_TIMEOUT } from "../volumes/pod-volume-backup-actions.js";
 
 export function serverCommand(): Command {
   return new Command("server")
@@ -67,6 +68,12 @@ export function serverCommand(): Command {
       "how long backups wait for their item operations when they say nothing",
       VELERO_BACKUP_DEFAULTS.itemOperationTimeout,
     )
+    .option(
+      "--fs-backup-timeout <duration>",
+      "how long each pod volume backup or restore may take (a backup's velero.io/pod-volume-timeout annotation wins)",
+      DEFAULT_POD_VOLUME_TIMEOUT,
+    )
+    .option("--pod-volume-operation-timeout <duration>", "the same as --fs-backup-timeout (its older name)")
     .option("--log-level <level>", "debug, info, warning or error", "info")
     .action(async (opts: Record<string, string>) => {
       const log = pino({
@@ -92,6 +99,9 @@ export function serverCommand(): Command {
           },
           downloadServerAddress: opts.downloadServerAddress!,
           downloadServerUrl: opts.downloadServerUrl,
+          podVolumeTimeout: opts.podVolumeOperationTimeout
+            ? duration(opts.podVolumeOperationTimeout, "--pod-volume-operation-timeout")
+            : duration(opts.fsBackupTimeout!, "--fs-backup-timeout"),
           restore: {
             priorities: opts.restoreResourcePriorities
               ? parseRestorePriorities(opts.restoreResourcePriorities)

@@ -8,7 +8,9 @@ import { loadKubeConfig } from "../kube/config.js";
 import type { BuildProgress } from "../build/go.js";
 import { ensureControlPlane } from "./build.js";
 import { writeKubeconfig } from "./kubeconfig.js";
-import { ClusterLayout, COMPONENTS, type Component } from "./layout.js";
+import { ClusterLayout, COMPONENTS, nodeAgentComponent, type Component } from "./layout.js";
+import { nodeNames } from "./simulator/nodes.js";
+import { ensureKopia } from "../volumes/kopia/kopia-build.js";
 import { freePort, portInUse } from "./ports.js";
 import { runningPid, startComponent, stopComponent } from "./processes.js";
 import { apiServerReady, etcdHealthy, waitFor } from "./readiness.js";
@@ -77,6 +79,9 @@ async function upLocked(
 
   const build = await ensureControlPlane(options.buildProgress);
   await runToCompletion(build.binary, ["pki", layout.pkiDir]);
+  const install = options.install ?? true;
+  // The node agents move volume data with kopia, built once per machine like the control plane.
+  const kopia = install ? await ensureKopia(options.buildProgress) : undefined;
 
   const state: ClusterState = {
     apiServerPort: await choosePort(options.apiPort, previous?.apiServerPort),
@@ -84,7 +89,8 @@ async function upLocked(
     etcdPeerPort: await freePort(),
     downloadServerPort: await freePort(),
     nodes: options.nodes,
-    install: options.install ?? true,
+    install,
+    ...(kopia ? { kopia } : {}),
     storageDir: path.resolve(options.storageDir ?? previous?.storageDir ?? layout.storageDir),
     binary: build.binary,
     startedAt: new Date().toISOString(),
@@ -189,23 +195,58 @@ async function installVelero(
   // The server runs here as a process rather than in a pod: the simulated nodes run no containers.
   await applyInstall(loadKubeConfig(layout.kubeconfig), objects);
   say("starting velero-ts server");
-  await startComponent(layout, "velero-server", process.execPath, [
-    CLI_ENTRY,
-    "server",
-    `--kubeconfig=${layout.kubeconfig}`,
-    `--namespace=${VELERO_NAMESPACE}`,
-    "--backup-sync-period=10s",
-    "--store-validation-frequency=10s",
-    "--garbage-collection-frequency=10s",
-    `--download-server-address=127.0.0.1:${state.downloadServerPort}`,
-  ]);
+  await startComponent(
+    layout,
+    "velero-server",
+    process.execPath,
+    [
+      CLI_ENTRY,
+      "server",
+      `--kubeconfig=${layout.kubeconfig}`,
+      `--namespace=${VELERO_NAMESPACE}`,
+      "--backup-sync-period=10s",
+      "--store-validation-frequency=10s",
+      "--garbage-collection-frequency=10s",
+      `--download-server-address=127.0.0.1:${state.downloadServerPort}`,
+    ],
+    kopiaEnv(state),
+  );
   await waitFor(layout, "velero-server", "the default backup storage location became Available", 60_000, () =>
     locationAvailable(layout.kubeconfig, VELERO_NAMESPACE),
   );
+  for (const node of nodeNames(state.nodes)) {
+    say(`starting the node agent of ${node}`);
+    await startComponent(
+      layout,
+      nodeAgentComponent(node),
+      process.execPath,
+      [
+        CLI_ENTRY,
+        "node-agent",
+        `--node-name=${node}`,
+        `--kubeconfig=${layout.kubeconfig}`,
+        `--namespace=${VELERO_NAMESPACE}`,
+        `--host-pods-dir=${layout.kubeletPodsDir}`,
+      ],
+      kopiaEnv(state),
+    );
+  }
+}
+
+/** The environment of the processes that run kopia: pointed at the build `up` made. */
+function kopiaEnv(state: ClusterState): NodeJS.ProcessEnv {
+  return { ...process.env, ...(state.kopia ? { VELERO_TS_KOPIA: state.kopia } : {}) };
+}
+
+/** Every process of a cluster of `nodes` nodes, in start order. */
+function allComponents(nodes: number): Component[] {
+  return [...COMPONENTS, ...nodeNames(nodes).map(nodeAgentComponent)];
 }
 
 function expectedComponents(state: ClusterState): Component[] {
-  return COMPONENTS.filter((c) => c !== "velero-server" || state.install);
+  return allComponents(state.nodes).filter(
+    (c) => (c !== "velero-server" && !c.startsWith("node-agent-")) || state.install,
+  );
 }
 
 function apiServerFlags(layout: ClusterLayout, state: ClusterState): string[] {
@@ -272,7 +313,7 @@ function apiUrl(port: number): string {
 
 async function runningComponents(layout: ClusterLayout): Promise<Component[]> {
   const running: Component[] = [];
-  for (const component of COMPONENTS)
+  for (const component of allComponents((await readState(layout))?.nodes ?? 0))
     if ((await runningPid(layout, component)) !== undefined) running.push(component);
   return running;
 }
@@ -287,7 +328,7 @@ export interface DownOptions {
 export async function down(options: DownOptions): Promise<Component[]> {
   const layout = new ClusterLayout(options.dir);
   const stopped: Component[] = [];
-  for (const component of [...COMPONENTS].reverse()) {
+  for (const component of allComponents((await readState(layout))?.nodes ?? 0).reverse()) {
     if (await stopComponent(layout, component)) stopped.push(component);
   }
   if (options.deleteData) {
@@ -325,7 +366,7 @@ export async function status(dir: string): Promise<ClusterStatus> {
   const layout = new ClusterLayout(dir);
   const state = await readState(layout);
   const components: ComponentStatus[] = [];
-  for (const component of state ? expectedComponents(state) : COMPONENTS) {
+  for (const component of state ? expectedComponents(state) : allComponents(0)) {
     components.push({ component, pid: await runningPid(layout, component), log: layout.log(component) });
   }
   const ready = state ? await apiServerReady(layout, state.apiServerPort).catch(() => false) : false;

@@ -8,7 +8,10 @@ export const COMPONENTS = [
   "node-simulator",
   "velero-server",
 ] as const;
-export type Component = (typeof COMPONENTS)[number];
+/** The node agent of one simulated node, started after the server when velero-ts is installed. */
+export type NodeAgentComponent = `node-agent-${string}`;
+export type Component = (typeof COMPONENTS)[number] | NodeAgentComponent;
+export const nodeAgentComponent = (node: string): NodeAgentComponent => `node-agent-${node}`;
 
 /** Every path under a local cluster's directory, in one place. */
 export class ClusterLayout {
@@ -62,8 +65,12 @@ export class ClusterLayout {
   get kubeletDir(): string {
     return path.join(this.dir, "kubelet");
   }
+  /** The kubelet's pods directory: what a node agent reads pod volumes from. */
+  get kubeletPodsDir(): string {
+    return path.join(this.kubeletDir, "pods");
+  }
   podVolumesDir(podUid: string): string {
-    return path.join(this.kubeletDir, "pods", podUid, "volumes");
+    return path.join(this.kubeletPodsDir, podUid, "volumes");
   }
   /** The default backup storage location's files (provider filesystem). */
   get storageDir(): string {

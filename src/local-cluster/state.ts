@@ -14,6 +14,8 @@ export interface ClusterState {
   /** The directory of the default backup storage location (provider filesystem). */
   storageDir: string;
   binary: string;
+  /** The kopia program the node agents run (when velero-ts is installed). */
+  kopia?: string;
   startedAt: string;
 }
 

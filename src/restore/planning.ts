@@ -23,7 +23,7 @@ import { RestoreValidationError } from "./validation.js";
 import { orderGroupResources, type ResourcePriorities } from "./priorities.js";
 import { RestoreScope } from "./scope.js";
 import type { RestoreVolumeRecords } from "../volumes/restore-volume-records.js";
-import type { NativeVolumeSnapshot } from "../volumes/native-snapshots.js";
+import type { BackupVolumeFiles } from "../volumes/restore-setup.js";
 
 /**
  * A planned item, with what to send when anything. The body is held only while its chunk is
@@ -83,8 +83,8 @@ export async function planRestore(
   options: {
     dryRun?: boolean;
     actions?: RestoreActionsFactory;
-    /** The backup's native volume snapshots (`<b>-volumesnapshots.json.gz`). */
-    volumeSnapshots?: readonly NativeVolumeSnapshot[];
+    /** The backup's native volume snapshots and pod volume backups (its side files). */
+    volumeFiles?: BackupVolumeFiles;
   } = {},
 ): Promise<RestorePlan> {
   let discovery = await discover(client);
@@ -118,7 +118,7 @@ export async function planRestore(
   const nsResource = findResource(discovery.resources, "namespaces")!;
   // What the plan reads of the cluster before its first tier, read at once.
   const [actionState, namespaceList, rootCa] = await Promise.all([
-    restoreActionState(client, discovery.resources, index, scope, restore, options.volumeSnapshots),
+    restoreActionState(client, discovery.resources, index, scope, restore, options.volumeFiles),
     listAll<Item>(client, nsResource),
     index.byResource.has("configmaps") ? anyRootCa(client) : undefined,
   ]);

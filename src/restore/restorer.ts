@@ -58,8 +58,11 @@ export async function loadAndPlan(
   const backupName = restore.spec.backupName!;
   let index: BackupIndex;
   // Read with the archive; its failure is reported once the archive has been read.
-  const volumeSnapshots = deps.store.getBackupVolumeSnapshots(backupName);
-  volumeSnapshots.catch(() => undefined);
+  const volumeFiles = Promise.all([
+    deps.store.getBackupVolumeSnapshots(backupName),
+    deps.store.getBackupPodVolumeBackups(backupName),
+  ]).then(([volumeSnapshots, podVolumeBackups]) => ({ volumeSnapshots, podVolumeBackups }));
+  volumeFiles.catch(() => undefined);
   try {
     index = await indexBackup(await deps.store.getBackupContents(backupName), deps.limits);
   } catch (err) {
@@ -75,7 +78,7 @@ export async function loadAndPlan(
     const planOptions = {
       ...options,
       ...(deps.actions ? { actions: deps.actions } : {}),
-      volumeSnapshots: await volumeSnapshots,
+      volumeFiles: await volumeFiles,
     };
     return { index, plan: await planRestore(restore, index, deps.client, deps.priorities, planOptions) };
   } catch (err) {

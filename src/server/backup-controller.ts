@@ -12,6 +12,7 @@ import { DEFAULT_BACKUP_TTL, runBackup, type BackupProgressUpdate } from "../bac
 import { echoProblems, ProgressWriter } from "./operation-reporting.js";
 import { validateBackupSpec } from "../backup/scope.js";
 import { resolveSnapshotLocations } from "../volumes/native-snapshots.js";
+import type { BackupRepositories } from "../volumes/backup-repositories.js";
 import { errorMessage } from "../kube/errors.js";
 import { getByKey, type Cache } from "../kube/informer.js";
 import { serverVersion } from "../kube/server-version.js";
@@ -30,6 +31,7 @@ export class BackupController {
     private readonly log: Logger,
     private readonly defaultTtl = DEFAULT_BACKUP_TTL,
     private readonly defaults: BackupServerDefaults = VELERO_BACKUP_DEFAULTS,
+    private readonly podVolumes: { repositories?: BackupRepositories; timeout?: string } = {},
   ) {}
 
   /** One backup at a time: the server's queue for backups works one key at a time. */
@@ -132,6 +134,8 @@ export class BackupController {
         onProgress: progress.report,
         onPhase: (phase) => this.setStatus(inProgress, { phase }),
         snapshotLocations: snapshotLocations.locations,
+        ...(this.podVolumes.repositories ? { repositories: this.podVolumes.repositories } : {}),
+        ...(this.podVolumes.timeout ? { podVolumeTimeout: this.podVolumes.timeout } : {}),
       },
     );
     await progress.settled();

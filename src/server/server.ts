@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { Logger } from "pino";
 import type {
   Backup,
@@ -25,7 +26,11 @@ import { LocationValidator } from "./location-validator.js";
 import { RestoreController, type RestoreControllerOptions } from "./restore-controller.js";
 import { ServerStatusController } from "./server-status-controller.js";
 import { veleroInformer } from "./velero-informers.js";
-import { removeLeftWorkDirs } from "../workdirs/work-dirs.js";
+import { makeWorkDir, removeLeftWorkDirs } from "../workdirs/work-dirs.js";
+import { BackupRepositories } from "../volumes/backup-repositories.js";
+import { ensureKopia } from "../volumes/kopia/kopia-build.js";
+import { RepositoryConnections } from "../volumes/kopia/repository-connections.js";
+import { ensureRepositoryCredentials } from "../volumes/kopia/repository-credentials.js";
 
 export interface ServerOptions {
   namespace: string;
@@ -42,6 +47,8 @@ export interface ServerOptions {
   downloadServerAddress: string;
   /** The base URL clients reach the download server at, when not http://<address>. */
   downloadServerUrl?: string;
+  /** How long pod volume backups and restores may take (Velero's --fs-backup-timeout). */
+  podVolumeTimeout: string;
 }
 
 /** A running server: its controllers until stop() is called. */
@@ -69,12 +76,29 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
 
   const backups = veleroInformer<Backup>(kc, options.namespace, "backups");
   const requests = veleroInformer<DeleteBackupRequest>(kc, options.namespace, "deletebackuprequests");
+  await ensureRepositoryCredentials(client, options.namespace).catch((err: unknown) =>
+    log.warn(
+      { err: errorMessage(err) },
+      `could not make the repository password secret; file-system backups need it`,
+    ),
+  );
+  // kopia is built (once per machine) only when the first file-system backup needs a repository.
+  const repositories = new BackupRepositories(
+    velero,
+    new RepositoryConnections(
+      velero,
+      () => ensureKopia(),
+      path.join(await makeWorkDir("server-kopia"), "kopia"),
+      true,
+    ),
+  );
   const backupController = new BackupController(
     velero,
     backups,
     log,
     options.defaultBackupTtl,
     options.backupDefaults,
+    { repositories, timeout: options.podVolumeTimeout },
   );
   const deletion = new DeletionController(velero, requests, log);
   await failInterrupted(velero, "backups");

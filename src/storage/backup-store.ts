@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import type { BackupOperation, RestoreOperation } from "../items/item-operation.js";
-import type { Backup, DownloadTarget } from "../api/v1/index.js";
+import type { Backup, DownloadTarget, PodVolumeBackup } from "../api/v1/index.js";
 import { gunzipJson, gzipJson } from "../encoding/gzip-json.js";
 import type { VolumeSnapshot, VolumeSnapshotContent } from "../api/csi-snapshots.js";
 import type { NativeVolumeSnapshot } from "../volumes/native-snapshots.js";
@@ -171,6 +171,11 @@ export class BackupStore {
   }
 
   /** The backup's native volume snapshots (`<b>-volumesnapshots.json.gz`); none when it took none. */
+  /** The backup's PodVolumeBackups (`<b>-podvolumebackups.json.gz`), none when it has no such file. */
+  getBackupPodVolumeBackups(name: string): Promise<PodVolumeBackup[]> {
+    return this.listFile<PodVolumeBackup>(keys.backupPodVolumeBackupsKey(name));
+  }
+
   getBackupVolumeSnapshots(name: string): Promise<NativeVolumeSnapshot[]> {
     return this.listFile<NativeVolumeSnapshot>(keys.backupVolumeSnapshotsKey(name));
   }

@@ -5,6 +5,7 @@
  * a method gave for passing it over.
  */
 import type { VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent } from "../api/csi-snapshots.js";
+import type { PodVolumeBackup } from "../api/v1/index.js";
 import type { NativeVolumeSnapshot } from "./native-snapshots.js";
 
 /** A CSI snapshot a backup took of a claim. */
@@ -33,8 +34,18 @@ export interface NativeSnapshotRecord {
   completionTimestamp?: string;
 }
 
+/** A PodVolumeBackup a backup made, and the claim of its volume (none for an emptyDir). */
+export interface PodVolumeBackupRecord {
+  /** As created; its last state once the backup has waited for it. */
+  podVolumeBackup: PodVolumeBackup;
+  pvcName?: string;
+  pvcNamespace?: string;
+  pvName?: string;
+}
+
 export class BackupVolumeRecords {
   readonly csiSnapshots: CsiSnapshotRecord[] = [];
+  readonly podVolumeBackups: PodVolumeBackupRecord[] = [];
   readonly nativeSnapshots: NativeSnapshotRecord[] = [];
   private readonly skipReasons = new Map<string, string>();
 

@@ -30,6 +30,7 @@ import { errorMessage, isNotFound } from "../kube/errors.js";
 import { forEachConcurrently } from "../concurrency/pool.js";
 import type { BackupVolumeRecords, CsiSnapshotRecord } from "./backup-volume-records.js";
 import { nativeLocationFor, type NativeLocation } from "./native-snapshots.js";
+import type { FsBackupClaims } from "./pod-volume-backup-actions.js";
 import { SnapshotWatch } from "./snapshot-watch.js";
 import { SNAPSHOT_API, snapshotClassesPath, snapshotContentsPath, snapshotsPath } from "./csi-paths.js";
 
@@ -43,6 +44,8 @@ export interface CsiBackupContext {
   volumes: BackupVolumeRecords;
   /** The backup's VolumeSnapshotLocations: the volumes they handle are snapshotted natively instead. */
   snapshotLocations: readonly NativeLocation[];
+  /** The claims file-system backup takes: those are not snapshotted. */
+  fsBackupClaims: FsBackupClaims;
 }
 
 /** The three actions of one backup: claims, their VolumeSnapshots, and the snapshots' contents. */
@@ -65,6 +68,7 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
       const pvc = item as V1PersistentVolumeClaim;
       const pvName = pvc.spec?.volumeName;
       if (!pvName || pvc.status?.phase !== "Bound") return undefined; // the volume info says why: it has no PV
+      if (await ctx.fsBackupClaims.takes(pvc.metadata!.namespace!, pvc.metadata!.name!)) return undefined;
       if (ctx.backup.spec.snapshotVolumes === false) {
         ctx.volumes.skip(pvName, "volume snapshots are turned off for this backup (snapshotVolumes: false)");
         return undefined;

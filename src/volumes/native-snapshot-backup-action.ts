@@ -11,6 +11,7 @@ import type { Backup } from "../api/v1/index.js";
 import type { BackupItemAction } from "../items/backup-item-action.js";
 import { errorMessage } from "../kube/errors.js";
 import type { BackupVolumeRecords } from "./backup-volume-records.js";
+import type { FsBackupClaims } from "./pod-volume-backup-actions.js";
 import { nativeLocationFor, volumeAZ, type NativeLocation } from "./native-snapshots.js";
 
 export interface NativeBackupContext {
@@ -18,6 +19,8 @@ export interface NativeBackupContext {
   volumes: BackupVolumeRecords;
   /** The backup's VolumeSnapshotLocations, resolved. */
   snapshotLocations: readonly NativeLocation[];
+  /** The claims file-system backup takes: their volumes are not snapshotted. */
+  fsBackupClaims: FsBackupClaims;
 }
 
 export function nativeSnapshotBackupAction(ctx: NativeBackupContext): BackupItemAction {
@@ -29,6 +32,9 @@ export function nativeSnapshotBackupAction(ctx: NativeBackupContext): BackupItem
       const pvName = pv.metadata!.name!;
       const found = nativeLocationFor(ctx.snapshotLocations, pv);
       if (!found || ctx.backup.spec.snapshotVolumes === false) return undefined;
+      const claim = pv.spec?.claimRef;
+      if (claim?.namespace && claim.name && (await ctx.fsBackupClaims.takes(claim.namespace, claim.name)))
+        return undefined;
       const { location, volumeID } = found;
       const az = volumeAZ(pv);
       const startTimestamp = new Date().toISOString();

@@ -48,7 +48,9 @@ export function withRestoreHelper(pod: V1Pod, helper: V1Container): V1Pod {
 }
 
 /** Whether an init container is a restore helper, and the restore it waits for. */
-export function restoreHelperOf(container: V1Container): { restoreUid: string; volumes: string[] } | undefined {
+export function restoreHelperOf(
+  container: V1Container,
+): { restoreUid: string; volumes: string[] } | undefined {
   if (container.name !== RESTORE_HELPER_CONTAINER || container.command?.[0] !== RESTORE_HELPER_COMMAND)
     return undefined;
   const restoreUid = container.args?.[0];

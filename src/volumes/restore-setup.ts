@@ -16,14 +16,28 @@ import {
   type CsiRestoreState,
 } from "./csi-snapshot-restore-actions.js";
 import { RestoreVolumeRecords } from "./restore-volume-records.js";
-import type { VolumeSnapshotLocation } from "../api/v1/index.js";
+import type { PodVolumeBackup, VolumeSnapshotLocation } from "../api/v1/index.js";
 import { VeleroClient } from "../kube/velero-client.js";
 import type { NativeVolumeSnapshot } from "./native-snapshots.js";
 import type { NativeRestoreState } from "./native-snapshot-restore-action.js";
+import {
+  fsRestoredClaims,
+  podVolumeBackupsByPod,
+  type PodVolumeRestoreState,
+} from "./pod-volume-restore-actions.js";
 import { volumeSnapshotterFor, type VolumeSnapshotter } from "./snapshotters/volume-snapshotter.js";
 
+/** The backup's files of volume data: its native snapshots and its pod volume backups. */
+export interface BackupVolumeFiles {
+  volumeSnapshots: readonly NativeVolumeSnapshot[];
+  podVolumeBackups: readonly PodVolumeBackup[];
+}
+
 /** What the volume actions of one restore need to know before its first item. */
-export type VolumeRestoreState = ClaimVolumeState & CsiRestoreState & NativeRestoreState;
+export type VolumeRestoreState = ClaimVolumeState &
+  CsiRestoreState &
+  NativeRestoreState &
+  PodVolumeRestoreState;
 
 /**
  * Reads it from the backup's index and files and the target cluster: the claims the restore
@@ -37,7 +51,7 @@ export async function volumeRestoreState(
   index: BackupIndex,
   scope: RestoreScope,
   restore: Restore,
-  volumeSnapshots: readonly NativeVolumeSnapshot[],
+  files: BackupVolumeFiles,
 ): Promise<VolumeRestoreState> {
   const restoredClaims = new Set(
     [...index.claims]
@@ -90,7 +104,7 @@ export async function volumeRestoreState(
   }
 
   const nativeSnapshots = new Map(
-    volumeSnapshots
+    files.volumeSnapshots
       .filter((s) => restorePVs && s.status.phase === "Completed" && s.status.providerSnapshotID)
       .map((s) => [s.spec.persistentVolumeName, s]),
   );
@@ -121,6 +135,11 @@ export async function volumeRestoreState(
       `its data is restored from CSI snapshot ${s.namespace}/${s.name}`,
     ]),
   );
+  const podVolumeBackups = podVolumeBackupsByPod(
+    files.podVolumeBackups.filter((b) => scope.includesNamespace(b.spec.pod.namespace ?? "")),
+  );
+  for (const [claim, how] of fsRestoredClaims(podVolumeBackups))
+    if (restoredClaims.has(claim)) dataRestoredClaims.set(claim, how);
   return {
     restoredClaims,
     clusterVolumes,
@@ -132,6 +151,7 @@ export async function volumeRestoreState(
     restorePVs,
     snapshots,
     claimSnapshots,
+    podVolumeBackups,
     availableClasses,
     reads: new SharedReads(),
     volumes: new RestoreVolumeRecords(),

@@ -71,6 +71,7 @@ test("the built-in actions: Velero's per-kind restore rules and the claims, volu
     }).map((a) => a.name),
     [
       "velero.io/pod",
+      "velero.io/pod-volume-backup",
       "velero.io/csi-pvc-backupper",
       "velero.io/csi-volumesnapshot-backupper",
       "velero.io/csi-volumesnapshotcontent-backupper",

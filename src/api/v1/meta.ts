@@ -1,4 +1,4 @@
-import type { V1LabelSelector, V1ObjectMeta } from "@kubernetes/client-node";
+import type { V1LabelSelector, V1ObjectMeta, V1OwnerReference } from "@kubernetes/client-node";
 
 export const VELERO_GROUP = "velero.io";
 export const VELERO_V1 = "v1";
@@ -14,6 +14,19 @@ export interface VeleroObject<Kind extends string, Spec, Status> {
   metadata: ObjectMeta;
   spec: Spec;
   status?: Status;
+}
+
+/** The owner reference Velero puts on what a Backup or Restore makes (PodVolumeBackups, PodVolumeRestores). */
+export function controllerReference(
+  owner: VeleroObject<"Backup" | "Restore", unknown, unknown>,
+): V1OwnerReference {
+  return {
+    apiVersion: VELERO_API_VERSION,
+    kind: owner.kind,
+    name: owner.metadata.name!,
+    uid: owner.metadata.uid!,
+    controller: true,
+  };
 }
 
 /** A reference to one key of a Secret in the object's namespace. */

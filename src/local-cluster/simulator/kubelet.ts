@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import {
   CoreV1Api,
@@ -17,6 +17,7 @@ import { getByKey } from "../../kube/informer.js";
 import type { Caches } from "./informers.js";
 import { CSI_DRIVER, EXIT_AFTER_SECONDS_ANNOTATION } from "./names.js";
 import { MERGE_PATCH } from "./patch.js";
+import { doneMarker, restoreHelperOf } from "../../volumes/restore-helper.js";
 import { statusCode } from "../../kube/errors.js";
 import type { Outcome } from "../../kube/work-queue.js";
 
@@ -76,11 +77,20 @@ export class Kubelet {
     if (phase === "Running" || this.started.has(uid)) return this.maybeExit(pod);
 
     if (!(await this.mountVolumes(pod))) return { retryAfterMs: WAIT_MS };
-    const started = new Date();
+    const started = pod.status?.startTime ? new Date(pod.status.startTime) : new Date();
     const init = pod.spec?.initContainers ?? [];
     // Init containers run one after another; each reported as it completes, as a kubelet would.
+    // Velero's restore helper runs until the node agent has written each of its volumes back.
     for (let i = 0; i < init.length; i++) {
       if (init[i]!.restartPolicy === "Always") continue;
+      const finished = pod.status?.initContainerStatuses?.[i]?.state?.terminated;
+      if (finished) continue;
+      const helper = restoreHelperOf(init[i]!);
+      if (helper && !(await this.restoreWritten(pod, helper))) {
+        if (!pod.status?.initContainerStatuses?.[i]?.state?.running)
+          await this.patchStatus(pod, this.pendingStatus(pod, started, i, true));
+        return { retryAfterMs: WAIT_MS };
+      }
       await this.patchStatus(pod, this.pendingStatus(pod, started, i + 1));
     }
     await this.patchStatus(pod, this.runningStatus(pod, started));
@@ -160,7 +170,33 @@ export class Kubelet {
     return true;
   }
 
-  private pendingStatus(pod: V1Pod, started: Date, initDone: number): V1PodStatus {
+  /**
+   * What Velero's restore helper waits for: each of its volumes holds the done marker of its
+   * restore. Once they all do, it removes the markers, as the helper does, and completes.
+   */
+  private async restoreWritten(
+    pod: V1Pod,
+    helper: { restoreUid: string; volumes: string[] },
+  ): Promise<boolean> {
+    const dirs = helper.volumes.map((v) => this.volumeDir(pod, v));
+    for (const dir of dirs) if (!dir || !existsSync(doneMarker(dir, helper.restoreUid))) return false;
+    for (const dir of dirs)
+      await fs.rm(path.dirname(doneMarker(dir!, helper.restoreUid)), { recursive: true, force: true });
+    return true;
+  }
+
+  /** The directory a pod volume's files are in, as mountVolumes laid it out. */
+  private volumeDir(pod: V1Pod, volumeName: string): string | undefined {
+    const volume = pod.spec?.volumes?.find((v) => v.name === volumeName);
+    const volumesDir = this.layout.podVolumesDir(pod.metadata!.uid!);
+    if (volume?.emptyDir) return path.join(volumesDir, "kubernetes.io~empty-dir", volumeName);
+    const claim = volume?.persistentVolumeClaim?.claimName;
+    const pvName = claim ? this.caches.pvcs.get(claim, pod.metadata!.namespace)?.spec?.volumeName : undefined;
+    return pvName ? path.join(volumesDir, "kubernetes.io~csi", pvName, "mount") : undefined;
+  }
+
+  /** Init containers before `initDone` have completed; with `nextRunning`, the next one runs. */
+  private pendingStatus(pod: V1Pod, started: Date, initDone: number, nextRunning = false): V1PodStatus {
     const init = pod.spec?.initContainers ?? [];
     return {
       ...this.addresses(pod, started),
@@ -170,7 +206,11 @@ export class Kubelet {
         { Initialized: false, ContainersReady: false, Ready: false },
         "ContainersNotInitialized",
       ),
-      initContainerStatuses: init.map((c, i) => initStatus(pod, c, i < initDone, started)),
+      initContainerStatuses: init.map((c, i) =>
+        nextRunning && i === initDone
+          ? { ...containerStatus(pod, c), started: true, state: { running: { startedAt: new Date() } } }
+          : initStatus(pod, c, i < initDone, started),
+      ),
       containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
         ...containerStatus(pod, c),
         ready: false,

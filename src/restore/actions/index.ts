@@ -10,10 +10,14 @@ import type { RestoreItemAction } from "../../items/restore-item-action.js";
 import type { Restore } from "../../api/v1/index.js";
 import { claimVolumeRestoreActions } from "../../volumes/claim-volume-restore-actions.js";
 import { csiSnapshotRestoreActions } from "../../volumes/csi-snapshot-restore-actions.js";
-import type { NativeVolumeSnapshot } from "../../volumes/native-snapshots.js";
 import { nativeSnapshotRestoreAction } from "../../volumes/native-snapshot-restore-action.js";
+import { podVolumeRestoreAction } from "../../volumes/pod-volume-restore-actions.js";
 import { RestoreVolumeRecords } from "../../volumes/restore-volume-records.js";
-import { volumeRestoreState, type VolumeRestoreState } from "../../volumes/restore-setup.js";
+import {
+  volumeRestoreState,
+  type BackupVolumeFiles,
+  type VolumeRestoreState,
+} from "../../volumes/restore-setup.js";
 import type { BackupIndex } from "../backup-index.js";
 import type { RestoreScope } from "../scope.js";
 import { customResourceDefinitionRestoreAction } from "./custom-resource-definitions.js";
@@ -59,6 +63,7 @@ export function restoreItemActions(state: RestoreActionState): RestoreItemAction
     ...claimVolumeRestoreActions(state),
     ...csiSnapshotRestoreActions(state),
     nativeSnapshotRestoreAction(state),
+    podVolumeRestoreAction(state),
   ];
 }
 
@@ -75,6 +80,7 @@ export function emptyRestoreActionState(restoreName: string): RestoreActionState
     restorePVs: true,
     snapshots: new Map(),
     claimSnapshots: new Map(),
+    podVolumeBackups: new Map(),
     availableClasses: new Set(),
     reads: new SharedReads(),
     volumes: new RestoreVolumeRecords(),
@@ -89,7 +95,7 @@ export async function restoreActionState(
   index: BackupIndex,
   scope: RestoreScope,
   restore: Restore,
-  volumeSnapshots: readonly NativeVolumeSnapshot[] = [],
+  volumeFiles: BackupVolumeFiles = { volumeSnapshots: [], podVolumeBackups: [] },
 ): Promise<RestoreActionState> {
   const restoredGroupResources = new Set(
     [...index.byResource]
@@ -102,7 +108,7 @@ export async function restoreActionState(
       .map(([gr]) => gr),
   );
   return {
-    ...(await volumeRestoreState(client, resources, index, scope, restore, volumeSnapshots)),
+    ...(await volumeRestoreState(client, resources, index, scope, restore, volumeFiles)),
     restoredGroupResources,
   };
 }

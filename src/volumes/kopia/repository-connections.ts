@@ -7,6 +7,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { BackupStorageLocation } from "../../api/v1/index.js";
+import { Memo } from "../../concurrency/memo.js";
 import { locationCredentials } from "../../locations/open-location.js";
 import type { VeleroClient } from "../../kube/velero-client.js";
 import { objectStoreFor } from "../../storage/providers.js";
@@ -21,11 +22,12 @@ export interface RepositoryConnection {
 }
 
 export class RepositoryConnections {
-  readonly #open = new Map<string, Promise<RepositoryConnection>>();
+  readonly #open = new Memo<RepositoryConnection>();
 
   constructor(
     private readonly velero: VeleroClient,
-    private readonly kopiaBinary: string,
+    /** The kopia program (built on first use when the server needs it). */
+    private readonly kopiaBinary: () => Promise<string>,
     /** Where the connections' folders go; only this process reads it. */
     private readonly workDir: string,
     /** Create a repository the location does not hold yet (the server), or refuse (node agents). */
@@ -34,14 +36,7 @@ export class RepositoryConnections {
 
   /** The connection to the repository of `namespace` in storage location `locationName`. */
   connect(locationName: string, namespace: string): Promise<RepositoryConnection> {
-    const key = `${locationName}/${namespace}`;
-    let found = this.#open.get(key);
-    if (!found) {
-      found = this.make(locationName, namespace);
-      this.#open.set(key, found);
-      found.catch(() => this.#open.delete(key));
-    }
-    return found;
+    return this.#open.get(`${locationName}/${namespace}`, () => this.make(locationName, namespace));
   }
 
   private async make(locationName: string, namespace: string): Promise<RepositoryConnection> {
@@ -60,7 +55,7 @@ export class RepositoryConnections {
     }
     const storage = repositoryStorage(location, namespace, credentials, caFile);
     const kopia = new KopiaCli(
-      this.kopiaBinary,
+      await this.kopiaBinary(),
       dir,
       await repositoryPassword(this.velero.client, this.velero.namespace),
       storage.env,
