@@ -79,7 +79,7 @@ export function installCommand(): Command {
     .option("--no-secret", "create no credentials Secret (the server gets credentials another way)")
     .option(
       "--use-node-agent",
-      "install the node agent DaemonSet (not supported yet: velero-ts has no node agent)",
+      "install the node agent DaemonSet: file-system backups of pod volumes (velero-ts node-agent on every node)",
     )
     .option("--use-volume-snapshots", "install a default VolumeSnapshotLocation")
     .option("--image <image>", "the velero-ts image of the server and the node agent", DEFAULT_IMAGE)

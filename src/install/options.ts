@@ -50,13 +50,6 @@ export function validateInstallOptions(o: InstallOptions): void {
     );
   }
   if (!o.image) throw new InstallOptionsError("--image must not be empty");
-  // The DaemonSet would run `velero-ts node-agent`, which does not exist yet: it would crash-loop.
-  if (o.useNodeAgent) {
-    throw new InstallOptionsError(
-      "--use-node-agent is not supported yet: velero-ts has no node agent (`velero-ts node-agent`) " +
-        "until file-system backup of volumes lands; install without --use-node-agent",
-    );
-  }
   const hasSecret = o.secretFileContents !== undefined;
   if (hasSecret && o.noSecret) {
     throw new InstallOptionsError("--secret-file and --no-secret cannot be used together: pass one of them");

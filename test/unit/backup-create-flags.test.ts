@@ -54,6 +54,17 @@ test("--snapshot-volumes alone means true", async () => {
   assert.equal((JSON.parse(stdout) as { spec: { snapshotVolumes?: boolean } }).spec.snapshotVolumes, true);
 });
 
+test("--default-volumes-to-fs-backup sets spec.defaultVolumesToFsBackup, alone meaning true", async () => {
+  for (const [args, expected] of [
+    [["--default-volumes-to-fs-backup"], true],
+    [["--default-volumes-to-fs-backup=false"], false],
+  ] as const) {
+    const { code, stdout, stderr } = await cli(["backup", "create", "b1", ...args, "-o", "json"]);
+    assert.equal(code, 0, stderr);
+    assert.equal((JSON.parse(stdout) as Backup).spec.defaultVolumesToFsBackup, expected);
+  }
+});
+
 test("a bad --csi-snapshot-timeout or --item-operation-timeout is refused, naming the flag", () => {
   assert.throws(
     () => backupFromFlags("b", flags({ csiSnapshotTimeout: "ten minutes" }), "velero"),

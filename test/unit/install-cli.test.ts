@@ -139,9 +139,18 @@ test("parseKeyValuePairs keeps '=' inside values, merges repeated flags and name
   assert.throws(() => parseKeyValuePairs("a=1,,b=2"), /"" is not a key=value pair/);
 });
 
-test("install --use-node-agent is refused, printing no objects, while there is no node agent to run", async () => {
-  const { code, stdout, stderr } = await cli(["install", "--dry-run", ...FILESYSTEM, "--use-node-agent"]);
-  assert.notEqual(code, 0);
-  assert.equal(stdout, "");
-  assert.match(stderr, /--use-node-agent is not supported yet: velero-ts has no node agent/);
+test("install --use-node-agent --dry-run prints the node agent's DaemonSet", async () => {
+  const { code, stdout, stderr } = await cli([
+    "install",
+    "--dry-run",
+    ...FILESYSTEM,
+    "--use-node-agent",
+    "-o",
+    "json",
+  ]);
+  assert.equal(code, 0, stderr);
+  const kinds = (JSON.parse(stdout) as { items: { kind: string; metadata: { name: string } }[] }).items.map(
+    (o) => `${o.kind}/${o.metadata.name}`,
+  );
+  assert.equal(kinds.at(-1), "DaemonSet/node-agent");
 });

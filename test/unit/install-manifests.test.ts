@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
+import type { KubernetesObject, V1DaemonSet, V1Deployment, V1Secret } from "@kubernetes/client-node";
 import type { JsonSchema } from "../../src/api/crds/schema.js";
 import { veleroCrds } from "../../src/api/crds/index.js";
 import { installObjects } from "../../src/install/manifests.js";
@@ -114,10 +114,16 @@ test("--no-secret leaves out the Secret, the BSL's credential and the mount", ()
   assert.ok(!server.env!.some((e) => e.name === "AWS_SHARED_CREDENTIALS_FILE"));
 });
 
-test("--use-node-agent is refused while velero-ts has no node agent to run", () => {
-  assert.throws(
-    () => installObjects(awsOptions({ useNodeAgent: true })),
-    /--use-node-agent is not supported yet: velero-ts has no node agent .*install without --use-node-agent/,
+test("--use-node-agent adds the node-agent DaemonSet, last, running `velero-ts node-agent` on each node", () => {
+  const objects = installObjects(awsOptions({ useNodeAgent: true }));
+  const agent = objects.at(-1) as V1DaemonSet;
+  assert.equal(agent.kind, "DaemonSet");
+  assert.equal(agent.metadata?.name, "node-agent");
+  const container = agent.spec!.template.spec!.containers[0]!;
+  assert.deepEqual(container.args, ["node-agent"]);
+  assert.equal(
+    container.env?.find((e) => e.name === "NODE_NAME")?.valueFrom?.fieldRef?.fieldPath,
+    "spec.nodeName",
   );
 });
 

@@ -36,6 +36,7 @@ interface CreateFlags extends ClientFlags {
   itemOperationTimeout?: string;
   storageLocation?: string;
   snapshotVolumes?: boolean;
+  defaultVolumesToFsBackup?: boolean;
   volumeSnapshotLocations?: string[];
   labels?: string[];
   annotations?: Record<string, string>;
@@ -62,6 +63,7 @@ const SPEC_FLAGS: [keyof CreateFlags, string][] = [
   ["itemOperationTimeout", "--item-operation-timeout"],
   ["storageLocation", "--storage-location"],
   ["snapshotVolumes", "--snapshot-volumes"],
+  ["defaultVolumesToFsBackup", "--default-volumes-to-fs-backup"],
   ["volumeSnapshotLocations", "--volume-snapshot-locations"],
 ];
 
@@ -138,6 +140,9 @@ export function backupFromFlags(name: string, flags: CreateFlags, namespace: str
       ...(itemOperationTimeout ? { itemOperationTimeout } : {}),
       ...(flags.storageLocation ? { storageLocation: flags.storageLocation } : {}),
       ...(flags.snapshotVolumes !== undefined ? { snapshotVolumes: flags.snapshotVolumes } : {}),
+      ...(flags.defaultVolumesToFsBackup !== undefined
+        ? { defaultVolumesToFsBackup: flags.defaultVolumesToFsBackup }
+        : {}),
     },
   });
 }
@@ -274,6 +279,11 @@ export function backupCreateCommand(): Command {
     .option(
       "--snapshot-volumes [bool]",
       "take snapshots of PersistentVolumes (CSI, or native with --volume-snapshot-locations); false takes none",
+      optionalBool,
+    )
+    .option(
+      "--default-volumes-to-fs-backup [bool]",
+      "back up every pod volume with file-system backup (the node agent and kopia), but those a pod excludes with backup.velero.io/backup-volumes-excludes",
       optionalBool,
     )
     .option(

@@ -220,7 +220,9 @@ export class Kubelet {
     };
   }
 
+  /** The pod runs: its init containers are done and its containers start now. */
   private runningStatus(pod: V1Pod, started: Date): V1PodStatus {
+    const now = new Date();
     return {
       ...this.addresses(pod, started),
       phase: "Running",
@@ -230,7 +232,7 @@ export class Kubelet {
         ...containerStatus(pod, c),
         ready: true,
         started: true,
-        state: { running: { startedAt: started } },
+        state: { running: { startedAt: now } },
       })),
     };
   }
