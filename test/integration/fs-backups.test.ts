@@ -94,18 +94,13 @@ async function checksums(ns: string): Promise<Record<string, string>> {
   return out;
 }
 
-async function podVolumeBackups(backup: string): Promise<PodVolumeBackup[]> {
-  return (
-    await jsonOf<{ items: PodVolumeBackup[] }>([
-      "get",
-      "podvolumebackups.velero.io",
-      "-n",
-      "velero",
-      "-l",
-      `velero.io/backup-name=${backup}`,
-    ])
-  ).items;
+/** The velero.io objects of one kind in namespace velero that a label selector picks. */
+async function veleroObjects<T>(kind: string, selector: string): Promise<T[]> {
+  return (await jsonOf<{ items: T[] }>(["get", `${kind}.velero.io`, "-n", "velero", "-l", selector])).items;
 }
+
+const podVolumeBackups = (backup: string) =>
+  veleroObjects<PodVolumeBackup>("podvolumebackups", `velero.io/backup-name=${backup}`);
 
 test("an opted-in volume is uploaded by its node's agent into the namespace's repository, as Velero records it", async (t) => {
   const ns = await testNamespace(t, "fsb");
@@ -122,22 +117,16 @@ test("an opted-in volume is uploaded by its node's agent into the namespace's re
   assert.equal(pvb!.metadata.ownerReferences?.[0]?.name, backup);
   const pod = (await jsonOf<{ items: V1Pod[] }>(["get", "pods", "-n", ns, "-l", "app=web"])).items[0]!;
   assert.equal(pvb!.spec.node, pod.spec?.nodeName);
-  assert.ok(pvb!.status!.progress!.totalBytes! > 2 ** 20, `totalBytes ${pvb!.status?.progress?.totalBytes}`);
+  assert.ok(pvb!.status.progress!.totalBytes! > 2 ** 20, `totalBytes ${pvb!.status?.progress?.totalBytes}`);
   assert.equal(pvb!.status?.progress?.bytesDone, pvb!.status?.progress?.totalBytes);
 
-  const [repo] = (
-    await jsonOf<{ items: BackupRepository[] }>([
-      "get",
-      "backuprepositories.velero.io",
-      "-n",
-      "velero",
-      "-l",
-      `velero.io/volume-namespace=${ns}`,
-    ])
-  ).items;
+  const [repo] = await veleroObjects<BackupRepository>(
+    "backuprepositories",
+    `velero.io/volume-namespace=${ns}`,
+  );
   assert.equal(repo?.status?.phase, "Ready");
-  assert.match(repo!.metadata.name!, new RegExp(`^${ns}-default-kopia-[a-z0-9]{5}$`));
-  assert.equal(repo!.metadata.labels?.["velero.io/repository-type"], "kopia");
+  assert.match(repo.metadata.name!, new RegExp(`^${ns}-default-kopia-[a-z0-9]{5}$`));
+  assert.equal(repo.metadata.labels?.["velero.io/repository-type"], "kopia");
   const repoDir = path.join(storageDir(), "kopia", ns);
   assert.ok((await fs.readdir(repoDir)).includes("udmrepo.Repository.f"), "Velero's identity blob is there");
 
@@ -178,21 +167,12 @@ test("after its namespace is deleted, a restore writes the volume back before th
   const [helper] = pod.status?.initContainerStatuses ?? [];
   assert.equal(helper?.name, "restore-wait");
   assert.equal(helper?.state?.terminated?.reason, "Completed");
-  const [pvr] = (
-    await jsonOf<{ items: PodVolumeRestore[] }>([
-      "get",
-      "podvolumerestores.velero.io",
-      "-n",
-      "velero",
-      "-l",
-      `velero.io/restore-name=${name}`,
-    ])
-  ).items;
+  const [pvr] = await veleroObjects<PodVolumeRestore>("podvolumerestores", `velero.io/restore-name=${name}`);
   assert.equal(pvr?.status?.phase, "Completed");
   // The app's container started only once the volume was written back.
   const started = Date.parse(String(pod.status?.containerStatuses?.[0]?.state?.running?.startedAt));
   assert.ok(
-    started >= Date.parse(pvr!.status!.completionTimestamp!),
+    started >= Date.parse(pvr.status.completionTimestamp!),
     "the container started after the restore",
   );
   // The helper's done marker is gone, as Velero's helper removes it.
