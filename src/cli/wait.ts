@@ -7,6 +7,8 @@ export interface Observed {
   pickedUp?: boolean;
   done?: number;
   total?: number;
+  /** More to show after the counts (bytes of pod volumes moved). */
+  detail?: string;
 }
 
 const NOT_PICKED_UP_MS = 20_000;
@@ -35,6 +37,7 @@ export async function waitForPhase(
     for (;;) {
       const seen = await observe();
       const phase = seen.phase || "New";
+      const shown = seen.detail ? `${phase}; ${seen.detail}` : phase;
       // An estimate can lag behind the work done: never show fewer items in all than are done.
       if (seen.total !== undefined) seen.total = Math.max(seen.total, seen.done ?? 0);
       if (finalPhases.includes(phase)) {
@@ -47,12 +50,12 @@ export async function waitForPhase(
         );
       }
       if (bar && seen.total !== undefined) {
-        if (!barStarted) bar.start(seen.total, seen.done ?? 0, { phase });
+        if (!barStarted) bar.start(seen.total, seen.done ?? 0, { phase: shown });
         barStarted = true;
         bar.setTotal(seen.total);
-        bar.update(seen.done ?? 0, { phase });
+        bar.update(seen.done ?? 0, { phase: shown });
       } else if (!bar) {
-        const line = `${what}: ${phase}${seen.total !== undefined ? `, ${seen.done ?? 0} of ${seen.total} items` : ""}\n`;
+        const line = `${what}: ${phase}${seen.total !== undefined ? `, ${seen.done ?? 0} of ${seen.total} items` : ""}${seen.detail ? `; ${seen.detail}` : ""}\n`;
         if (line !== lastLine) stream.write(line);
         lastLine = line;
       }

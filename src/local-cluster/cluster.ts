@@ -216,21 +216,26 @@ async function installVelero(
   );
   for (const node of nodeNames(state.nodes)) {
     say(`starting the node agent of ${node}`);
-    await startComponent(
-      layout,
-      nodeAgentComponent(node),
-      process.execPath,
-      [
-        CLI_ENTRY,
-        "node-agent",
-        `--node-name=${node}`,
-        `--kubeconfig=${layout.kubeconfig}`,
-        `--namespace=${VELERO_NAMESPACE}`,
-        `--host-pods-dir=${layout.kubeletPodsDir}`,
-      ],
-      kopiaEnv(state),
-    );
+    await startNodeAgent(layout, state, node);
   }
+}
+
+/** Starts the node agent of one simulated node (again, after it stopped); returns its pid. */
+export function startNodeAgent(layout: ClusterLayout, state: ClusterState, node: string): Promise<number> {
+  return startComponent(
+    layout,
+    nodeAgentComponent(node),
+    process.execPath,
+    [
+      CLI_ENTRY,
+      "node-agent",
+      `--node-name=${node}`,
+      `--kubeconfig=${layout.kubeconfig}`,
+      `--namespace=${VELERO_NAMESPACE}`,
+      `--host-pods-dir=${layout.kubeletPodsDir}`,
+    ],
+    kopiaEnv(state),
+  );
 }
 
 /** The environment of the processes that run kopia: pointed at the build `up` made. */

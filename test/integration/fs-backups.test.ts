@@ -17,7 +17,9 @@ import {
   claimDisk,
   fileInApp,
   locationJson,
+  podVolumeBackups,
   restoreToEnd,
+  veleroObjects,
   volumeBackup,
 } from "./volumes.js";
 
@@ -93,14 +95,6 @@ async function checksums(ns: string): Promise<Record<string, string>> {
       .digest("hex");
   return out;
 }
-
-/** The velero.io objects of one kind in namespace velero that a label selector picks. */
-async function veleroObjects<T>(kind: string, selector: string): Promise<T[]> {
-  return (await jsonOf<{ items: T[] }>(["get", `${kind}.velero.io`, "-n", "velero", "-l", selector])).items;
-}
-
-const podVolumeBackups = (backup: string) =>
-  veleroObjects<PodVolumeBackup>("podvolumebackups", `velero.io/backup-name=${backup}`);
 
 test("an opted-in volume is uploaded by its node's agent into the namespace's repository, as Velero records it", async (t) => {
   const ns = await testNamespace(t, "fsb");

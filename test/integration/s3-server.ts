@@ -21,7 +21,8 @@ const utils = require("s3rver/lib/utils");
 const walk = utils.walk;
 utils.walk = (dir) => walk(dir);
 const S3rver = require("s3rver");
-const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: process.argv[1] });
+const tls = process.argv[2] ? JSON.parse(process.argv[2]) : {};
+const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: process.argv[1], ...tls });
 server.run().then(({ port }) => {
   server.httpServer.on("request", (req) => console.log(req.method + " " + req.url));
   console.log("listening " + port);
@@ -36,11 +37,20 @@ export interface S3Server {
   stop(): Promise<void>;
 }
 
-/** Starts s3rver on a free port with the given buckets. */
-export async function startS3Server(buckets: string[]): Promise<S3Server> {
+/**
+ * Starts s3rver on a free port with the given buckets; over HTTPS with `tls`'s key and certificate
+ * (kopia's S3 client works with s3rver only over TLS: over HTTP it sends aws-chunked bodies, which
+ * s3rver stores as they come).
+ */
+export async function startS3Server(
+  buckets: string[],
+  tls?: { key: string; cert: string; ca: string },
+): Promise<S3Server & { dir: string }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-s3rver-"));
   const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
-  const child = spawn(process.execPath, ["--openssl-legacy-provider", "-e", SERVER_SCRIPT, dir], {
+  const args = ["--openssl-legacy-provider", "-e", SERVER_SCRIPT, dir];
+  if (tls) args.push(JSON.stringify({ key: tls.key, cert: tls.cert }));
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     stdio: ["pipe", "pipe", "inherit"],
   });
@@ -52,17 +62,19 @@ export async function startS3Server(buckets: string[]): Promise<S3Server> {
       else requests.push(line);
     });
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
   const client = new S3Client({
     region: "us-east-1",
     endpoint: url,
     forcePathStyle: true,
     credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    ...(tls ? { requestHandler: { httpsAgent: { ca: tls.ca } } } : {}),
   });
   for (const bucket of buckets) await client.send(new CreateBucketCommand({ Bucket: bucket }));
   client.destroy();
   return {
     url,
+    dir,
     requests,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

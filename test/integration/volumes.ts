@@ -5,7 +5,8 @@ import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { BlockStorage } from "../../src/local-cluster/block-storage.js";
 import { ClusterLayout } from "../../src/local-cluster/layout.js";
-import { clusterDir, kubectl, waitAvailable, waitUntil } from "./support.js";
+import type { PodVolumeBackup } from "../../src/api/v1/index.js";
+import { clusterDir, jsonOf, kubectl, waitAvailable, waitUntil } from "./support.js";
 import assert from "node:assert/strict";
 import { storageDir, velero } from "./velero.js";
 
@@ -114,3 +115,12 @@ export async function restoreToEnd(
   assert.match(run.stdout, /Restore completed with status/, run.stderr);
   return { name, stdout: run.stdout };
 }
+
+/** The velero.io objects of one kind in namespace velero that a label selector picks. */
+export async function veleroObjects<T>(kind: string, selector: string): Promise<T[]> {
+  return (await jsonOf<{ items: T[] }>(["get", `${kind}.velero.io`, "-n", "velero", "-l", selector])).items;
+}
+
+/** The PodVolumeBackups of a backup. */
+export const podVolumeBackups = (backup: string) =>
+  veleroObjects<PodVolumeBackup>("podvolumebackups", `velero.io/backup-name=${backup}`);

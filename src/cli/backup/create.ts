@@ -16,6 +16,7 @@ import { commaList, veleroClient, withClientFlags, type ClientFlags } from "../c
 import { parseKeyValuePairs } from "../install.js";
 import { outputFormat, printObjects, type OutputFormat } from "../output.js";
 import { labelsFromFlags, optionalBool, submitAndWait } from "../submit.js";
+import { podVolumeProgress } from "../pod-volume-progress.js";
 
 interface CreateFlags extends ClientFlags {
   fromSchedule?: string;
@@ -311,10 +312,13 @@ export function backupCreateCommand(): Command {
         FINISHED_BACKUP_PHASES,
         async (name) => {
           const o = await velero.get<Backup>("backups", name);
+          const detail =
+            o?.status?.phase === "InProgress" ? await podVolumeProgress(velero, { backup: name }) : undefined;
           return {
             phase: o?.status?.phase,
             done: o?.status?.progress?.itemsBackedUp,
             total: o?.status?.progress?.totalItems,
+            ...(detail ? { detail } : {}),
           };
         },
       );

@@ -25,6 +25,7 @@ import { backupAndStore } from "../backup/store-of.js";
 import { commaList, veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { outputFormat, printObjects, type OutputFormat } from "../output.js";
 import { labelsFromFlags, optionalBool, submitAndWait } from "../submit.js";
+import { podVolumeProgress } from "../pod-volume-progress.js";
 import { durationFlag } from "../duration-flag.js";
 import { printPlan } from "./plan-output.js";
 
@@ -191,11 +192,16 @@ export function restoreCreateCommand(): Command {
         FINISHED_RESTORE_PHASES,
         async (name) => {
           const o = await velero.get<Restore>("restores", name);
+          const detail =
+            o?.status?.phase === "WaitingForPluginOperations"
+              ? await podVolumeProgress(velero, { restore: name })
+              : undefined;
           return {
             phase: o?.status?.phase,
             pickedUp: o?.status?.startTimestamp !== undefined,
             done: o?.status?.progress?.itemsRestored,
             total: o?.status?.progress?.totalItems,
+            ...(detail ? { detail } : {}),
           };
         },
       );

@@ -1,0 +1,121 @@
+// A node agent killed in the middle of an upload (its pod evicted, its node rebooted): what it was
+// doing ends Failed when it starts again, the repository stays consistent, the next backup works.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import type { BackupStorageLocation, PodVolumeBackup } from "../../src/api/v1/index.js";
+import { startNodeAgent } from "../../src/local-cluster/cluster.js";
+import { nodeAgentComponent } from "../../src/local-cluster/layout.js";
+import { runningPid } from "../../src/local-cluster/processes.js";
+import { readState } from "../../src/local-cluster/state.js";
+import { FilesystemObjectStore } from "../../src/storage/filesystem.js";
+import { ensureKopia } from "../../src/volumes/kopia/kopia-build.js";
+import { DEFAULT_REPOSITORY_PASSWORD, KopiaCli } from "../../src/volumes/kopia/kopia-cli.js";
+import { openRepository } from "../../src/volumes/kopia/repository.js";
+import { repositoryStorage } from "../../src/volumes/kopia/repository-storage.js";
+import { jsonOf, kubectl, testNamespace, waitAvailable, waitUntil } from "./support.js";
+import { storageDir, velero } from "./velero.js";
+import { fileInApp, id, layout, podVolumeBackups, volumeBackup } from "./volumes.js";
+
+/** Enough data that the upload is still going when the agent is killed: 400 MiB that do not compress. */
+const CHUNKS = 100;
+const CHUNK = 4 * 2 ** 20;
+
+test("a node agent killed mid-upload fails that PodVolumeBackup when it starts again; kopia's check passes and the next backup completes", async (t) => {
+  const ns = await testNamespace(t, "fsk");
+  await kubectl(
+    ["apply", "-n", ns, "-f", "-"],
+    `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data, labels: {app: web}}
+spec: {storageClassName: standard, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app, labels: {app: web}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}, annotations: {backup.velero.io/backup-volumes: data}}
+    spec:
+      containers: [{name: app, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]
+      volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
+`,
+  );
+  await waitAvailable(ns, "app");
+  const blob = await fs.open(await fileInApp(ns, "blob.bin"), "w");
+  for (let i = 0; i < CHUNKS; i++) await blob.write(randomBytes(CHUNK));
+  await blob.close();
+
+  const backup = `kill-${id()}`;
+  const created = await velero(["backup", "create", backup, "--include-namespaces", ns]);
+  assert.equal(created.code, 0, created.stderr);
+  const uploading = await waitUntil(
+    `the pod volume backup of ${backup} to be uploading`,
+    120_000,
+    async () => {
+      const [pvb] = await podVolumeBackups(backup);
+      return pvb?.status?.phase === "InProgress" ? pvb : undefined;
+    },
+  );
+
+  // Killed with its kopia, as a container's processes die with it.
+  const component = nodeAgentComponent(uploading.spec.node);
+  const pid = await runningPid(layout(), component);
+  assert.ok(pid, `${component} runs`);
+  process.kill(-pid, "SIGKILL");
+  await waitUntil(
+    `${component} to be gone`,
+    10_000,
+    async () => (await runningPid(layout(), component)) === undefined,
+  );
+  const state = (await readState(layout()))!;
+  await startNodeAgent(layout(), state, uploading.spec.node);
+
+  const failed = await waitUntil(
+    `the pod volume backup ${uploading.metadata.name} to fail`,
+    60_000,
+    async () => {
+      const pvb = await jsonOf<PodVolumeBackup>([
+        "get",
+        "podvolumebackups.velero.io",
+        uploading.metadata.name!,
+        "-n",
+        "velero",
+      ]);
+      return pvb.status?.phase === "Failed" ? pvb : undefined;
+    },
+  );
+  assert.equal(
+    failed.status?.message,
+    `the node agent on ${uploading.spec.node} restarted while this was InProgress: the data it was moving is incomplete; run the backup or restore again`,
+  );
+  const phase = await waitUntil(`backup ${backup} to end`, 120_000, async () => {
+    const p = (
+      await kubectl(["get", "backup", backup, "-n", "velero", "-o", "jsonpath={.status.phase}"])
+    ).trim();
+    return ["Completed", "PartiallyFailed", "Failed"].includes(p) ? p : undefined;
+  });
+  assert.equal(phase, "PartiallyFailed");
+
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-verify-"));
+  t.after(() => fs.rm(workDir, { recursive: true, force: true }));
+  const kopia = new KopiaCli(await ensureKopia(), workDir, DEFAULT_REPOSITORY_PASSWORD);
+  const location = await jsonOf<BackupStorageLocation>([
+    "get",
+    "backupstoragelocations.velero.io",
+    "default",
+    "-n",
+    "velero",
+  ]);
+  await openRepository(kopia, repositoryStorage(location, ns), new FilesystemObjectStore(storageDir()));
+  await kopia.verify();
+
+  const next = await volumeBackup(ns);
+  const [pvb] = await podVolumeBackups(next);
+  assert.equal(pvb?.status?.phase, "Completed");
+});
