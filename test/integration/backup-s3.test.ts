@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { after, before, test, type TestContext } from "node:test";
+import { after, before, test } from "node:test";
 import type { Backup, BackupStorageLocation } from "../../src/api/v1/index.js";
 import { kubectl, testNamespace, waitUntil } from "./support.js";
-import { S3_CREDENTIALS, startS3Server, type S3Server } from "./s3-server.js";
+import { s3Location, startS3Server, type S3Server } from "./s3-server.js";
 import { velero } from "./velero.js";
 
 const BUCKET = "velero-e2e";
@@ -13,46 +13,10 @@ before(async () => {
 });
 after(() => s3.stop());
 
-/** An S3 location of the test's own (named `<prefix>-<ns>`) with a credentials Secret, both removed after the test. */
-async function s3Location(t: TestContext, ns: string, prefix: string, s3Url: string): Promise<string> {
-  const location = `${prefix}-${ns}`;
-  const secret = `creds-${ns}`;
-  await kubectl([
-    "create",
-    "secret",
-    "generic",
-    secret,
-    "-n",
-    "velero",
-    `--from-literal=cloud=${S3_CREDENTIALS}`,
-  ]);
-  t.after(async () => {
-    await velero(["backup-location", "delete", location, "--confirm"]);
-    await kubectl(["delete", "secret", secret, "-n", "velero"]);
-  });
-  const created = await velero([
-    "backup-location",
-    "create",
-    location,
-    "--provider",
-    "aws",
-    "--bucket",
-    BUCKET,
-    "--prefix",
-    ns,
-    "--config",
-    `region=us-east-1,s3ForcePathStyle=true,s3Url=${s3Url}`,
-    "--credential",
-    `${secret}=cloud`,
-  ]);
-  assert.equal(created.code, 0, created.stderr);
-  return location;
-}
-
 test("a backup to an S3 location, and backup sync bringing back a Backup the cluster lost", async (t) => {
   const ns = await testNamespace(t, "s3");
   await kubectl(["create", "configmap", "app-config", "-n", ns, "--from-literal=k=v"]);
-  const location = await s3Location(t, ns, "s3", s3.url);
+  const location = await s3Location(t, ns, BUCKET, "s3", s3.url);
   await waitUntil("the S3 location to be Available", 60_000, async () => {
     const l = JSON.parse(
       (await velero(["backup-location", "get", location, "-o", "json"])).stdout,
@@ -104,7 +68,7 @@ test("a backup to an S3 location, and backup sync bringing back a Backup the clu
 
 test("an unreachable S3 location is reported Unavailable with the reason", async (t) => {
   const ns = await testNamespace(t, "s3bad");
-  const location = await s3Location(t, ns, "dead", "http://127.0.0.1:9");
+  const location = await s3Location(t, ns, BUCKET, "dead", "http://127.0.0.1:9");
   const unavailable = await waitUntil<BackupStorageLocation>(
     "the location to be Unavailable",
     60_000,

@@ -6,11 +6,19 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import type { BackupStorageLocation } from "../../src/api/v1/index.js";
-import { S3_CREDENTIALS, startS3Server, type S3Server } from "./s3-server.js";
+import { s3Location, startS3Server, type S3Server } from "./s3-server.js";
 import { kubectl, testNamespace, waitAvailable, waitUntil } from "./support.js";
 import { makeTestCertificates } from "./test-ca.js";
 import { velero } from "./velero.js";
-import { appReads, appWrites, podVolumeBackups, restoreToEnd, volumeBackup } from "./volumes.js";
+import {
+  appReads,
+  appWithPodVolumes,
+  appWrites,
+  FS_OPT_IN,
+  podVolumeBackups,
+  restoreToEnd,
+  volumeBackup,
+} from "./volumes.js";
 
 const BUCKET = "velero-fsb";
 let s3: S3Server & { dir: string };
@@ -29,27 +37,7 @@ after(async () => {
 
 test("a pod volume backed up into an S3 location over TLS is in <prefix>/kopia/<namespace>/ of the bucket, and restores", async (t) => {
   const ns = await testNamespace(t, "fs3");
-  const location = `tls-${ns}`;
-  const secret = `creds-${ns}`;
-  await kubectl([
-    "create",
-    "secret",
-    "generic",
-    secret,
-    "-n",
-    "velero",
-    `--from-literal=cloud=${S3_CREDENTIALS}`,
-  ]);
-  t.after(async () => {
-    await velero(["backup-location", "delete", location, "--confirm"]);
-    await kubectl(["delete", "secret", secret, "-n", "velero"]);
-  });
-  const created = await velero([
-    ...["backup-location", "create", location, "--provider", "aws", "--bucket", BUCKET, "--prefix", ns],
-    ...["--config", `region=us-east-1,s3ForcePathStyle=true,s3Url=${s3.url}`, "--cacert", caFile],
-    ...["--credential", `${secret}=cloud`],
-  ]);
-  assert.equal(created.code, 0, created.stderr);
+  const location = await s3Location(t, ns, BUCKET, "tls", s3.url, caFile);
   await waitUntil("the TLS location to be Available", 60_000, async () => {
     const l = JSON.parse(
       (await velero(["backup-location", "get", location, "-o", "json"])).stdout,
@@ -57,27 +45,7 @@ test("a pod volume backed up into an S3 location over TLS is in <prefix>/kopia/<
     return l.status?.phase === "Available";
   });
 
-  await kubectl(
-    ["apply", "-n", ns, "-f", "-"],
-    `apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: data, labels: {app: web}}
-spec: {storageClassName: standard, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: app, labels: {app: web}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}, annotations: {backup.velero.io/backup-volumes: data}}
-    spec:
-      containers: [{name: app, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]
-      volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
-`,
-  );
-  await waitAvailable(ns, "app");
+  await appWithPodVolumes(ns, FS_OPT_IN);
   await appWrites(ns, "state.txt", "kept in S3\n");
   const backup = await volumeBackup(ns, "--storage-location", location);
   const [pvb] = await podVolumeBackups(backup);

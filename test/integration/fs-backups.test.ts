@@ -13,8 +13,10 @@ import { jsonOf, kubectl, testNamespace, waitAvailable } from "./support.js";
 import { storageDir } from "./velero.js";
 import {
   appReads,
+  appWithPodVolumes,
   appWrites,
   claimDisk,
+  FS_OPT_IN,
   fileInApp,
   locationJson,
   podVolumeBackups,
@@ -22,63 +24,6 @@ import {
   veleroObjects,
   volumeBackup,
 } from "./volumes.js";
-
-/**
- * A Deployment `app` (label app=web) whose pod mounts claim `data` at /data and an emptyDir
- * `cache`; the pod template carries `annotations`.
- */
-async function fsApp(ns: string, annotations: Record<string, string>): Promise<void> {
-  await kubectl(
-    ["apply", "-n", ns, "-f", "-"],
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "List",
-      items: [
-        {
-          apiVersion: "v1",
-          kind: "PersistentVolumeClaim",
-          metadata: { name: "data", labels: { app: "web" } },
-          spec: {
-            storageClassName: "standard",
-            accessModes: ["ReadWriteOnce"],
-            resources: { requests: { storage: "1Gi" } },
-          },
-        },
-        {
-          apiVersion: "apps/v1",
-          kind: "Deployment",
-          metadata: { name: "app", labels: { app: "web" } },
-          spec: {
-            replicas: 1,
-            selector: { matchLabels: { app: "web" } },
-            template: {
-              metadata: { labels: { app: "web" }, annotations },
-              spec: {
-                containers: [
-                  {
-                    name: "app",
-                    image: "busybox",
-                    volumeMounts: [
-                      { name: "data", mountPath: "/data" },
-                      { name: "cache", mountPath: "/cache" },
-                    ],
-                  },
-                ],
-                volumes: [
-                  { name: "data", persistentVolumeClaim: { claimName: "data" } },
-                  { name: "cache", emptyDir: {} },
-                ],
-              },
-            },
-          },
-        },
-      ],
-    }),
-  );
-  await waitAvailable(ns, "app");
-}
-
-const OPT_IN = { "backup.velero.io/backup-volumes": "data" };
 
 /** A MiB of random bytes and a small text file in the app's volume `data`; returns their checksums. */
 async function writeData(ns: string): Promise<Record<string, string>> {
@@ -98,7 +43,7 @@ async function checksums(ns: string): Promise<Record<string, string>> {
 
 test("an opted-in volume is uploaded by its node's agent into the namespace's repository, as Velero records it", async (t) => {
   const ns = await testNamespace(t, "fsb");
-  await fsApp(ns, OPT_IN);
+  await appWithPodVolumes(ns, FS_OPT_IN);
   await writeData(ns);
   const backup = await volumeBackup(ns);
 
@@ -146,7 +91,7 @@ test("an opted-in volume is uploaded by its node's agent into the namespace's re
 
 test("after its namespace is deleted, a restore writes the volume back before the app's containers start", async (t) => {
   const ns = await testNamespace(t, "fsr");
-  await fsApp(ns, OPT_IN);
+  await appWithPodVolumes(ns, FS_OPT_IN);
   const before = await writeData(ns);
   const backup = await volumeBackup(ns);
   await kubectl(["delete", "ns", ns, "--wait=true"]);
@@ -183,7 +128,7 @@ test("a restore into a mapped namespace gives the clone its own copy, and leaves
   const ns = await testNamespace(t, "fsc");
   const clone = `${ns}-clone`;
   t.after(() => kubectl(["delete", "ns", clone, "--wait=false", "--ignore-not-found"]));
-  await fsApp(ns, OPT_IN);
+  await appWithPodVolumes(ns, FS_OPT_IN);
   const before = await writeData(ns);
   const backup = await volumeBackup(ns);
   await appWrites(ns, "state.txt", "changed after the backup\n");
@@ -201,7 +146,7 @@ test("a restore into a mapped namespace gives the clone its own copy, and leaves
 
 test("a second backup of unchanged data reads nothing anew (incrementalBytes 0)", async (t) => {
   const ns = await testNamespace(t, "fsi");
-  await fsApp(ns, OPT_IN);
+  await appWithPodVolumes(ns, FS_OPT_IN);
   await writeData(ns);
   const first = (await podVolumeBackups(await volumeBackup(ns)))[0]!;
   const second = (await podVolumeBackups(await volumeBackup(ns)))[0]!;
@@ -212,7 +157,7 @@ test("a second backup of unchanged data reads nothing anew (incrementalBytes 0)"
 
 test("--default-volumes-to-fs-backup takes every volume but the one the pod excludes, which is snapshotted instead", async (t) => {
   const ns = await testNamespace(t, "fsd");
-  await fsApp(ns, { "backup.velero.io/backup-volumes-excludes": "data" });
+  await appWithPodVolumes(ns, { "backup.velero.io/backup-volumes-excludes": "data" });
   const backup = await volumeBackup(ns, "--default-volumes-to-fs-backup");
   assert.deepEqual(
     (await podVolumeBackups(backup)).map((p) => [p.spec.volume, p.status?.phase]),
@@ -227,7 +172,7 @@ test("--default-volumes-to-fs-backup takes every volume but the one the pod excl
 
 test("the volume of a pod that is not running is skipped, with the reason in volume info", async (t) => {
   const ns = await testNamespace(t, "fss");
-  await fsApp(ns, OPT_IN);
+  await appWithPodVolumes(ns, FS_OPT_IN);
   await kubectl(["scale", "deployment", "app", "-n", ns, "--replicas=0"]);
   await kubectl(
     ["apply", "-n", ns, "-f", "-"],
@@ -236,7 +181,7 @@ test("the volume of a pod that is not running is skipped, with the reason in vol
       kind: "Pod",
       metadata: {
         name: "done",
-        annotations: { ...OPT_IN, "local-cluster.velero-ts.io/exit-after-seconds": "0" },
+        annotations: { ...FS_OPT_IN, "local-cluster.velero-ts.io/exit-after-seconds": "0" },
       },
       spec: {
         restartPolicy: "Never",

@@ -16,9 +16,17 @@ import { ensureKopia } from "../../src/volumes/kopia/kopia-build.js";
 import { DEFAULT_REPOSITORY_PASSWORD, KopiaCli } from "../../src/volumes/kopia/kopia-cli.js";
 import { openRepository } from "../../src/volumes/kopia/repository.js";
 import { repositoryStorage } from "../../src/volumes/kopia/repository-storage.js";
-import { jsonOf, kubectl, testNamespace, waitAvailable, waitUntil } from "./support.js";
+import { jsonOf, kubectl, testNamespace, waitUntil } from "./support.js";
 import { storageDir, velero } from "./velero.js";
-import { fileInApp, id, layout, podVolumeBackups, volumeBackup } from "./volumes.js";
+import {
+  appWithPodVolumes,
+  fileInApp,
+  FS_OPT_IN,
+  id,
+  layout,
+  podVolumeBackups,
+  volumeBackup,
+} from "./volumes.js";
 
 /** Enough data that the upload is still going when the agent is killed: 400 MiB that do not compress. */
 const CHUNKS = 100;
@@ -26,27 +34,7 @@ const CHUNK = 4 * 2 ** 20;
 
 test("a node agent killed mid-upload fails that PodVolumeBackup when it starts again; kopia's check passes and the next backup completes", async (t) => {
   const ns = await testNamespace(t, "fsk");
-  await kubectl(
-    ["apply", "-n", ns, "-f", "-"],
-    `apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: data, labels: {app: web}}
-spec: {storageClassName: standard, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: app, labels: {app: web}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}, annotations: {backup.velero.io/backup-volumes: data}}
-    spec:
-      containers: [{name: app, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]
-      volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
-`,
-  );
-  await waitAvailable(ns, "app");
+  await appWithPodVolumes(ns, FS_OPT_IN);
   const blob = await fs.open(await fileInApp(ns, "blob.bin"), "w");
   for (let i = 0; i < CHUNKS; i++) await blob.write(randomBytes(CHUNK));
   await blob.close();

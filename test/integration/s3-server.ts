@@ -1,4 +1,5 @@
 // A real S3-compatible server (s3rver) on 127.0.0.1 for the tests, in a child process.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { promises as fs } from "node:fs";
@@ -6,7 +7,10 @@ import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import type { TestContext } from "node:test";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { kubectl } from "./support.js";
+import { velero } from "./velero.js";
 
 /** s3rver checks request signatures against this fixed key pair; an AWS credentials file holding it. */
 export const S3_CREDENTIALS = "[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n";
@@ -85,4 +89,41 @@ export async function startS3Server(
       await fs.rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * An S3 location of the test's own in `bucket` (named `<name>-<ns>`, prefix `ns`), with a
+ * credentials Secret, both removed after the test; `caFile` is the CA it is told to trust.
+ */
+export async function s3Location(
+  t: TestContext,
+  ns: string,
+  bucket: string,
+  name: string,
+  s3Url: string,
+  caFile?: string,
+): Promise<string> {
+  const location = `${name}-${ns}`;
+  const secret = `creds-${ns}`;
+  await kubectl([
+    "create",
+    "secret",
+    "generic",
+    secret,
+    "-n",
+    "velero",
+    `--from-literal=cloud=${S3_CREDENTIALS}`,
+  ]);
+  t.after(async () => {
+    await velero(["backup-location", "delete", location, "--confirm"]);
+    await kubectl(["delete", "secret", secret, "-n", "velero"]);
+  });
+  const created = await velero([
+    ...["backup-location", "create", location, "--provider", "aws", "--bucket", bucket, "--prefix", ns],
+    ...["--config", `region=us-east-1,s3ForcePathStyle=true,s3Url=${s3Url}`],
+    ...(caFile ? ["--cacert", caFile] : []),
+    ...["--credential", `${secret}=cloud`],
+  ]);
+  assert.equal(created.code, 0, created.stderr);
+  return location;
 }

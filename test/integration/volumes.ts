@@ -124,3 +124,61 @@ export async function veleroObjects<T>(kind: string, selector: string): Promise<
 /** The PodVolumeBackups of a backup. */
 export const podVolumeBackups = (backup: string) =>
   veleroObjects<PodVolumeBackup>("podvolumebackups", `velero.io/backup-name=${backup}`);
+
+/**
+ * A Deployment `app` (label app=web) whose pod mounts claim `data` at /data and an emptyDir
+ * `cache`; the pod template carries `annotations`.
+ */
+export async function appWithPodVolumes(ns: string, annotations: Record<string, string>): Promise<void> {
+  await kubectl(
+    ["apply", "-n", ns, "-f", "-"],
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        {
+          apiVersion: "v1",
+          kind: "PersistentVolumeClaim",
+          metadata: { name: "data", labels: { app: "web" } },
+          spec: {
+            storageClassName: "standard",
+            accessModes: ["ReadWriteOnce"],
+            resources: { requests: { storage: "1Gi" } },
+          },
+        },
+        {
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          metadata: { name: "app", labels: { app: "web" } },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: "web" } },
+            template: {
+              metadata: { labels: { app: "web" }, annotations },
+              spec: {
+                containers: [
+                  {
+                    name: "app",
+                    image: "busybox",
+                    volumeMounts: [
+                      { name: "data", mountPath: "/data" },
+                      { name: "cache", mountPath: "/cache" },
+                    ],
+                  },
+                ],
+                volumes: [
+                  { name: "data", persistentVolumeClaim: { claimName: "data" } },
+                  { name: "cache", emptyDir: {} },
+                ],
+              },
+            },
+          },
+        },
+      ],
+    }),
+  );
+  await waitAvailable(ns, "app");
+}
+
+/** The pod annotation that opts volume `data` into file-system backup. */
+export const FS_OPT_IN = { "backup.velero.io/backup-volumes": "data" };
