@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { COMPONENTS, ClusterLayout } from "../../src/local-cluster/layout.js";
+import { COMPONENTS, ClusterLayout, nodeAgentComponent } from "../../src/local-cluster/layout.js";
 import { freePort } from "../../src/local-cluster/ports.js";
 import { isAlive, runningPid } from "../../src/local-cluster/processes.js";
 import { waitUntil } from "./support.js";
@@ -17,8 +17,11 @@ const run = promisify(execFile);
 
 const cli = runCli;
 
+/** The processes of a one-node cluster with velero-ts installed, in start order. */
+const ONE_NODE = [...COMPONENTS, nodeAgentComponent("local-node-1")];
+
 async function pids(layout: ClusterLayout): Promise<(number | undefined)[]> {
-  return Promise.all(COMPONENTS.map((c) => runningPid(layout, c)));
+  return Promise.all(ONE_NODE.map((c) => runningPid(layout, c)));
 }
 
 test("up, up again, status, a crash, recovery and down: a second cluster's whole life", async (t) => {
@@ -69,7 +72,7 @@ test("up, up again, status, a crash, recovery and down: a second cluster's whole
 
   const status = await cli(["local-cluster", "status", "--dir", dir]);
   assert.equal(status.code, 0);
-  for (const c of COMPONENTS) assert.match(status.stdout, new RegExp(`${c}\\s+running`));
+  for (const c of ONE_NODE) assert.match(status.stdout, new RegExp(`${c}\\s+running`));
 
   // Keep something in the cluster to see that a restart keeps the data.
   const kubectl = (args: string[]) => run("kubectl", ["--kubeconfig", layout.kubeconfig, ...args]);
@@ -87,10 +90,13 @@ test("up, up again, status, a crash, recovery and down: a second cluster's whole
   assert.equal(recovered.code, 0, recovered.stderr);
   assert.match(
     recovered.stderr,
-    /left etcd, kube-controller-manager, velero-server running without the rest: stopping them first/,
+    /left etcd, kube-controller-manager, velero-server, node-agent-local-node-1 running without the rest: stopping them first/,
   );
   assert.ok(
-    !(await isAlive(started[0]!)) && !(await isAlive(started[2]!)) && !(await isAlive(started[4]!)),
+    !(await isAlive(started[0]!)) &&
+      !(await isAlive(started[2]!)) &&
+      !(await isAlive(started[4]!)) &&
+      !(await isAlive(started[5]!)),
     "the survivors of the crash were stopped, not orphaned",
   );
   const { stdout } = await kubectl(["get", "namespace", "survivor", "-o", "name"]);
@@ -101,7 +107,10 @@ test("up, up again, status, a crash, recovery and down: a second cluster's whole
   process.kill(second[1]!, "SIGKILL");
   const down = await cli(["local-cluster", "down", "--dir", dir]);
   assert.equal(down.code, 0);
-  assert.match(down.stdout, /stopped velero-server, node-simulator, kube-controller-manager, etcd/);
+  assert.match(
+    down.stdout,
+    /stopped node-agent-local-node-1, velero-server, node-simulator, kube-controller-manager, etcd/,
+  );
   for (const pid of second) assert.equal(await isAlive(pid!), false, `process ${pid} is left behind`);
   await fs.access(path.join(dir, "etcd"));
   await fs.access(layout.kubeconfig);
