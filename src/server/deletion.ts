@@ -8,9 +8,11 @@ import type { Outcome } from "../kube/work-queue.js";
 import { openBackupStore } from "../locations/open-location.js";
 import { deleteCsiSnapshots } from "../volumes/csi-snapshot-deletion.js";
 import { deleteNativeSnapshots } from "../volumes/native-snapshots.js";
+import type { RepositoryConnections } from "../volumes/kopia/repository-connections.js";
+import { deletePodVolumeSnapshots } from "../volumes/pod-volume-deletion.js";
 
 /**
- * Works DeleteBackupRequests: deletes the CSI and native snapshots the backup took, then every file of the
+ * Works DeleteBackupRequests: deletes the CSI, native and kopia snapshots the backup took, then every file of the
  * backup from its location, then the Backup object (only the object when the location no longer
  * exists). A request that succeeded is removed; one that failed stays, Processed,
  * with its errors, so `backup describe` can tell why the backup is still there.
@@ -20,6 +22,8 @@ export class DeletionController {
     private readonly velero: VeleroClient,
     private readonly requests: Cache<DeleteBackupRequest>,
     private readonly log: Logger,
+    /** The server's kopia connections, to delete the backup's pod volume snapshots with. */
+    private readonly repositories?: RepositoryConnections,
   ) {}
 
   async reconcile(key: string): Promise<Outcome> {
@@ -54,6 +58,8 @@ export class DeletionController {
           errors.push(...(await deleteCsiSnapshots(this.velero.client, snapshots, contents)));
           const natives = await store.getBackupVolumeSnapshots(backupName);
           errors.push(...(await deleteNativeSnapshots(this.velero, natives)));
+          const pvbs = await store.getBackupPodVolumeBackups(backupName);
+          errors.push(...(await deletePodVolumeSnapshots(this.repositories, pvbs)));
           // A snapshot left behind keeps the backup, so a new request can try again.
           if (errors.length === 0) await store.deleteBackup(backupName);
         }

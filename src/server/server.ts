@@ -83,15 +83,13 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
     ),
   );
   // kopia is built (once per machine) only when the first file-system backup needs a repository.
-  const repositories = new BackupRepositories(
+  const connections = new RepositoryConnections(
     velero,
-    new RepositoryConnections(
-      velero,
-      () => ensureKopia(),
-      path.join(await makeWorkDir("server-kopia"), "kopia"),
-      true,
-    ),
+    () => ensureKopia(),
+    path.join(await makeWorkDir("server-kopia"), "kopia"),
+    true,
   );
+  const repositories = new BackupRepositories(velero, connections);
   const backupController = new BackupController(
     velero,
     backups,
@@ -100,7 +98,7 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
     options.backupDefaults,
     { repositories, timeout: options.podVolumeTimeout },
   );
-  const deletion = new DeletionController(velero, requests, log);
+  const deletion = new DeletionController(velero, requests, log, connections);
   await failInterrupted(velero, "backups");
   const restores = veleroInformer<Restore>(kc, options.namespace, "restores");
   const restoreController = new RestoreController(velero, restores, log, options.restore);

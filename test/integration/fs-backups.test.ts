@@ -9,8 +9,8 @@ import type { V1Pod } from "@kubernetes/client-node";
 import type { BackupRepository, PodVolumeBackup, PodVolumeRestore } from "../../src/api/v1/index.js";
 import type { BackupVolumeInfo } from "../../src/backup/volume-info.js";
 import type { RestoreVolumeInfo } from "../../src/restore/volume-info.js";
-import { jsonOf, kubectl, testNamespace, waitAvailable } from "./support.js";
-import { storageDir } from "./velero.js";
+import { jsonOf, kubectl, testNamespace, waitAvailable, waitUntil } from "./support.js";
+import { storageDir, velero } from "./velero.js";
 import {
   appReads,
   appWithPodVolumes,
@@ -20,6 +20,7 @@ import {
   fileInApp,
   locationJson,
   podVolumeBackups,
+  repositoryKopia,
   restoreToEnd,
   veleroObjects,
   volumeBackup,
@@ -142,6 +143,28 @@ test("a restore into a mapped namespace gives the clone its own copy, and leaves
     await claimDisk(ns, "data"),
     "the clone has a disk of its own",
   );
+});
+
+test("backup delete deletes the backup's kopia snapshots from the repository", async (t) => {
+  const ns = await testNamespace(t, "fsx");
+  await appWithPodVolumes(ns, FS_OPT_IN);
+  await writeData(ns);
+  const backup = await volumeBackup(ns);
+  const [pvb] = await podVolumeBackups(backup);
+  const kopia = await repositoryKopia(t, ns);
+  assert.ok(
+    (await kopia.snapshotIds()).includes(pvb!.status!.snapshotID!),
+    "the repository holds the snapshot",
+  );
+
+  const deleted = await velero(["backup", "delete", backup, "--confirm"]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  await waitUntil(`backup ${backup} to be deleted`, 60_000, async () =>
+    (await kubectl(["get", "backups.velero.io", "-n", "velero", "-o", "name"])).includes(`/${backup}\n`)
+      ? false
+      : true,
+  );
+  assert.deepEqual(await kopia.snapshotIds(), []);
 });
 
 test("a second backup of unchanged data reads nothing anew (incrementalBytes 0)", async (t) => {

@@ -3,21 +3,14 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { test } from "node:test";
-import type { BackupStorageLocation, PodVolumeBackup } from "../../src/api/v1/index.js";
+import type { PodVolumeBackup } from "../../src/api/v1/index.js";
 import { startNodeAgent } from "../../src/local-cluster/cluster.js";
 import { nodeAgentComponent } from "../../src/local-cluster/layout.js";
 import { runningPid } from "../../src/local-cluster/processes.js";
 import { readState } from "../../src/local-cluster/state.js";
-import { FilesystemObjectStore } from "../../src/storage/filesystem.js";
-import { ensureKopia } from "../../src/volumes/kopia/kopia-build.js";
-import { DEFAULT_REPOSITORY_PASSWORD, KopiaCli } from "../../src/volumes/kopia/kopia-cli.js";
-import { openRepository } from "../../src/volumes/kopia/repository.js";
-import { repositoryStorage } from "../../src/volumes/kopia/repository-storage.js";
 import { jsonOf, kubectl, testNamespace, waitUntil } from "./support.js";
-import { storageDir, velero } from "./velero.js";
+import { velero } from "./velero.js";
 import {
   appWithPodVolumes,
   fileInApp,
@@ -25,6 +18,7 @@ import {
   id,
   layout,
   podVolumeBackups,
+  repositoryKopia,
   volumeBackup,
 } from "./volumes.js";
 
@@ -90,17 +84,7 @@ test("a node agent killed mid-upload fails that PodVolumeBackup when it starts a
   });
   assert.equal(phase, "PartiallyFailed");
 
-  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-verify-"));
-  t.after(() => fs.rm(workDir, { recursive: true, force: true }));
-  const kopia = new KopiaCli(await ensureKopia(), workDir, DEFAULT_REPOSITORY_PASSWORD);
-  const location = await jsonOf<BackupStorageLocation>([
-    "get",
-    "backupstoragelocations.velero.io",
-    "default",
-    "-n",
-    "velero",
-  ]);
-  await openRepository(kopia, repositoryStorage(location, ns), new FilesystemObjectStore(storageDir()));
+  const kopia = await repositoryKopia(t, ns);
   await kopia.verify();
 
   const next = await volumeBackup(ns);

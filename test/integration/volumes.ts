@@ -5,7 +5,12 @@ import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { BlockStorage } from "../../src/local-cluster/block-storage.js";
 import { ClusterLayout } from "../../src/local-cluster/layout.js";
-import type { PodVolumeBackup } from "../../src/api/v1/index.js";
+import os from "node:os";
+import type { TestContext } from "node:test";
+import type { BackupStorageLocation, PodVolumeBackup } from "../../src/api/v1/index.js";
+import { ensureKopia } from "../../src/volumes/kopia/kopia-build.js";
+import { DEFAULT_REPOSITORY_PASSWORD, KopiaCli } from "../../src/volumes/kopia/kopia-cli.js";
+import { repositoryStorage } from "../../src/volumes/kopia/repository-storage.js";
 import { clusterDir, jsonOf, kubectl, waitAvailable, waitUntil } from "./support.js";
 import assert from "node:assert/strict";
 import { storageDir, velero } from "./velero.js";
@@ -182,3 +187,19 @@ export async function appWithPodVolumes(ns: string, annotations: Record<string, 
 
 /** The pod annotation that opts volume `data` into file-system backup. */
 export const FS_OPT_IN = { "backup.velero.io/backup-volumes": "data" };
+
+/** A kopia connection of the test's own to the repository of namespace ns in the default location. */
+export async function repositoryKopia(t: TestContext, ns: string): Promise<KopiaCli> {
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-repo-"));
+  t.after(() => fs.rm(workDir, { recursive: true, force: true }));
+  const kopia = new KopiaCli(await ensureKopia(), workDir, DEFAULT_REPOSITORY_PASSWORD);
+  const location = await jsonOf<BackupStorageLocation>([
+    "get",
+    "backupstoragelocations.velero.io",
+    "default",
+    "-n",
+    "velero",
+  ]);
+  await kopia.connectRepository(repositoryStorage(location, ns));
+  return kopia;
+}

@@ -77,6 +77,21 @@ export class KopiaCli {
     );
   }
 
+  /** Deletes the snapshot of manifest `id`; one already gone is fine. */
+  async deleteSnapshot(id: string): Promise<void> {
+    try {
+      await this.run(["snapshot", "delete", id, "--delete"]);
+    } catch (err) {
+      if (!/no snapshots matched/.test(String(err))) throw err;
+    }
+  }
+
+  /** The IDs of the snapshots the repository holds, of every source. */
+  async snapshotIds(): Promise<string[]> {
+    const { stdout } = await this.run(["snapshot", "list", "--all", "--json"]);
+    return (JSON.parse(stdout) as { id: string }[]).map((s) => s.id);
+  }
+
   /** Whether the repository is consistent: kopia's own check of its index and contents. */
   async verify(): Promise<void> {
     await this.run(["snapshot", "verify", "--verify-files-percent=100"]);
