@@ -51,17 +51,33 @@ export class PodVolumeBackupController {
       return "done";
     }
     await this.patch(name, { phase: "Accepted", acceptedTimestamp: now() });
+    // The backup cancels an upload that ran out of time: kopia is stopped, the volume Canceled.
+    const cancel = new AbortController();
+    const watchCancel = (changed: PodVolumeBackup) => {
+      if (changed.metadata.uid === pvb.metadata.uid && changed.spec.cancel)
+        cancel.abort(new Error("the backup canceled it"));
+    };
+    this.cache.on("update", watchCancel);
+    const latest = getByKey(this.cache, key);
+    if (latest) watchCancel(latest);
     try {
-      await this.upload(pvb);
+      await this.upload(pvb, cancel.signal);
     } catch (err) {
+      if (cancel.signal.aborted) {
+        const message = `pod volume backup of volume ${pvb.spec.volume} of pod ${pvb.spec.pod.namespace}/${pvb.spec.pod.name} was canceled while in progress: ${errorMessage(err)}`;
+        await this.patch(name, { phase: "Canceled", message, completionTimestamp: now() });
+        return "done";
+      }
       const message = `pod volume backup of volume ${pvb.spec.volume} of pod ${pvb.spec.pod.namespace}/${pvb.spec.pod.name} failed: ${errorMessage(err)}`;
       this.ctx.log.error({ podVolumeBackup: name }, message);
       await this.patch(name, { phase: "Failed", message, completionTimestamp: now() });
+    } finally {
+      this.cache.off("update", watchCancel);
     }
     return "done";
   }
 
-  private async upload(pvb: PodVolumeBackup): Promise<void> {
+  private async upload(pvb: PodVolumeBackup, signal: AbortSignal): Promise<void> {
     const { velero, hostPodsDir, repositories } = this.ctx;
     const name = pvb.metadata.name!;
     const { namespace, name: podName } = pvb.spec.pod;
@@ -76,12 +92,20 @@ export class PodVolumeBackupController {
     const { kopia } = await repositories.connect(pvb.spec.backupStorageLocation, namespace!);
     await this.patch(name, { phase: "InProgress", startTimestamp: now(), path: dir });
     const throttle = new Throttle(1000);
-    const snapshot = await kopia.snapshot(dir, podVolumeSource(pvb), pvb.spec.tags ?? {}, (progress) =>
-      throttle.run(() =>
-        this.patch(name, {
-          progress: { bytesDone: progress.bytesDone, totalBytes: progress.totalBytes ?? progress.bytesDone },
-        }),
-      ),
+    const snapshot = await kopia.snapshot(
+      dir,
+      podVolumeSource(pvb),
+      pvb.spec.tags ?? {},
+      (progress) =>
+        throttle.run(() =>
+          this.patch(name, {
+            progress: {
+              bytesDone: progress.bytesDone,
+              totalBytes: progress.totalBytes ?? progress.bytesDone,
+            },
+          }),
+        ),
+      signal,
     );
     await throttle.idle();
     const size = snapshot.rootEntry?.summ?.size ?? 0;

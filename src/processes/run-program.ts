@@ -19,6 +19,8 @@ export interface RunOptions {
   describe?: string;
   /** Lines of error output the error message keeps. */
   tailLines?: number;
+  /** Stops the program (SIGTERM) when aborted; the promise then rejects with the abort's reason. */
+  signal?: AbortSignal;
 }
 
 const KEPT_STDERR_CHARS = 20_000;
@@ -30,6 +32,7 @@ export function runProgram(command: string, args: string[], options: RunOptions 
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     let stdout = "";
     let stderr = "";
@@ -43,9 +46,10 @@ export function runProgram(command: string, args: string[], options: RunOptions 
       partial = lines.pop() ?? "";
       lines.filter((l) => l.trim() !== "").forEach(options.onStderrLine);
     });
-    child.once("error", reject);
+    child.once("error", (err) => reject(options.signal?.aborted ? (options.signal.reason as Error) : err));
     child.once("close", (code, signal) => {
-      if (code === 0) resolve({ stdout, stderr });
+      if (options.signal?.aborted) reject(options.signal.reason as Error);
+      else if (code === 0) resolve({ stdout, stderr });
       else
         reject(
           new Error(

@@ -15,6 +15,8 @@ import {
   appReads,
   appWithPodVolumes,
   appWrites,
+  appWritesRandom,
+  backupToEnd,
   claimDisk,
   FS_OPT_IN,
   fileInApp,
@@ -191,6 +193,31 @@ test("--default-volumes-to-fs-backup takes every volume but the one the pod excl
     ["cache", "PodVolumeBackup"],
     ["data", "CSISnapshot"],
   ]);
+});
+
+test("a pod volume backup past the backup's velero.io/pod-volume-timeout fails alone, naming pod and volume, and its upload is canceled", async (t) => {
+  const ns = await testNamespace(t, "fst");
+  await appWithPodVolumes(ns, FS_OPT_IN);
+  await appWritesRandom(ns, "blob.bin", 400);
+  const { name: backup, stdout } = await backupToEnd(ns, "--annotations", "velero.io/pod-volume-timeout=1s");
+  assert.match(stdout, /Backup completed with status: PartiallyFailed/);
+  const [pvb] = await podVolumeBackups(backup);
+  const results = await locationJson<{ errors?: { namespaces?: Record<string, string[]> } }>(
+    "backups",
+    backup,
+    `${backup}-results.gz`,
+  );
+  assert.match(
+    results.errors?.namespaces?.[ns]?.join("\n") ?? "",
+    new RegExp(
+      `pod volume backup ${pvb!.metadata.name} of volume data of pod ${ns}/app-[a-z0-9-]+ timed out after 1s`,
+    ),
+  );
+  const canceled = await waitUntil(`${pvb!.metadata.name} to be canceled`, 60_000, async () => {
+    const [p] = await podVolumeBackups(backup);
+    return p?.status?.phase === "Canceled" ? p : undefined;
+  });
+  assert.match(canceled.status!.message!, /was canceled while in progress: the backup canceled it/);
 });
 
 test("the volume of a pod that is not running is skipped, with the reason in volume info", async (t) => {

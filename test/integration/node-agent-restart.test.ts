@@ -1,8 +1,6 @@
 // A node agent killed in the middle of an upload (its pod evicted, its node rebooted): what it was
 // doing ends Failed when it starts again, the repository stays consistent, the next backup works.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
 import { test } from "node:test";
 import type { PodVolumeBackup } from "../../src/api/v1/index.js";
 import { startNodeAgent } from "../../src/local-cluster/cluster.js";
@@ -13,7 +11,7 @@ import { jsonOf, kubectl, testNamespace, waitUntil } from "./support.js";
 import { velero } from "./velero.js";
 import {
   appWithPodVolumes,
-  fileInApp,
+  appWritesRandom,
   FS_OPT_IN,
   id,
   layout,
@@ -22,16 +20,10 @@ import {
   volumeBackup,
 } from "./volumes.js";
 
-/** Enough data that the upload is still going when the agent is killed: 400 MiB that do not compress. */
-const CHUNKS = 100;
-const CHUNK = 4 * 2 ** 20;
-
 test("a node agent killed mid-upload fails that PodVolumeBackup when it starts again; kopia's check passes and the next backup completes", async (t) => {
   const ns = await testNamespace(t, "fsk");
   await appWithPodVolumes(ns, FS_OPT_IN);
-  const blob = await fs.open(await fileInApp(ns, "blob.bin"), "w");
-  for (let i = 0; i < CHUNKS; i++) await blob.write(randomBytes(CHUNK));
-  await blob.close();
+  await appWritesRandom(ns, "blob.bin", 400);
 
   const backup = `kill-${id()}`;
   const created = await velero(["backup", "create", backup, "--include-namespaces", ns]);

@@ -1,5 +1,6 @@
 // Helpers of the integration tests about volume data: an application writing into its claim,
 // the simulated disks behind claims, and the volume info files in the storage location.
+import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -202,4 +203,14 @@ export async function repositoryKopia(t: TestContext, ns: string): Promise<Kopia
   ]);
   await kopia.connectRepository(repositoryStorage(location, ns));
   return kopia;
+}
+
+/** Writes `mib` MiB of random bytes (they do not compress) into `file` of the app's volume `data`. */
+export async function appWritesRandom(ns: string, file: string, mib: number): Promise<void> {
+  const handle = await fs.open(await fileInApp(ns, file), "w");
+  try {
+    for (let i = 0; i < mib / 4; i++) await handle.write(randomBytes(4 * 2 ** 20));
+  } finally {
+    await handle.close();
+  }
 }

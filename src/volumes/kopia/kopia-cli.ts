@@ -51,6 +51,7 @@ export class KopiaCli {
     source: string,
     tags: Record<string, string> = {},
     onProgress?: (progress: UploadProgress) => void,
+    signal?: AbortSignal,
   ): Promise<KopiaSnapshot & { hashedBytes: number }> {
     const tagFlags = Object.entries(tags).map(([k, v]) => `--tags=${k}:${v}`);
     let last: UploadProgress | undefined;
@@ -62,6 +63,7 @@ export class KopiaCli {
         last = progress;
         onProgress?.(progress);
       },
+      signal,
     );
     return { ...(JSON.parse(stdout) as KopiaSnapshot), hashedBytes: last?.hashedBytes ?? 0 };
   }
@@ -107,7 +109,11 @@ export class KopiaCli {
     ];
   }
 
-  private run(args: string[], onStderrLine?: (line: string) => void): Promise<RunResult> {
+  private run(
+    args: string[],
+    onStderrLine?: (line: string) => void,
+    signal?: AbortSignal,
+  ): Promise<RunResult> {
     const env = {
       ...process.env,
       ...this.storageEnv,
@@ -124,6 +130,7 @@ export class KopiaCli {
       describe: `kopia ${args.slice(0, 2).join(" ")}`,
       tailLines: 5,
       ...(onStderrLine ? { onStderrLine } : {}),
+      ...(signal ? { signal } : {}),
     });
   }
 }
