@@ -52,7 +52,7 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
     repositories: new RepositoryConnections(
       velero,
       () => Promise.resolve(options.kopiaBinary),
-      path.join(workDir, "kopia"),
+      () => Promise.resolve(path.join(workDir, "kopia")),
       false,
     ),
     log,

@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { Logger } from "pino";
 import type {
   Backup,
@@ -83,10 +82,11 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
     ),
   );
   // kopia is built (once per machine) only when the first file-system backup needs a repository.
+  let kopiaDir: Promise<string> | undefined;
   const connections = new RepositoryConnections(
     velero,
     () => ensureKopia(),
-    path.join(await makeWorkDir("server-kopia"), "kopia"),
+    () => (kopiaDir ??= makeWorkDir("server-kopia")),
     true,
   );
   const repositories = new BackupRepositories(velero, connections);

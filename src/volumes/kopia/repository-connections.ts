@@ -28,8 +28,8 @@ export class RepositoryConnections {
     private readonly velero: VeleroClient,
     /** The kopia program (built on first use when the server needs it). */
     private readonly kopiaBinary: () => Promise<string>,
-    /** Where the connections' folders go; only this process reads it. */
-    private readonly workDir: string,
+    /** Where the connections' folders go, made on first use; only this process reads it. */
+    private readonly workDir: () => Promise<string>,
     /** Create a repository the location does not hold yet (the server), or refuse (node agents). */
     private readonly create: boolean,
   ) {}
@@ -45,7 +45,7 @@ export class RepositoryConnections {
       throw new Error(
         `backup storage location ${this.velero.namespace}/${locationName} does not exist: the repository of namespace ${namespace} lives in it`,
       );
-    const dir = path.join(this.workDir, locationName, namespace);
+    const dir = path.join(await this.workDir(), locationName, namespace);
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const credentials = await locationCredentials(this.velero, location);
     let caFile: string | undefined;

@@ -1,0 +1,229 @@
+// bench:fs-backup — MB/s of a file-system backup and restore through velero-ts (a Backup of a pod
+// whose volume is opted in, uploaded by the node agent with kopia; a Restore of it into another
+// namespace, written back by the node agent) against the same kopia binary run directly on the
+// same directory into a fresh filesystem repository, in the same run. The volume holds
+// BENCH_MIB MiB in 2,000 files of mixed sizes plus one BENCH_MIB MiB file; the run is done at half
+// that size first and then at the whole, each with a node agent of its own, to show the agent's
+// peak memory does not grow with the data. Prints ratios, never asserts a time.
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
+import type { V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
+import type { Backup, Restore } from "../src/api/v1/index.js";
+import { FINISHED_BACKUP_PHASES, FINISHED_RESTORE_PHASES, VELERO_API_VERSION } from "../src/api/v1/index.js";
+import type { KubeClient } from "../src/kube/client.js";
+import { VeleroClient } from "../src/kube/velero-client.js";
+import { ClusterLayout } from "../src/local-cluster/layout.js";
+import { sleep } from "../src/local-cluster/processes.js";
+import { ensureKopia } from "../src/volumes/kopia/kopia-build.js";
+import { DEFAULT_REPOSITORY_PASSWORD, KopiaCli } from "../src/volumes/kopia/kopia-cli.js";
+import {
+  benchCluster,
+  peakRssMiB,
+  repoRoot,
+  startServer,
+  stopBenchCluster,
+  stopServer,
+  VELERO_NS,
+} from "./support.js";
+
+const MIB = Number(process.env.BENCH_MIB ?? 1024);
+if (!Number.isInteger(MIB) || MIB < 8)
+  throw new Error(`BENCH_MIB must be a whole number of at least 8, not ${MIB}`);
+const FILES = 2000;
+const CLI = path.join(repoRoot, "bin", "velero-ts.js");
+const WAIT_LIMIT_MS = 1_800_000;
+
+/** 2,000 files whose sizes grow geometrically (a few bytes to a few MiB) summing to `mib` MiB, and one `mib` MiB file. */
+async function writeVolume(dir: string, mib: number): Promise<number> {
+  const total = mib * 2 ** 20;
+  const weights = Array.from({ length: FILES }, (_, i) => 1.004 ** i);
+  const sum = weights.reduce((a, b) => a + b, 0);
+  let written = 0;
+  for (let i = 0; i < FILES; i++) {
+    const size = Math.floor((weights[i]! / sum) * total);
+    const sub = path.join(dir, "files", String(i % 20));
+    await fs.mkdir(sub, { recursive: true });
+    await fs.writeFile(path.join(sub, `f${i}.bin`), randomBytes(size));
+    written += size;
+  }
+  const big = await fs.open(path.join(dir, "big.bin"), "w");
+  for (let left = total; left > 0; left -= 4 * 2 ** 20)
+    await big.write(randomBytes(Math.min(left, 4 * 2 ** 20)));
+  await big.close();
+  return written + total;
+}
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  for (;;) {
+    const answer = await check();
+    if (answer !== undefined) return answer;
+    if (Date.now() > deadline) throw new Error(`still waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** A namespace with a claim and a pod mounting it (opted in to file-system backup); returns the pod's volume directory. */
+async function appWithVolume(client: KubeClient, layout: ClusterLayout, ns: string): Promise<string> {
+  await client.request("POST", "/api/v1/namespaces", { body: { metadata: { name: ns } } });
+  await waitFor("the default service account", async () =>
+    (await client.get<{ items: unknown[] }>(`/api/v1/namespaces/${ns}/serviceaccounts`)).items.length
+      ? true
+      : undefined,
+  );
+  await client.request("POST", `/api/v1/namespaces/${ns}/persistentvolumeclaims`, {
+    body: {
+      metadata: { name: "data" },
+      spec: {
+        storageClassName: "standard",
+        accessModes: ["ReadWriteOnce"],
+        resources: { requests: { storage: "10Gi" } },
+      },
+    } satisfies V1PersistentVolumeClaim,
+  });
+  await client.request("POST", `/api/v1/namespaces/${ns}/pods`, {
+    body: {
+      metadata: { name: "app", annotations: { "backup.velero.io/backup-volumes": "data" } },
+      spec: {
+        containers: [{ name: "app", image: "busybox", volumeMounts: [{ name: "data", mountPath: "/data" }] }],
+        volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }],
+      },
+    } satisfies V1Pod,
+  });
+  return volumeDir(client, layout, ns);
+}
+
+async function volumeDir(client: KubeClient, layout: ClusterLayout, ns: string): Promise<string> {
+  const pod = await waitFor(`pod ${ns}/app to run`, async () => {
+    const p = await client.get<V1Pod>(`/api/v1/namespaces/${ns}/pods/app`);
+    return p.status?.phase === "Running" ? p : undefined;
+  });
+  const claim = await client.get<V1PersistentVolumeClaim>(
+    `/api/v1/namespaces/${ns}/persistentvolumeclaims/data`,
+  );
+  return path.join(
+    layout.podVolumesDir(pod.metadata!.uid!),
+    "kubernetes.io~csi",
+    claim.spec!.volumeName!,
+    "mount",
+  );
+}
+
+function startAgent(kubeconfig: string, layout: ClusterLayout, node: string): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      CLI,
+      "node-agent",
+      `--node-name=${node}`,
+      `--kubeconfig=${kubeconfig}`,
+      `--namespace=${VELERO_NS}`,
+      `--host-pods-dir=${layout.kubeletPodsDir}`,
+      "--log-level=warning",
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+}
+
+/** kopia alone: a snapshot of `dir` into a fresh filesystem repository, and a restore of it into a fresh directory. */
+async function kopiaAlone(dir: string, work: string): Promise<{ backupMs: number; restoreMs: number }> {
+  const kopia = new KopiaCli(await ensureKopia(), path.join(work, "conn"), DEFAULT_REPOSITORY_PASSWORD);
+  await kopia.createRepository({
+    flags: ["filesystem", `--path=${path.join(work, "repo")}`],
+    env: {},
+    identifier: "",
+    objectKey: (b) => b,
+  });
+  let t = Date.now();
+  const snapshot = await kopia.snapshot(dir, "default@default:bench/app/data");
+  const backupMs = Date.now() - t;
+  t = Date.now();
+  await kopia.restore(snapshot.id, path.join(work, "restored"));
+  return { backupMs, restoreMs: Date.now() - t };
+}
+
+async function velero<T extends Backup | Restore>(
+  client: VeleroClient,
+  plural: "backups" | "restores",
+  object: T,
+  finished: readonly string[],
+): Promise<number> {
+  const t = Date.now();
+  await client.create(plural, object);
+  const phase = await waitFor(`${plural} ${object.metadata.name}`, async () => {
+    const o = await client.get<T>(plural, object.metadata.name!);
+    const p = o?.status?.phase;
+    return p && finished.includes(p) ? p : undefined;
+  });
+  if (phase !== "Completed") throw new Error(`${plural} ${object.metadata.name} ended ${phase}`);
+  return Date.now() - t;
+}
+
+const rate = (bytes: number, ms: number) => bytes / 2 ** 20 / (ms / 1000);
+
+async function main(): Promise<void> {
+  const { dir, kubeconfig, client } = await benchCluster("fs-backup");
+  const layout = new ClusterLayout(dir);
+  const veleroClient = new VeleroClient(client, VELERO_NS);
+  const server = startServer(kubeconfig);
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-bench-fs-"));
+  try {
+    for (const [round, mib] of [
+      [1, Math.floor(MIB / 2)],
+      [2, MIB],
+    ] as const) {
+      const ns = `fsb-${round}`;
+      const volume = await appWithVolume(client, layout, ns);
+      const node = (await client.get<V1Pod>(`/api/v1/namespaces/${ns}/pods/app`)).spec!.nodeName!;
+      const bytes = await writeVolume(volume, mib);
+      console.log(`round ${round}: ${(bytes / 2 ** 20).toFixed(0)} MiB in ${FILES + 1} files`);
+      const alone = await kopiaAlone(volume, path.join(work, ns));
+      const agent = startAgent(kubeconfig, layout, node);
+      await sleep(2000);
+      const backupMs = await velero<Backup>(
+        veleroClient,
+        "backups",
+        {
+          apiVersion: VELERO_API_VERSION,
+          kind: "Backup",
+          metadata: { name: `b-${ns}`, namespace: VELERO_NS },
+          spec: { includedNamespaces: [ns], snapshotVolumes: false },
+        },
+        FINISHED_BACKUP_PHASES,
+      );
+      const restoreMs = await velero<Restore>(
+        veleroClient,
+        "restores",
+        {
+          apiVersion: VELERO_API_VERSION,
+          kind: "Restore",
+          metadata: { name: `r-${ns}`, namespace: VELERO_NS },
+          spec: { backupName: `b-${ns}`, namespaceMapping: { [ns]: `${ns}-copy` } },
+        },
+        FINISHED_RESTORE_PHASES,
+      );
+      const agentMiB = await peakRssMiB(agent.pid!);
+      agent.kill();
+      await fs.rm(path.join(work, ns), { recursive: true, force: true });
+      console.log(
+        `  kopia alone: backup ${rate(bytes, alone.backupMs).toFixed(0)} MB/s, restore ${rate(bytes, alone.restoreMs).toFixed(0)} MB/s`,
+      );
+      console.log(
+        `  velero-ts:   backup ${rate(bytes, backupMs).toFixed(0)} MB/s, restore ${rate(bytes, restoreMs).toFixed(0)} MB/s (whole Backup and Restore, with the pod's restart)`,
+      );
+      console.log(
+        `  ratio backup/kopia alone: ${(alone.backupMs / backupMs).toFixed(2)}; ratio restore/kopia alone: ${(alone.restoreMs / restoreMs).toFixed(2)} (aim: at least 0.9)`,
+      );
+      console.log(`  node agent peak memory: ${agentMiB.toFixed(0)} MiB`);
+    }
+  } finally {
+    await stopServer(server);
+    await fs.rm(work, { recursive: true, force: true });
+    await stopBenchCluster(dir);
+  }
+}
+
+await main();
