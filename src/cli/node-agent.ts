@@ -1,34 +1,24 @@
 import { Command } from "commander";
-import { pino } from "pino";
 import { startNodeAgent } from "../agent/node-agent.js";
 import { ensureKopia } from "../volumes/kopia/kopia-build.js";
+import { controllerLogger, withControllerOptions } from "./controller-options.js";
 import { positiveInteger } from "./number-flag.js";
 
 export function nodeAgentCommand(): Command {
-  return new Command("node-agent")
-    .description(
+  return withControllerOptions(
+    new Command("node-agent").description(
       "run the node agent of one node: backs up and restores the volumes of the pods on it with kopia",
-    )
+    ),
+  )
     .requiredOption("--node-name <name>", "the node this agent serves", process.env.NODE_NAME)
-    .option(
-      "--namespace <ns>",
-      "the namespace of velero-ts' resources",
-      process.env.VELERO_NAMESPACE ?? "velero",
-    )
-    .option("--kubeconfig <file>", "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config or in-cluster)")
-    .option("--kubecontext <context>", "kubeconfig context to use")
     .option(
       "--host-pods-dir <dir>",
       "the kubelet's pods directory of the node, where pod volumes are mounted",
       "/host_pods",
     )
     .option("--concurrency <n>", "volumes moved at once on this node", "1")
-    .option("--log-level <level>", "debug, info, warning or error", "info")
     .action(async (opts: Record<string, string>) => {
-      const log = pino({
-        level: opts.logLevel === "warning" ? "warn" : opts.logLevel,
-        base: { component: "node-agent", node: opts.nodeName },
-      });
+      const log = controllerLogger(opts.logLevel!, { component: "node-agent", node: opts.nodeName });
       const concurrency = positiveInteger(opts.concurrency!, "--concurrency");
       const agent = await startNodeAgent(
         {

@@ -1,5 +1,5 @@
 import { BACKUP_NAME_LABEL, RESTORE_NAME_LABEL } from "../api/labels.js";
-import type { PodVolumeBackup, PodVolumeRestore } from "../api/v1/index.js";
+import { FINISHED_POD_VOLUME_PHASES, type PodVolumeBackup, type PodVolumeRestore } from "../api/v1/index.js";
 import { labelValue } from "../filters/label-value.js";
 import type { VeleroClient } from "../kube/velero-client.js";
 
@@ -25,9 +25,7 @@ export async function podVolumeProgress(
   if (!items.length) return undefined;
   const sum = (f: (p: { bytesDone?: number; totalBytes?: number }) => number | undefined) =>
     items.reduce((n, i) => n + (f(i.status?.progress ?? {}) ?? 0), 0);
-  const finished = items.filter((i) =>
-    ["Completed", "Failed", "Canceled"].includes(i.status?.phase ?? ""),
-  ).length;
+  const finished = items.filter((i) => FINISHED_POD_VOLUME_PHASES.includes(i.status?.phase ?? "")).length;
   return `pod volumes ${mib(sum((p) => p.bytesDone))} of ${mib(sum((p) => p.totalBytes))} (${finished} of ${items.length} done)`;
 }
 

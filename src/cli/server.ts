@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { pino } from "pino";
 import { VELERO_BACKUP_DEFAULTS } from "../api/backup-defaults.js";
 import { parseDuration } from "../api/duration.js";
 import { DEFAULT_BACKUP_TTL } from "../backup/backupper.js";
@@ -8,19 +7,16 @@ import { ARCHIVE_LIMIT_FLAG, DEFAULT_RESTORE_LIMITS, ITEM_LIMIT_FLAG } from "../
 import { DEFAULT_RESTORE_PRIORITIES, parseRestorePriorities } from "../restore/priorities.js";
 import { DEFAULT_DOWNLOAD_SERVER_ADDRESS } from "../server/download-server.js";
 import { startServer } from "../server/server.js";
+import { controllerLogger, withControllerOptions } from "./controller-options.js";
 import { positiveInteger } from "./number-flag.js";
 import { DEFAULT_POD_VOLUME_TIMEOUT } from "../volumes/pod-volume-backup-actions.js";
 
 export function serverCommand(): Command {
-  return new Command("server")
-    .description("run the velero-ts server: the controllers of backups, storage locations, sync and expiry")
-    .option(
-      "--namespace <ns>",
-      "the namespace of velero-ts' resources",
-      process.env.VELERO_NAMESPACE ?? "velero",
-    )
-    .option("--kubeconfig <file>", "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config or in-cluster)")
-    .option("--kubecontext <context>", "kubeconfig context to use")
+  return withControllerOptions(
+    new Command("server").description(
+      "run the velero-ts server: the controllers of backups, storage locations, sync and expiry",
+    ),
+  )
     .option("--backup-sync-period <duration>", "how often to sync backups from storage locations", "1m")
     .option("--store-validation-frequency <duration>", "how often to check each storage location", "1m")
     .option("--garbage-collection-frequency <duration>", "how often to delete expired backups", "1h")
@@ -74,12 +70,8 @@ export function serverCommand(): Command {
       DEFAULT_POD_VOLUME_TIMEOUT,
     )
     .option("--pod-volume-operation-timeout <duration>", "the same as --fs-backup-timeout (its older name)")
-    .option("--log-level <level>", "debug, info, warning or error", "info")
     .action(async (opts: Record<string, string>) => {
-      const log = pino({
-        level: opts.logLevel === "warning" ? "warn" : opts.logLevel,
-        base: { component: "server" },
-      });
+      const log = controllerLogger(opts.logLevel!, { component: "server" });
       const server = await startServer(
         {
           namespace: opts.namespace!,

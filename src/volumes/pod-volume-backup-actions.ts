@@ -17,6 +17,7 @@ import {
 import { parseDuration } from "../api/duration.js";
 import {
   controllerReference,
+  FINISHED_POD_VOLUME_PHASES,
   VELERO_API_VERSION,
   type Backup,
   type PodVolumeBackup,
@@ -35,7 +36,6 @@ import { podVolumesToBackUp, podVolumeUnusable } from "./pod-volume-selection.js
 /** Velero's default `--fs-backup-timeout`. */
 export const DEFAULT_POD_VOLUME_TIMEOUT = "4h";
 const POLL_MS = 1000;
-const FINISHED = ["Completed", "Failed", "Canceled"];
 
 export interface PodVolumeBackupContext {
   client: KubeClient;
@@ -221,7 +221,7 @@ export async function finishPodVolumeBackups(
     for (const r of records.podVolumeBackups)
       r.podVolumeBackup = byUid.get(r.podVolumeBackup.metadata.uid) ?? r.podVolumeBackup;
     const open = records.podVolumeBackups.filter(
-      (r) => !FINISHED.includes(r.podVolumeBackup.status?.phase ?? "New"),
+      (r) => !FINISHED_POD_VOLUME_PHASES.includes(r.podVolumeBackup.status?.phase ?? "New"),
     );
     if (!open.length || Date.now() > deadline) break;
     await sleep(POLL_MS);
@@ -232,7 +232,7 @@ export async function finishPodVolumeBackups(
     const where = `volume ${pvb.spec.volume} of pod ${pvb.spec.pod.namespace}/${pvb.spec.pod.name}`;
     const phase = pvb.status?.phase ?? "New";
     if (phase === "Completed") continue;
-    if (!FINISHED.includes(phase)) {
+    if (!FINISHED_POD_VOLUME_PHASES.includes(phase)) {
       await velero
         .patch("podvolumebackups", pvb.metadata.name!, { spec: { cancel: true } })
         .catch(() => undefined);

@@ -11,6 +11,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { PVC_NAME_ANNOTATION, POD_UID_LABEL, RESTORE_NAME_LABEL, RESTORE_UID_LABEL } from "../api/labels.js";
 import {
   controllerReference,
+  FINISHED_POD_VOLUME_PHASES,
   VELERO_API_VERSION,
   type PodVolumeBackup,
   type PodVolumeRestore,
@@ -34,8 +35,6 @@ export interface PodVolumeRestoreState {
   reads: SharedReads;
   volumes: RestoreVolumeRecords;
 }
-
-const FINISHED = ["Completed", "Failed", "Canceled"];
 
 /** The backup's pod volume backups that a restore can write back, by pod: those with a snapshot. */
 export function podVolumeBackupsByPod(pvbs: readonly PodVolumeBackup[]): Map<string, PodVolumeBackup[]> {
@@ -198,7 +197,7 @@ async function restoreProgress(
     nTotal: bytes((r) => r.status?.progress?.totalBytes ?? r.spec.snapshotSize),
     operationUnits: "Bytes",
   };
-  if (!mine.every((r) => FINISHED.includes(r.status?.phase ?? "New")))
+  if (!mine.every((r) => FINISHED_POD_VOLUME_PHASES.includes(r.status?.phase ?? "New")))
     return { completed: false, ...progress, description: "writing the pod's volumes back" };
   const failed = mine.filter((r) => r.status?.phase !== "Completed");
   if (!failed.length)

@@ -16,6 +16,8 @@ export const POD_VOLUME_PHASES = [
   "Failed",
 ] as const;
 export type PodVolumePhase = (typeof POD_VOLUME_PHASES)[number];
+/** The phases a pod volume backup or restore ends in. */
+export const FINISHED_POD_VOLUME_PHASES: readonly string[] = ["Completed", "Failed", "Canceled"];
 
 /** Uploaders Velero names; velero-ts uploads with kopia only (restic is gone from Velero). */
 export const UPLOADER_TYPES = ["kopia", "restic", ""] as const;
