@@ -6,7 +6,12 @@
 import path from "node:path";
 import { promises as fs } from "node:fs";
 import type { Logger } from "pino";
-import type { PodVolumeBackup, PodVolumePhase, PodVolumeRestore } from "../api/v1/index.js";
+import {
+  metaTimeNow as now,
+  type PodVolumeBackup,
+  type PodVolumePhase,
+  type PodVolumeRestore,
+} from "../api/v1/index.js";
 import { KubeClient } from "../kube/client.js";
 import { loadKubeConfig } from "../kube/config.js";
 import { errorMessage } from "../kube/errors.js";
@@ -17,7 +22,7 @@ import { veleroInformer } from "../server/velero-informers.js";
 import { NODE_AGENT_RENEW_MS, renewNodeAgentLease } from "../volumes/node-agent-presence.js";
 import { RepositoryConnections } from "../volumes/kopia/repository-connections.js";
 import { makeWorkDir } from "../workdirs/work-dirs.js";
-import { now, PodVolumeBackupController, type AgentContext } from "./pod-volume-backup-controller.js";
+import { PodVolumeBackupController, type AgentContext } from "./pod-volume-backup-controller.js";
 import { PodVolumeRestoreController } from "./pod-volume-restore-controller.js";
 
 export interface NodeAgentOptions {
@@ -83,7 +88,7 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
 
   await startInformer("podvolumebackups", backups, log);
   await startInformer("podvolumerestores", restores, log);
-  await failInterrupted(velero, options.node, backups.list(), restores.list(), log);
+  await failInterrupted(velero, options.node, backups.list(), restores.list(), restoreController, log);
   feed(backups, (k) => backupQueue.add(k));
   feed(restores, (k) => restoreQueue.add(k));
   backups.list().forEach((b) => backupQueue.add(keyOf(b)));
@@ -102,36 +107,47 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
 
 /**
  * Work of this node left under way by an agent that stopped (killed, node restarted) can never
- * finish: it is marked Failed, so the backup or restore waiting for it goes on, as Velero's node
- * agent does on start.
+ * finish: it is marked Failed (a restore's pod released too), so the backup or restore waiting
+ * for it goes on, as Velero's node agent does on start.
  */
 async function failInterrupted(
   velero: VeleroClient,
   node: string,
   backups: readonly PodVolumeBackup[],
   restores: readonly PodVolumeRestore[],
+  restoreController: PodVolumeRestoreController,
   log: Logger,
 ): Promise<void> {
   const message = (phase: string) =>
     `the node agent on ${node} restarted while this was ${phase}: the data it was moving is incomplete; run the backup or restore again`;
+  const underWay = (phase: PodVolumePhase | undefined) => UNDER_WAY.includes(phase ?? "New");
   const stale = [
     ...backups
-      .filter((b) => b.spec.node === node && UNDER_WAY.includes(b.status?.phase ?? "New"))
-      .map((b) => ({ plural: "podvolumebackups" as const, object: b })),
+      .filter((b) => b.spec.node === node && underWay(b.status?.phase))
+      .map((b) => ({
+        plural: "podvolumebackups",
+        name: b.metadata.name!,
+        fail: () =>
+          velero.patchStatus("podvolumebackups", b.metadata.name!, {
+            phase: "Failed",
+            message: message(b.status!.phase!),
+            completionTimestamp: now(),
+          }),
+      })),
     ...restores
-      .filter((r) => r.status?.node === node && UNDER_WAY.includes(r.status?.phase ?? "New"))
-      .map((r) => ({ plural: "podvolumerestores" as const, object: r })),
+      .filter((r) => r.status?.node === node && underWay(r.status?.phase))
+      .map((r) => ({
+        plural: "podvolumerestores",
+        name: r.metadata.name!,
+        fail: () => restoreController.failInterrupted(r, message(r.status!.phase!)),
+      })),
   ];
-  for (const { plural, object } of stale) {
+  for (const { plural, name, fail } of stale) {
     try {
-      await velero.patchStatus(plural, object.metadata.name!, {
-        phase: "Failed",
-        message: message(object.status!.phase!),
-        completionTimestamp: now(),
-      });
-      log.warn({ [plural]: object.metadata.name }, "marked failed: it was under way when the agent stopped");
+      await fail();
+      log.warn({ [plural]: name }, "marked failed: it was under way when the agent stopped");
     } catch (err) {
-      log.warn({ [plural]: object.metadata.name, err: errorMessage(err) }, "could not mark failed");
+      log.warn({ [plural]: name, err: errorMessage(err) }, "could not mark failed");
     }
   }
 }

@@ -7,12 +7,13 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { PVC_NAME_ANNOTATION } from "../api/labels.js";
-import type { PodVolumeBackup, PodVolumeBackupStatus } from "../api/v1/index.js";
+import { metaTimeNow as now, type PodVolumeBackup, type PodVolumeBackupStatus } from "../api/v1/index.js";
 import { errorMessage } from "../kube/errors.js";
 import { getByKey, type Cache } from "../kube/informer.js";
 import type { VeleroClient } from "../kube/velero-client.js";
 import type { Outcome } from "../kube/work-queue.js";
 import type { RepositoryConnections } from "../volumes/kopia/repository-connections.js";
+import { watchCancel } from "./cancel-watch.js";
 import { Throttle } from "./throttle.js";
 import { volumeDirectory, volumeDirectoryName } from "./volume-directory.js";
 
@@ -52,14 +53,7 @@ export class PodVolumeBackupController {
     }
     await this.patch(name, { phase: "Accepted", acceptedTimestamp: now() });
     // The backup cancels an upload that ran out of time: kopia is stopped, the volume Canceled.
-    const cancel = new AbortController();
-    const watchCancel = (changed: PodVolumeBackup) => {
-      if (changed.metadata.uid === pvb.metadata.uid && changed.spec.cancel)
-        cancel.abort(new Error("the backup canceled it"));
-    };
-    this.cache.on("update", watchCancel);
-    const latest = getByKey(this.cache, key);
-    if (latest) watchCancel(latest);
+    const cancel = watchCancel(this.cache, key, pvb, "the backup canceled it");
     try {
       await this.upload(pvb, cancel.signal);
     } catch (err) {
@@ -72,7 +66,7 @@ export class PodVolumeBackupController {
       this.ctx.log.error({ podVolumeBackup: name }, message);
       await this.patch(name, { phase: "Failed", message, completionTimestamp: now() });
     } finally {
-      this.cache.off("update", watchCancel);
+      cancel.stop();
     }
     return "done";
   }
@@ -125,9 +119,4 @@ export class PodVolumeBackupController {
   private async patch(name: string, status: PodVolumeBackupStatus): Promise<void> {
     await this.ctx.velero.patchStatus("podvolumebackups", name, status);
   }
-}
-
-/** An RFC 3339 time in whole seconds, as Kubernetes writes metav1.Time. */
-export function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 }

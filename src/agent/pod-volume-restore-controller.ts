@@ -2,19 +2,21 @@
  * The node agent's PodVolumeRestore controller: once the restored pod is on this node and its
  * `restore-wait` init container runs (Velero accepts a PodVolumeRestore only then), writes the
  * snapshot with kopia into the pod's new volume, then the done marker the init container waits
- * for (`.velero/<restore uid>` in the volume). A restore that fails writes the marker too: the
- * pod starts rather than waiting forever, and the PodVolumeRestore says why it Failed.
+ * for (`.velero/<restore uid>` in the volume). A restore that fails, is canceled (it ran out of
+ * time) or was cut short by an agent restart writes the marker too: the pod starts rather than
+ * waiting forever, and the PodVolumeRestore says why it did not complete.
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
 import { RESTORE_UID_LABEL } from "../api/labels.js";
-import type { PodVolumeRestore, PodVolumeRestoreStatus } from "../api/v1/index.js";
+import { metaTimeNow as now, type PodVolumeRestore, type PodVolumeRestoreStatus } from "../api/v1/index.js";
 import { errorMessage, isNotFound } from "../kube/errors.js";
 import { getByKey, type Cache } from "../kube/informer.js";
 import type { Outcome } from "../kube/work-queue.js";
 import { RESTORE_HELPER_CONTAINER, doneMarker } from "../volumes/restore-helper.js";
-import { now, type AgentContext } from "./pod-volume-backup-controller.js";
+import type { AgentContext } from "./pod-volume-backup-controller.js";
+import { watchCancel } from "./cancel-watch.js";
 import { Throttle } from "./throttle.js";
 import { volumeDirectory, volumeDirectoryName } from "./volume-directory.js";
 
@@ -47,29 +49,66 @@ export class PodVolumeRestoreController {
 
     this.taken.add(pvr.metadata.uid!);
     const name = pvr.metadata.name!;
-    if (pvr.spec.cancel) {
-      await this.patch(name, { phase: "Canceled", message: "canceled before it started" });
-      return "done";
-    }
-    await this.patch(name, { phase: "Accepted", acceptedTimestamp: now(), node: this.ctx.node });
+    const where = `volume ${pvr.spec.volume} of pod ${namespace}/${podName}`;
+    // The restore cancels a write that ran out of time: kopia is stopped, the pod released.
+    const cancel = watchCancel(this.cache, key, pvr, "the restore canceled it");
     let dir: string | undefined;
     try {
-      dir = await volumeDirectory(
-        this.ctx.hostPodsDir,
-        pod.metadata!.uid!,
-        await volumeDirectoryName(this.ctx.velero.client, pod, pvr.spec.volume),
-      );
-      await this.write(pvr, dir);
+      if (!cancel.signal.aborted)
+        await this.patch(name, { phase: "Accepted", acceptedTimestamp: now(), node: this.ctx.node });
+      dir = await this.directory(pod, pvr);
+      cancel.signal.throwIfAborted();
+      await this.write(pvr, dir, cancel.signal);
     } catch (err) {
-      const message = `pod volume restore of volume ${pvr.spec.volume} of pod ${namespace}/${podName} failed: ${errorMessage(err)}`;
-      this.ctx.log.error({ podVolumeRestore: name }, message);
       if (dir) await this.markDone(pvr, dir).catch(() => undefined);
-      await this.patch(name, { phase: "Failed", message, completionTimestamp: now() });
+      const released = dir ? "; the pod's restore-wait init container was released" : "";
+      const message = cancel.signal.aborted
+        ? `pod volume restore of ${where} was canceled: ${errorMessage(cancel.signal.reason)}${released}`
+        : `pod volume restore of ${where} failed: ${errorMessage(err)}${released}`;
+      this.ctx.log.error({ podVolumeRestore: name }, message);
+      await this.patch(name, {
+        phase: cancel.signal.aborted ? "Canceled" : "Failed",
+        message,
+        node: this.ctx.node,
+        completionTimestamp: now(),
+      });
+    } finally {
+      cancel.stop();
     }
     return "done";
   }
 
-  private async write(pvr: PodVolumeRestore, dir: string): Promise<void> {
+  /**
+   * A restore of this node that an earlier agent left under way (killed, node restarted): its
+   * data is incomplete, so it is Failed, and the pod's init container released so it starts.
+   */
+  async failInterrupted(pvr: PodVolumeRestore, message: string): Promise<void> {
+    this.taken.add(pvr.metadata.uid!);
+    const { namespace, name } = pvr.spec.pod;
+    const pod = await this.ctx.velero.client
+      .get<V1Pod>(`/api/v1/namespaces/${namespace}/pods/${name}`)
+      .catch(() => undefined);
+    let released = "";
+    if (pod?.metadata?.uid === pvr.spec.pod.uid && pod?.spec?.nodeName === this.ctx.node) {
+      await this.markDone(pvr, await this.directory(pod, pvr));
+      released = "; the pod's restore-wait init container was released";
+    }
+    await this.patch(pvr.metadata.name!, {
+      phase: "Failed",
+      message: message + released,
+      completionTimestamp: now(),
+    });
+  }
+
+  private async directory(pod: V1Pod, pvr: PodVolumeRestore): Promise<string> {
+    return volumeDirectory(
+      this.ctx.hostPodsDir,
+      pod.metadata!.uid!,
+      await volumeDirectoryName(this.ctx.velero.client, pod, pvr.spec.volume),
+    );
+  }
+
+  private async write(pvr: PodVolumeRestore, dir: string, signal: AbortSignal): Promise<void> {
     const name = pvr.metadata.name!;
     const { kopia } = await this.ctx.repositories.connect(
       pvr.spec.backupStorageLocation,
@@ -82,10 +121,14 @@ export class PodVolumeRestoreController {
       progress: { totalBytes: total, bytesDone: 0 },
     });
     const throttle = new Throttle(1000);
-    await kopia.restore(pvr.spec.snapshotID, dir, (bytesDone) =>
-      throttle.run(() =>
-        this.patch(name, { progress: { totalBytes: Math.max(total, bytesDone), bytesDone } }),
-      ),
+    await kopia.restore(
+      pvr.spec.snapshotID,
+      dir,
+      (bytesDone) =>
+        throttle.run(() =>
+          this.patch(name, { progress: { totalBytes: Math.max(total, bytesDone), bytesDone } }),
+        ),
+      signal,
     );
     await throttle.idle();
     await this.markDone(pvr, dir);

@@ -2,14 +2,15 @@ import { Command } from "commander";
 import { VELERO_BACKUP_DEFAULTS } from "../api/backup-defaults.js";
 import { parseDuration } from "../api/duration.js";
 import { DEFAULT_BACKUP_TTL } from "../backup/backupper.js";
-import { bytesToQuantity, quantityToBytes } from "../api/quantity.js";
+import { bytesToQuantity } from "../api/quantity.js";
 import { ARCHIVE_LIMIT_FLAG, DEFAULT_RESTORE_LIMITS, ITEM_LIMIT_FLAG } from "../restore/limits.js";
 import { DEFAULT_RESTORE_PRIORITIES, parseRestorePriorities } from "../restore/priorities.js";
 import { DEFAULT_DOWNLOAD_SERVER_ADDRESS } from "../server/download-server.js";
 import { startServer } from "../server/server.js";
 import { controllerLogger, withControllerOptions } from "./controller-options.js";
-import { positiveInteger } from "./number-flag.js";
+import { byteSize, positiveInteger } from "./number-flag.js";
 import { DEFAULT_POD_VOLUME_TIMEOUT } from "../volumes/pod-volume-backup-actions.js";
+import { DEFAULT_MAINTENANCE_MEMORY_LIMIT } from "../volumes/repository-maintenance.js";
 
 export function serverCommand(): Command {
   return withControllerOptions(
@@ -70,6 +71,11 @@ export function serverCommand(): Command {
       DEFAULT_POD_VOLUME_TIMEOUT,
     )
     .option("--pod-volume-operation-timeout <duration>", "the same as --fs-backup-timeout (its older name)")
+    .option(
+      "--maintenance-job-mem-limit <size>",
+      "the memory kopia may use in the maintenance of a backup repository (its GOMEMLIMIT), such as 1Gi",
+      DEFAULT_MAINTENANCE_MEMORY_LIMIT,
+    )
     .action(async (opts: Record<string, string>) => {
       const log = controllerLogger(opts.logLevel!, { component: "server" });
       const server = await startServer(
@@ -94,6 +100,7 @@ export function serverCommand(): Command {
           podVolumeTimeout: opts.podVolumeOperationTimeout
             ? duration(opts.podVolumeOperationTimeout, "--pod-volume-operation-timeout")
             : duration(opts.fsBackupTimeout!, "--fs-backup-timeout"),
+          maintenanceMemoryLimitBytes: byteSize(opts.maintenanceJobMemLimit!, "--maintenance-job-mem-limit"),
           restore: {
             priorities: opts.restoreResourcePriorities
               ? parseRestorePriorities(opts.restoreResourcePriorities)
@@ -128,15 +135,4 @@ function duration(text: string, flag: string): string {
     throw new Error(`${flag}: ${(err as Error).message}`);
   }
   return text;
-}
-
-function byteSize(text: string, flag: string): number {
-  let bytes: number;
-  try {
-    bytes = quantityToBytes(text);
-  } catch {
-    bytes = 0;
-  }
-  if (!(bytes >= 1)) throw new Error(`${flag} must be a size such as 3Mi or 4Gi, not "${text}"`);
-  return bytes;
 }

@@ -85,6 +85,8 @@ export async function planRestore(
     actions?: RestoreActionsFactory;
     /** The backup's native volume snapshots and pod volume backups (its side files). */
     volumeFiles?: BackupVolumeFiles;
+    /** How long each pod volume restore may take. */
+    podVolumeTimeoutMs?: number;
   } = {},
 ): Promise<RestorePlan> {
   let discovery = await discover(client);
@@ -118,7 +120,15 @@ export async function planRestore(
   const nsResource = findResource(discovery.resources, "namespaces")!;
   // What the plan reads of the cluster before its first tier, read at once.
   const [actionState, namespaceList, rootCa] = await Promise.all([
-    restoreActionState(client, discovery.resources, index, scope, restore, options.volumeFiles),
+    restoreActionState(
+      client,
+      discovery.resources,
+      index,
+      scope,
+      restore,
+      options.volumeFiles,
+      options.podVolumeTimeoutMs,
+    ),
     listAll<Item>(client, nsResource),
     index.byResource.has("configmaps") ? anyRootCa(client) : undefined,
   ]);

@@ -36,6 +36,8 @@ export interface RestoreDependencies {
   terminatingTimeoutMs: number;
   /** How long a restored CRD may take to be established (the server's `--resource-timeout`). */
   resourceTimeoutMs?: number;
+  /** How long each pod volume restore may take (the backup's annotation, else the server's setting). */
+  podVolumeTimeoutMs?: number;
   echo?: (level: LogLevel, msg: string, fields: LogFields) => void;
   onProgress?: (progress: RestoreProgress) => void;
   /** Told when the restore moves on to waiting for its item operations. */
@@ -52,7 +54,10 @@ export interface RestoreDependencies {
  */
 export async function loadAndPlan(
   restore: Restore,
-  deps: Pick<RestoreDependencies, "client" | "store" | "priorities" | "limits" | "actions">,
+  deps: Pick<
+    RestoreDependencies,
+    "client" | "store" | "priorities" | "limits" | "actions" | "podVolumeTimeoutMs"
+  >,
   options: { dryRun?: boolean } = {},
 ): Promise<{ index: BackupIndex; plan: RestorePlan }> {
   const backupName = restore.spec.backupName!;
@@ -78,6 +83,7 @@ export async function loadAndPlan(
     const planOptions = {
       ...options,
       ...(deps.actions ? { actions: deps.actions } : {}),
+      ...(deps.podVolumeTimeoutMs ? { podVolumeTimeoutMs: deps.podVolumeTimeoutMs } : {}),
       volumeFiles: await volumeFiles,
     };
     return { index, plan: await planRestore(restore, index, deps.client, deps.priorities, planOptions) };

@@ -13,6 +13,7 @@ import { loadAndPlan, runRestore, type RestoreProgress } from "../restore/restor
 import { sourceBackup } from "../restore/source-backup.js";
 import { echoProblems, ProgressWriter } from "./operation-reporting.js";
 import { RestoreValidationError, validateRestoreSpec } from "../restore/validation.js";
+import { DEFAULT_POD_VOLUME_TIMEOUT, podVolumeTimeoutMs } from "../volumes/pod-volume-backup-actions.js";
 
 export interface RestoreControllerOptions {
   priorities: ResourcePriorities;
@@ -21,6 +22,8 @@ export interface RestoreControllerOptions {
   terminatingTimeoutMs: number;
   /** The server's `--resource-timeout`: how long a restored CRD may take to be established. */
   resourceTimeoutMs?: number;
+  /** The server's `--pod-volume-operation-timeout`; a backup's annotation wins. */
+  podVolumeTimeout?: string;
 }
 
 /**
@@ -73,7 +76,15 @@ export class RestoreController {
     // Picked up, still New: the archive is read and the plan's own checks run before InProgress,
     // so a restore that cannot run ends FailedValidation without ever having started.
     await this.setStatus(restore, { startTimestamp: started });
-    const deps = { client: this.velero.client, store, ...this.options };
+    const deps = {
+      client: this.velero.client,
+      store,
+      ...this.options,
+      podVolumeTimeoutMs: podVolumeTimeoutMs(
+        backup,
+        this.options.podVolumeTimeout ?? DEFAULT_POD_VOLUME_TIMEOUT,
+      ),
+    };
     let loaded;
     try {
       loaded = await loadAndPlan(resolved, deps);

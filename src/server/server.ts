@@ -22,6 +22,7 @@ import { startDownloadServer } from "./download-server.js";
 import { failInterrupted } from "./interrupted.js";
 import type { BackupServerDefaults } from "../api/backup-defaults.js";
 import { LocationValidator } from "./location-validator.js";
+import { RepositoryMaintainer } from "./repository-maintainer.js";
 import { RestoreController, type RestoreControllerOptions } from "./restore-controller.js";
 import { ServerStatusController } from "./server-status-controller.js";
 import { veleroInformer } from "./velero-informers.js";
@@ -48,7 +49,12 @@ export interface ServerOptions {
   downloadServerUrl?: string;
   /** How long pod volume backups and restores may take (Velero's --fs-backup-timeout). */
   podVolumeTimeout: string;
+  /** kopia's memory limit in repository maintenance, in bytes (none when undefined). */
+  maintenanceMemoryLimitBytes?: number;
 }
+
+/** How often the server looks for repositories whose maintenance is due. */
+const MAINTENANCE_CHECK_MS = 60_000;
 
 /** A running server: its controllers until stop() is called. */
 export interface RunningServer {
@@ -101,7 +107,10 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
   const deletion = new DeletionController(velero, requests, log, connections);
   await failInterrupted(velero, "backups");
   const restores = veleroInformer<Restore>(kc, options.namespace, "restores");
-  const restoreController = new RestoreController(velero, restores, log, options.restore);
+  const restoreController = new RestoreController(velero, restores, log, {
+    ...options.restore,
+    podVolumeTimeout: options.podVolumeTimeout,
+  });
   await failInterrupted(velero, "restores");
   const downloads = await startDownloadServer(
     options.downloadServerAddress,
@@ -134,10 +143,15 @@ export async function startServer(options: ServerOptions, log: Logger): Promise<
   const validator = new LocationValidator(velero, log, options.storeValidationFrequencyMs);
   const sync = new BackupSync(velero, log, options.backupSyncPeriodMs);
   const gc = new GarbageCollector(velero, log);
+  const maintainer = new RepositoryMaintainer(velero, connections, log, {
+    safety: "full",
+    ...(options.maintenanceMemoryLimitBytes ? { memoryLimitBytes: options.maintenanceMemoryLimitBytes } : {}),
+  });
   const timers = [
     every(2000, () => validator.tick(), "validating storage locations", log),
     every(2000, () => sync.tick(), "syncing backups", log),
     every(options.garbageCollectionFrequencyMs, () => gc.tick(), "collecting expired backups", log),
+    every(MAINTENANCE_CHECK_MS, () => maintainer.tick(), "maintaining backup repositories", log),
     // Events can be missed while a watch restarts: look at everything now and then.
     every(
       30_000,

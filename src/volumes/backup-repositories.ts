@@ -5,7 +5,7 @@
  * phase Ready; NotReady with kopia's error when the repository cannot be opened.
  */
 import { REPOSITORY_TYPE_LABEL, STORAGE_LOCATION_LABEL, VOLUME_NAMESPACE_LABEL } from "../api/labels.js";
-import { VELERO_API_VERSION, type BackupRepository } from "../api/v1/index.js";
+import { metaTimeNow, VELERO_API_VERSION, type BackupRepository } from "../api/v1/index.js";
 import { Memo } from "../concurrency/memo.js";
 import { labelValue } from "../filters/label-value.js";
 import { errorMessage } from "../kube/errors.js";
@@ -14,7 +14,7 @@ import type { RepositoryConnections } from "./kopia/repository-connections.js";
 
 const REPOSITORY_TYPE = "kopia";
 /** Velero's default maintenance frequency of kopia repositories. */
-const MAINTENANCE_FREQUENCY = "1h0m0s";
+export const MAINTENANCE_FREQUENCY = "1h0m0s";
 
 export class BackupRepositories {
   readonly #ready = new Memo<BackupRepository>();
@@ -71,6 +71,8 @@ export class BackupRepositories {
       repo = await this.velero.patchStatus<BackupRepository>("backuprepositories", repo.metadata.name!, {
         phase: "Ready",
         message: "",
+        // A new repository has nothing to maintain: its first maintenance is one frequency away, as Velero's.
+        ...(repo.status?.lastMaintenanceTime ? {} : { lastMaintenanceTime: metaTimeNow() }),
       });
     return repo;
   }

@@ -4,11 +4,18 @@
  * init container first, and once the pod exists, a PodVolumeRestore per volume, which the node
  * agent of the pod's node writes back into the new volume. The claims of those volumes are
  * provisioned anew (their old PVs are not restored). The restore waits for the PodVolumeRestores
- * as item operations, one per pod; a volume that fails is an error of its pod alone, and its pod
- * still starts (the agent releases the init container), as the error says.
+ * as item operations, one per pod; a volume that fails, or runs past the pod volume timeout (it is
+ * then canceled), is an error of its pod alone, and its pod still starts (the agent releases the
+ * init container), as the error says.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import { PVC_NAME_ANNOTATION, POD_UID_LABEL, RESTORE_NAME_LABEL, RESTORE_UID_LABEL } from "../api/labels.js";
+import {
+  PVC_NAME_ANNOTATION,
+  POD_UID_LABEL,
+  POD_VOLUME_TIMEOUT_ANNOTATION,
+  RESTORE_NAME_LABEL,
+  RESTORE_UID_LABEL,
+} from "../api/labels.js";
 import {
   controllerReference,
   FINISHED_POD_VOLUME_PHASES,
@@ -32,6 +39,8 @@ export interface PodVolumeRestoreState {
   /** The backup's completed pod volume backups, by backed-up pod (`<namespace>/<pod>`). */
   podVolumeBackups: Map<string, PodVolumeBackup[]>;
   restoreUID: string;
+  /** How long each PodVolumeRestore may take before the restore cancels it. */
+  podVolumeTimeoutMs: number;
   reads: SharedReads;
   volumes: RestoreVolumeRecords;
 }
@@ -197,19 +206,29 @@ async function restoreProgress(
     nTotal: bytes((r) => r.status?.progress?.totalBytes ?? r.spec.snapshotSize),
     operationUnits: "Bytes",
   };
-  if (!mine.every((r) => FINISHED_POD_VOLUME_PHASES.includes(r.status?.phase ?? "New")))
+  const open = mine.filter((r) => !FINISHED_POD_VOLUME_PHASES.includes(r.status?.phase ?? "New"));
+  const timedOut = open.filter(
+    (r) =>
+      Date.now() - new Date(r.metadata.creationTimestamp ?? Date.now()).getTime() > state.podVolumeTimeoutMs,
+  );
+  if (open.length > timedOut.length)
     return { completed: false, ...progress, description: "writing the pod's volumes back" };
-  const failed = mine.filter((r) => r.status?.phase !== "Completed");
-  if (!failed.length)
+  // Cancelled, the node agent stops kopia and releases the init container (one that restarts later does too).
+  for (const r of timedOut)
+    if (!r.spec.cancel) await velero.patch("podvolumerestores", r.metadata.name!, { spec: { cancel: true } });
+  const errors = mine.flatMap((r) => {
+    const where = `volume ${r.spec.volume} of pod ${namespace}/${podName}`;
+    const phase = r.status?.phase ?? "New";
+    if (timedOut.includes(r))
+      return [
+        `pod volume restore ${r.metadata.name} of ${where} timed out after ${state.podVolumeTimeoutMs / 1000}s (phase ${phase}) and was canceled: the node agent releases the pod's restore-wait init container, so the pod starts without that volume's data; raise the server's --pod-volume-operation-timeout or the backup's ${POD_VOLUME_TIMEOUT_ANNOTATION} annotation`,
+      ];
+    if (phase === "Completed") return [];
+    return [
+      `${where} was not restored (${phase}): ${r.status?.message ?? ""}; the pod's restore-wait init container was released, so the pod started without that volume's data`,
+    ];
+  });
+  if (!errors.length)
     return { completed: true, ...progress, description: "the pod's volumes are written back" };
-  return {
-    completed: true,
-    ...progress,
-    error: failed
-      .map(
-        (r) =>
-          `volume ${r.spec.volume} of pod ${namespace}/${podName} was not restored (${r.status?.phase}): ${r.status?.message ?? ""}; the pod's restore-wait init container was released, so the pod started without that volume's data`,
-      )
-      .join("; "),
-  };
+  return { completed: true, ...progress, error: errors.join("; ") };
 }

@@ -25,6 +25,8 @@ import {
   podVolumeBackupsByPod,
   type PodVolumeRestoreState,
 } from "./pod-volume-restore-actions.js";
+import { DEFAULT_POD_VOLUME_TIMEOUT } from "./pod-volume-backup-actions.js";
+import { parseDuration } from "../api/duration.js";
 import { volumeSnapshotterFor, type VolumeSnapshotter } from "./snapshotters/volume-snapshotter.js";
 
 /** The backup's files of volume data: its native snapshots and its pod volume backups. */
@@ -52,6 +54,7 @@ export async function volumeRestoreState(
   scope: RestoreScope,
   restore: Restore,
   files: BackupVolumeFiles,
+  podVolumeTimeoutMs = parseDuration(DEFAULT_POD_VOLUME_TIMEOUT),
 ): Promise<VolumeRestoreState> {
   const restoredClaims = new Set(
     [...index.claims]
@@ -152,6 +155,7 @@ export async function volumeRestoreState(
     snapshots,
     claimSnapshots,
     podVolumeBackups,
+    podVolumeTimeoutMs,
     availableClasses,
     reads: new SharedReads(),
     volumes: new RestoreVolumeRecords(),

@@ -49,3 +49,8 @@ export const OPERATION_PHASES = [
   "PartiallyFailed",
   "Failed",
 ] as const;
+
+/** The time now in RFC 3339 with whole seconds, as Kubernetes writes a metav1.Time. */
+export function metaTimeNow(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}

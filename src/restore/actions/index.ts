@@ -32,6 +32,8 @@ import { podRestoreAction } from "./pods.js";
 import { secretRestoreAction } from "./secrets.js";
 import { serviceAccountRestoreAction } from "./service-accounts.js";
 import { serviceRestoreAction } from "./services.js";
+import { parseDuration } from "../../api/duration.js";
+import { DEFAULT_POD_VOLUME_TIMEOUT } from "../../volumes/pod-volume-backup-actions.js";
 
 /** The actions that keep no state between items. */
 export const KIND_RESTORE_ACTIONS: readonly RestoreItemAction[] = [
@@ -81,6 +83,7 @@ export function emptyRestoreActionState(restoreName: string): RestoreActionState
     snapshots: new Map(),
     claimSnapshots: new Map(),
     podVolumeBackups: new Map(),
+    podVolumeTimeoutMs: parseDuration(DEFAULT_POD_VOLUME_TIMEOUT),
     availableClasses: new Set(),
     reads: new SharedReads(),
     volumes: new RestoreVolumeRecords(),
@@ -96,6 +99,7 @@ export async function restoreActionState(
   scope: RestoreScope,
   restore: Restore,
   volumeFiles: BackupVolumeFiles = { volumeSnapshots: [], podVolumeBackups: [] },
+  podVolumeTimeoutMs?: number,
 ): Promise<RestoreActionState> {
   const restoredGroupResources = new Set(
     [...index.byResource]
@@ -108,7 +112,7 @@ export async function restoreActionState(
       .map(([gr]) => gr),
   );
   return {
-    ...(await volumeRestoreState(client, resources, index, scope, restore, volumeFiles)),
+    ...(await volumeRestoreState(client, resources, index, scope, restore, volumeFiles, podVolumeTimeoutMs)),
     restoredGroupResources,
   };
 }

@@ -22,6 +22,10 @@ export interface KopiaSnapshot {
   rootEntry?: { summ?: { size?: number; files?: number } };
 }
 
+/** kopia's maintenance safety levels. */
+export const MAINTENANCE_SAFETY = ["full", "none"] as const;
+export type MaintenanceSafety = (typeof MAINTENANCE_SAFETY)[number];
+
 export class KopiaCli {
   /**
    * `binary` is the kopia program; `workDir` holds this connection's config and cache;
@@ -69,13 +73,19 @@ export class KopiaCli {
   }
 
   /** Writes snapshot `id` into `target`; `onProgress` hears the bytes written so far. */
-  async restore(id: string, target: string, onProgress?: (bytesDone: number) => void): Promise<void> {
+  async restore(
+    id: string,
+    target: string,
+    onProgress?: (bytesDone: number) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     await this.run(
       ["snapshot", "restore", id, target, "--write-files-atomically", ...PROGRESS_FLAGS],
       (line) => {
         const done = parseRestoreProgress(line);
         if (done !== undefined) onProgress?.(done);
       },
+      signal,
     );
   }
 
@@ -99,6 +109,22 @@ export class KopiaCli {
     await this.run(["snapshot", "verify", "--verify-files-percent=100"]);
   }
 
+  /**
+   * kopia's full maintenance: contents no snapshot references any more are dropped and their
+   * blobs deleted, so deleted backups give their space back. With safety `full` (Velero's, and
+   * kopia's default) a content must have been unreferenced for a while first, which keeps
+   * uploads running meanwhile safe; `none` reclaims at once and must not overlap an upload.
+   * `memoryLimitBytes` becomes Go's GOMEMLIMIT: kopia's garbage collector works to stay under it.
+   */
+  async maintenance(safety: MaintenanceSafety, memoryLimitBytes?: number): Promise<void> {
+    await this.run(
+      ["maintenance", "run", "--full", `--safety=${safety}`],
+      undefined,
+      undefined,
+      memoryLimitBytes ? { GOMEMLIMIT: String(memoryLimitBytes) } : {},
+    );
+  }
+
   /** Flags of a connection: its own user and host (each snapshot names its source itself), its cache. */
   private identity(): string[] {
     return [
@@ -113,9 +139,11 @@ export class KopiaCli {
     args: string[],
     onStderrLine?: (line: string) => void,
     signal?: AbortSignal,
+    extraEnv: Record<string, string> = {},
   ): Promise<RunResult> {
     const env = {
       ...process.env,
+      ...extraEnv,
       ...this.storageEnv,
       KOPIA_PASSWORD: this.password,
       KOPIA_CHECK_FOR_UPDATES: "false",
