@@ -4,6 +4,7 @@ import { backupCommand } from "./backup/index.js";
 import { restoreCommand } from "./restore/index.js";
 import { backupLocationCommand } from "./backup-location/index.js";
 import { snapshotLocationCommand } from "./snapshot-location/index.js";
+import { repoCommand } from "./repo/index.js";
 import { installCommand } from "./install.js";
 import { localClusterCommand } from "./local-cluster.js";
 import { serverCommand } from "./server.js";
@@ -29,6 +30,7 @@ export function program(helpWidth?: number): Command {
   root.addCommand(restoreCommand());
   root.addCommand(backupLocationCommand());
   root.addCommand(snapshotLocationCommand());
+  root.addCommand(repoCommand());
   root.addCommand(serverCommand());
   root.addCommand(nodeAgentCommand());
   for (const verb of verbFirstCommands()) root.addCommand(verb);

@@ -54,7 +54,7 @@ export interface ServerOptions {
 }
 
 /** How often the server looks for repositories whose maintenance is due. */
-const MAINTENANCE_CHECK_MS = 60_000;
+const MAINTENANCE_CHECK_MS = 30_000;
 
 /** A running server: its controllers until stop() is called. */
 export interface RunningServer {

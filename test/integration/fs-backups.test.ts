@@ -10,8 +10,9 @@ import type { BackupRepository, PodVolumeBackup, PodVolumeRestore } from "../../
 import type { BackupVolumeInfo } from "../../src/backup/volume-info.js";
 import type { RestoreVolumeInfo } from "../../src/restore/volume-info.js";
 import { jsonOf, kubectl, testNamespace, waitAvailable, waitUntil } from "./support.js";
-import { storageDir, velero } from "./velero.js";
+import { storageDir } from "./velero.js";
 import {
+  deleteBackup,
   appReads,
   appWithPodVolumes,
   appWrites,
@@ -159,13 +160,7 @@ test("backup delete deletes the backup's kopia snapshots from the repository", a
     "the repository holds the snapshot",
   );
 
-  const deleted = await velero(["backup", "delete", backup, "--confirm"]);
-  assert.equal(deleted.code, 0, deleted.stderr);
-  await waitUntil(`backup ${backup} to be deleted`, 60_000, async () =>
-    (await kubectl(["get", "backups.velero.io", "-n", "velero", "-o", "name"])).includes(`/${backup}\n`)
-      ? false
-      : true,
-  );
+  await deleteBackup(backup);
   assert.deepEqual(await kopia.snapshotIds(), []);
 });
 

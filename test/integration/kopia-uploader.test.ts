@@ -11,6 +11,7 @@ import { DEFAULT_REPOSITORY_PASSWORD, KopiaCli } from "../../src/volumes/kopia/k
 import type { UploadProgress } from "../../src/volumes/kopia/kopia-progress.js";
 import { openRepository } from "../../src/volumes/kopia/repository.js";
 import { repositoryStorage } from "../../src/volumes/kopia/repository-storage.js";
+import { bytesUnder } from "./support.js";
 
 /** A filesystem backup storage location in `dir`, under prefix `velero`. */
 const location = (dir: string): BackupStorageLocation => ({
@@ -110,14 +111,6 @@ test("a repository opened for Velero is at <prefix>/kopia/<namespace>/ and carri
     "connected",
   );
 });
-
-/** Bytes of every file under `dir`. */
-async function bytesUnder(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true }))
-    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
-  return total;
-}
 
 test("a second snapshot of unchanged files adds almost nothing to the repository", async (t) => {
   const root = await tempDir(t, "kopia-again");

@@ -1,6 +1,8 @@
 // Shared by the integration tests: the test run's cluster, a namespace per test, and waiting.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import path from "node:path";
 import { promisify } from "node:util";
 import type { TestContext } from "node:test";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
@@ -130,4 +132,12 @@ export async function setConfigMapFinalizers(
     "-p",
     JSON.stringify({ metadata: { finalizers } }),
   ]);
+}
+
+/** Bytes of every file under `dir`. */
+export async function bytesUnder(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true }))
+    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
+  return total;
 }

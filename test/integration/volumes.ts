@@ -214,3 +214,15 @@ export async function appWritesRandom(ns: string, file: string, mib: number): Pr
     await handle.close();
   }
 }
+
+/** Deletes a backup and waits until it is gone. */
+export async function deleteBackup(backup: string): Promise<void> {
+  const deleted = await velero(["backup", "delete", backup, "--confirm"]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  await waitUntil(
+    `backup ${backup} to be deleted`,
+    60_000,
+    async () =>
+      !(await kubectl(["get", "backups.velero.io", "-n", "velero", "-o", "name"])).includes(`/${backup}\n`),
+  );
+}
