@@ -124,3 +124,70 @@ test("a backup with no volume info file reads as Velero reads one with no snapsh
     "  Pod Volume Backups: <none included>",
   ]);
 });
+
+const podVolume = (pod: string, volume: string, Phase: string, size?: number, incrementalSize?: number) => ({
+  uploaderType: "kopia",
+  volumeName: volume,
+  podName: pod,
+  podNamespace: "app",
+  Phase,
+  ...(size !== undefined ? { size } : {}),
+  ...(incrementalSize !== undefined ? { incrementalSize } : {}),
+});
+
+test("a backup's pod volume backups are listed by phase, then pod, with sizes once completed", () => {
+  const volumes: BackupVolumeInfo[] = [
+    ["web-1", "data", "Completed", 4096, 1024],
+    ["web-0", "logs", "Completed", 2048, 0],
+    ["web-0", "data", "Completed", 8192, 8192],
+    ["web-2", "data", "Failed", 0],
+    ["web-3", "data", "InProgress", 0],
+  ].map(([pod, volume, phase, size, incremental]) => ({
+    pvcName: `${volume}-${pod}`,
+    pvcNamespace: "app",
+    backupMethod: "PodVolumeBackup",
+    snapshotDataMoved: false,
+    preserveLocalSnapshot: false,
+    skipped: false,
+    pvbInfo: podVolume(
+      pod as string,
+      volume as string,
+      phase as string,
+      size as number,
+      incremental as number,
+    ),
+  }));
+  assert.deepEqual(describeBackupVolumes(volumes).slice(5), [
+    "  Pod Volume Backups - kopia:",
+    "    Completed:",
+    "      app/web-0: data (size: 8192, incremental size: 8192), logs (size: 2048)",
+    "      app/web-1: data (size: 4096, incremental size: 1024)",
+    "    Failed:",
+    "      app/web-2: data",
+    "    In Progress:",
+    "      app/web-3: data",
+  ]);
+});
+
+test("a restore's pod volume restores come before its CSI snapshot restores, by phase", () => {
+  const volumes: RestoreVolumeInfo[] = [
+    ["web-0", "data", "Completed", 8192],
+    ["web-1", "data", "Canceled", 4096],
+  ].map(([pod, volume, phase, size]) => ({
+    pvcName: `${volume}-${pod}`,
+    pvcNamespace: "app",
+    restoreMethod: "PodVolumeRestore",
+    snapshotDataMoved: false,
+    pvrInfo: podVolume(pod as string, volume as string, phase as string, size as number),
+  }));
+  assert.deepEqual(describeRestoreVolumes(volumes), [
+    "",
+    "kopia Restores:",
+    "  Completed:",
+    "    app/web-0: data (size: 8192)",
+    "  Canceled:",
+    "    app/web-1: data",
+    "",
+    "CSI Snapshot Restores: <none included>",
+  ]);
+});
