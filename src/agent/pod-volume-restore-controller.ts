@@ -34,6 +34,11 @@ export class PodVolumeRestoreController {
   async reconcile(key: string): Promise<Outcome> {
     const pvr = getByKey(this.cache, key);
     if (!pvr || this.taken.has(pvr.metadata.uid!) || (pvr.status?.phase ?? "New") !== "New") return "done";
+    // Connected while the pod starts, not after: the connection is shared, and one that fails is
+    // made again when the write asks for it.
+    this.ctx.repositories
+      .connect(pvr.spec.backupStorageLocation, pvr.spec.sourceNamespace)
+      .catch(() => undefined);
     const { namespace, name: podName } = pvr.spec.pod;
     let pod: V1Pod;
     try {

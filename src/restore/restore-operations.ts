@@ -7,7 +7,12 @@ import type { ItemActionRegistry } from "../items/registry.js";
 import type { RestoreItemAction } from "../items/restore-item-action.js";
 import type { PlanStep } from "./planning.js";
 
-const DEFAULT_POLL_MS = 5000;
+/**
+ * The longest wait between two polls. Short, because a restore is done only when its last
+ * operation is seen done: a poll is a LIST per kind and namespace the actions share, not a read
+ * per operation, so polling every second costs little.
+ */
+const DEFAULT_POLL_MS = 1000;
 
 /**
  * What the restore's actions do at execution: changes just before an item is created, and item
