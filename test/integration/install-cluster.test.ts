@@ -150,7 +150,7 @@ test("velero-ts install on a real cluster", async (t) => {
       for (const sample of SAMPLES) {
         const name = `full-${sample.kind.toLowerCase()}`;
         const object = {
-          apiVersion: "velero.io/v1",
+          apiVersion: sample.apiVersion ?? "velero.io/v1",
           kind: sample.kind,
           metadata: { name, namespace: ns },
           spec: sample.spec,

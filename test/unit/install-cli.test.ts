@@ -40,6 +40,8 @@ test("install --dry-run -o yaml prints every object as YAML documents and touche
       "CustomResourceDefinition/backups.velero.io",
       "CustomResourceDefinition/backuprepositories.velero.io",
       "CustomResourceDefinition/backupstoragelocations.velero.io",
+      "CustomResourceDefinition/datadownloads.velero.io",
+      "CustomResourceDefinition/datauploads.velero.io",
       "CustomResourceDefinition/deletebackuprequests.velero.io",
       "CustomResourceDefinition/downloadrequests.velero.io",
       "CustomResourceDefinition/podvolumebackups.velero.io",

@@ -49,6 +49,8 @@ test("a typical aws install has every object, in apply order, all labelled compo
       "CustomResourceDefinition/backups.velero.io",
       "CustomResourceDefinition/backuprepositories.velero.io",
       "CustomResourceDefinition/backupstoragelocations.velero.io",
+      "CustomResourceDefinition/datadownloads.velero.io",
+      "CustomResourceDefinition/datauploads.velero.io",
       "CustomResourceDefinition/deletebackuprequests.velero.io",
       "CustomResourceDefinition/downloadrequests.velero.io",
       "CustomResourceDefinition/podvolumebackups.velero.io",
@@ -175,7 +177,10 @@ test("options that cannot make a working install are refused, saying what to pas
   assert.doesNotThrow(() => installObjects(awsOptions({ ...filesystem, secretFileContents: undefined })));
 });
 
-test("every CRD is namespaced, v1 served and stored, without a status subresource (as Velero's), labelled", () => {
+/** The data mover's kinds are v2alpha1 in Velero; every other kind is v1. */
+const V2ALPHA1_CRDS = ["datadownloads.velero.io", "datauploads.velero.io"];
+
+test("every CRD is namespaced, v1 served and stored (the data mover's v2alpha1), without a status subresource (as Velero's), labelled", () => {
   for (const crd of CRDS) {
     const spec = crd.spec as { scope: string; group: string; versions: Record<string, unknown>[] };
     assert.equal(spec.scope, "Namespaced");
@@ -183,7 +188,7 @@ test("every CRD is namespaced, v1 served and stored, without a status subresourc
     assert.equal(spec.versions.length, 1);
     assert.deepEqual(
       { name: spec.versions[0]!.name, served: spec.versions[0]!.served, storage: spec.versions[0]!.storage },
-      { name: "v1", served: true, storage: true },
+      { name: V2ALPHA1_CRDS.includes(crd.metadata.name) ? "v2alpha1" : "v1", served: true, storage: true },
     );
     assert.equal(spec.versions[0]!.subresources, undefined);
     assert.equal(crd.metadata.labels?.component, "velero");

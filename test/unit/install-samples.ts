@@ -23,8 +23,16 @@ import type {
   VolumeSnapshotLocationSpec,
   VolumeSnapshotLocationStatus,
 } from "../../src/api/v1/index.js";
+import type {
+  DataDownloadSpec,
+  DataDownloadStatus,
+  DataUploadSpec,
+  DataUploadStatus,
+} from "../../src/api/v2alpha1/data-movement.js";
 
 export interface Sample {
+  /** velero.io/v1 unless said. */
+  apiVersion?: string;
   kind: string;
   resource: string;
   spec: Record<string, unknown>;
@@ -234,6 +242,62 @@ const pvrStatus: Required<PodVolumeRestoreStatus> = {
   node: "node-2",
 };
 
+const duSpec: Required<DataUploadSpec> = {
+  snapshotType: "CSI",
+  csiSnapshot: {
+    volumeSnapshot: "velero-data-x7k2p",
+    storageClass: "standard",
+    snapshotClass: "local-snapclass",
+    driver: "local.csi.velero-ts.io",
+  },
+  sourcePVC: "data",
+  datamover: "velero",
+  backupStorageLocation: "default",
+  sourceNamespace: "app",
+  dataMoverConfig: { writeSparseFiles: "true" },
+  cancel: false,
+  operationTimeout: "10m0s",
+};
+
+const duStatus: Required<DataUploadStatus> = {
+  phase: "Completed",
+  path: "/host_pods/uid-1/volumes/kubernetes.io~csi/pvc-1/mount",
+  snapshotID: "k3d92c207255c64548fcecc4b65949975",
+  dataMoverResult: {},
+  message: "",
+  startTimestamp: T0,
+  completionTimestamp: T1,
+  progress: { totalBytes: 1024, bytesDone: 1024 },
+  node: "node-1",
+  nodeOS: "linux",
+  acceptedByNode: "node-1",
+  acceptedTimestamp: T0,
+};
+
+const ddSpec: Required<DataDownloadSpec> = {
+  targetVolume: { pvc: "data", pv: "", namespace: "app" },
+  backupStorageLocation: "default",
+  datamover: "velero",
+  snapshotID: "k3d92c207255c64548fcecc4b65949975",
+  sourceNamespace: "app",
+  dataMoverConfig: { writeSparseFiles: "true" },
+  cancel: false,
+  operationTimeout: "10m0s",
+  nodeOS: "linux",
+  snapshotSize: 1024,
+};
+
+const ddStatus: Required<DataDownloadStatus> = {
+  phase: "Completed",
+  message: "",
+  startTimestamp: T0,
+  completionTimestamp: T1,
+  progress: { totalBytes: 1024, bytesDone: 1024 },
+  node: "node-2",
+  acceptedByNode: "node-2",
+  acceptedTimestamp: T0,
+};
+
 const repoSpec: Required<BackupRepositorySpec> = {
   volumeNamespace: "app",
   backupStorageLocation: "default",
@@ -324,6 +388,20 @@ export const SAMPLES: Sample[] = [
     resource: "backuprepositories.velero.io",
     spec: repoSpec,
     status: repoStatus,
+  },
+  {
+    apiVersion: "velero.io/v2alpha1",
+    kind: "DataUpload",
+    resource: "datauploads.velero.io",
+    spec: duSpec,
+    status: duStatus,
+  },
+  {
+    apiVersion: "velero.io/v2alpha1",
+    kind: "DataDownload",
+    resource: "datadownloads.velero.io",
+    spec: ddSpec,
+    status: ddStatus,
   },
 ];
 

@@ -12,6 +12,8 @@ export interface PrinterColumn {
 
 export interface VeleroCrdDefinition {
   kind: string;
+  /** The API version served and stored; v1 unless said (the data mover's kinds are v2alpha1). */
+  version?: string;
   plural: string;
   shortNames?: string[];
   description: string;
@@ -21,7 +23,7 @@ export interface VeleroCrdDefinition {
 }
 
 /**
- * A namespaced velero.io/v1 CRD, served and stored. Like Velero's own CRDs it has no status
+ * A namespaced velero.io CRD (v1 unless said), served and stored. Like Velero's own CRDs it has no status
  * subresource: status is written with the object, so a Backup synced from storage is created
  * with its status in one step, and Velero's own tools can read and write these objects.
  */
@@ -46,7 +48,7 @@ export function veleroCrd(def: VeleroCrdDefinition): V1CustomResourceDefinition 
       },
       versions: [
         {
-          name: VELERO_V1,
+          name: def.version ?? VELERO_V1,
           served: true,
           storage: true,
           additionalPrinterColumns: [

@@ -2,6 +2,7 @@ import type { V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { backupRepositoryCrd } from "./backup-repository.js";
 import { backupStorageLocationCrd } from "./backup-storage-location.js";
 import { backupCrd } from "./backup.js";
+import { dataDownloadCrd, dataUploadCrd } from "./data-movement.js";
 import { deleteBackupRequestCrd } from "./delete-backup-request.js";
 import { downloadRequestCrd } from "./download-request.js";
 import { podVolumeBackupCrd, podVolumeRestoreCrd } from "./pod-volume.js";
@@ -14,6 +15,8 @@ export {
   backupCrd,
   backupRepositoryCrd,
   backupStorageLocationCrd,
+  dataDownloadCrd,
+  dataUploadCrd,
   deleteBackupRequestCrd,
   downloadRequestCrd,
   podVolumeBackupCrd,
@@ -30,6 +33,8 @@ export function veleroCrds(): V1CustomResourceDefinition[] {
     backupCrd(),
     backupRepositoryCrd(),
     backupStorageLocationCrd(),
+    dataDownloadCrd(),
+    dataUploadCrd(),
     deleteBackupRequestCrd(),
     downloadRequestCrd(),
     podVolumeBackupCrd(),
