@@ -1,4 +1,5 @@
 import { VELERO_GROUP, VELERO_V1 } from "../api/v1/index.js";
+import { VELERO_V2ALPHA1 } from "../api/v2alpha1/data-movement.js";
 import type { KubeClient } from "./client.js";
 import { isNotFound } from "./errors.js";
 
@@ -13,11 +14,18 @@ export type VeleroPlural =
   | "serverstatusrequests"
   | "podvolumebackups"
   | "podvolumerestores"
-  | "backuprepositories";
+  | "backuprepositories"
+  | "datauploads"
+  | "datadownloads";
+
+/** The API version of each kind: v1, but the data mover's kinds, which Velero serves as v2alpha1. */
+export function veleroVersion(plural: VeleroPlural): string {
+  return plural === "datauploads" || plural === "datadownloads" ? VELERO_V2ALPHA1 : VELERO_V1;
+}
 
 const MERGE_PATCH = "application/merge-patch+json";
 
-/** Reads and writes velero.io/v1 custom resources in one namespace. */
+/** Reads and writes velero.io custom resources in one namespace. */
 export class VeleroClient {
   constructor(
     readonly client: KubeClient,
@@ -25,7 +33,7 @@ export class VeleroClient {
   ) {}
 
   path(plural: VeleroPlural, name?: string): string {
-    const base = `/apis/${VELERO_GROUP}/${VELERO_V1}/namespaces/${this.namespace}/${plural}`;
+    const base = `/apis/${VELERO_GROUP}/${veleroVersion(plural)}/namespaces/${this.namespace}/${plural}`;
     return name ? `${base}/${encodeURIComponent(name)}` : base;
   }
 

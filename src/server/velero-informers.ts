@@ -5,9 +5,9 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from "@kubernetes/client-node";
-import { VELERO_GROUP, VELERO_V1 } from "../api/v1/index.js";
+import { VELERO_GROUP } from "../api/v1/index.js";
 import type { Cache } from "../kube/informer.js";
-import type { VeleroPlural } from "../kube/velero-client.js";
+import { veleroVersion, type VeleroPlural } from "../kube/velero-client.js";
 
 /** A list+watch cache of one velero.io resource in the server's namespace. */
 export function veleroInformer<T extends KubernetesObject>(
@@ -18,11 +18,11 @@ export function veleroInformer<T extends KubernetesObject>(
   const custom = kc.makeApiClient(CustomObjectsApi);
   return makeInformer<T>(
     kc,
-    `/apis/${VELERO_GROUP}/${VELERO_V1}/namespaces/${namespace}/${plural}`,
+    `/apis/${VELERO_GROUP}/${veleroVersion(plural)}/namespaces/${namespace}/${plural}`,
     async () =>
       (await custom.listNamespacedCustomObject({
         group: VELERO_GROUP,
-        version: VELERO_V1,
+        version: veleroVersion(plural),
         namespace,
         plural,
       })) as KubernetesListObject<T>,

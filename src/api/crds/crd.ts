@@ -51,10 +51,10 @@ export function veleroCrd(def: VeleroCrdDefinition): V1CustomResourceDefinition 
           name: def.version ?? VELERO_V1,
           served: true,
           storage: true,
-          additionalPrinterColumns: [
-            ...def.printerColumns,
-            { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
-          ],
+          // Age last, unless the kind places it itself (Velero's data movers put Node after it).
+          additionalPrinterColumns: def.printerColumns.some((c) => c.name === "Age")
+            ? def.printerColumns
+            : [...def.printerColumns, { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" }],
           schema: {
             openAPIV3Schema: {
               type: "object",

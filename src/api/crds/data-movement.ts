@@ -1,6 +1,7 @@
 import type { V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { DATA_MOVEMENT_PHASES, NODE_OS, VELERO_V2ALPHA1 } from "../v2alpha1/data-movement.js";
-import { veleroCrd, type PrinterColumn } from "./crd.js";
+import { veleroCrd } from "./crd.js";
+import { dataTransferColumns } from "./pod-volume.js";
 import { boolean, duration, integer, object, oneOf, string, stringMap, timestamp } from "./schema.js";
 
 const phase = oneOf(DATA_MOVEMENT_PHASES, "Where the data movement is.");
@@ -25,15 +26,6 @@ const status = {
   acceptedByNode: string("The node whose agent prepared it."),
   acceptedTimestamp: timestamp("When a node agent accepted it."),
 };
-const columns: PrinterColumn[] = [
-  { name: "Status", type: "string", jsonPath: ".status.phase" },
-  { name: "Started", type: "date", jsonPath: ".status.startTimestamp" },
-  { name: "Bytes Done", type: "integer", jsonPath: ".status.progress.bytesDone" },
-  { name: "Total Bytes", type: "integer", jsonPath: ".status.progress.totalBytes" },
-  { name: "Storage Location", type: "string", jsonPath: ".spec.backupStorageLocation" },
-  { name: "Node", type: "string", jsonPath: ".status.node" },
-];
-
 /** datauploads.velero.io (v2alpha1) */
 export function dataUploadCrd(): V1CustomResourceDefinition {
   return veleroCrd({
@@ -76,7 +68,7 @@ export function dataUploadCrd(): V1CustomResourceDefinition {
       dataMoverResult: stringMap("What the data mover says of the result.", true),
       nodeOS: oneOf(NODE_OS, "The OS of the node that moved the data."),
     }),
-    printerColumns: columns,
+    printerColumns: dataTransferColumns(".status.node"),
   });
 }
 
@@ -116,6 +108,6 @@ export function dataDownloadCrd(): V1CustomResourceDefinition {
       },
     ),
     status: object("How the download went.", status),
-    printerColumns: columns,
+    printerColumns: dataTransferColumns(".status.node"),
   });
 }

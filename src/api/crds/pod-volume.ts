@@ -33,8 +33,8 @@ const times = {
   acceptedTimestamp: timestamp("When a node agent accepted it."),
 };
 
-/** Columns of both kinds; `nodePath` is where each keeps its node. */
-const columns = (nodePath: string): PrinterColumn[] => [
+/** Columns of the kinds that move volume data; `nodePath` is where each keeps its node. */
+export const dataTransferColumns = (nodePath: string): PrinterColumn[] => [
   { name: "Status", type: "string", jsonPath: ".status.phase" },
   { name: "Started", type: "date", jsonPath: ".status.startTimestamp" },
   { name: "Bytes Done", type: "integer", jsonPath: ".status.progress.bytesDone" },
@@ -68,7 +68,7 @@ export function podVolumeBackupCrd(): V1CustomResourceDefinition {
       progress,
       incrementalBytes: integer("Bytes uploaded that the repository did not hold yet."),
     }),
-    printerColumns: columns(".spec.node"),
+    printerColumns: dataTransferColumns(".spec.node"),
   });
 }
 
@@ -104,6 +104,6 @@ export function podVolumeRestoreCrd(): V1CustomResourceDefinition {
       progress,
       node: string("The node whose agent restores the volume."),
     }),
-    printerColumns: columns(".status.node"),
+    printerColumns: dataTransferColumns(".status.node"),
   });
 }

@@ -1,6 +1,6 @@
 import type { ObjectMeta } from "../v1/meta.js";
 import { VELERO_GROUP } from "../v1/meta.js";
-import type { DataMoveProgress } from "../v1/pod-volume.js";
+import { POD_VOLUME_PHASES, type DataMoveProgress } from "../v1/pod-volume.js";
 
 /**
  * velero.io/v2alpha1 DataUpload and DataDownload: one CSI snapshot's data moved into the backup
@@ -18,16 +18,8 @@ export interface VeleroV2Alpha1Object<Kind extends string, Spec, Status> {
   status?: Status;
 }
 
-export const DATA_MOVEMENT_PHASES = [
-  "New",
-  "Accepted",
-  "Prepared",
-  "InProgress",
-  "Canceling",
-  "Canceled",
-  "Completed",
-  "Failed",
-] as const;
+/** Velero's phases of a data movement: those of a pod volume backup or restore. */
+export const DATA_MOVEMENT_PHASES = POD_VOLUME_PHASES;
 export type DataMovementPhase = (typeof DATA_MOVEMENT_PHASES)[number];
 
 export const NODE_OS = ["auto", "linux", "windows"] as const;
