@@ -27,7 +27,7 @@ export async function benchCluster(
     dir,
     nodes: 2,
     install: false,
-    buildProgress: buildProgressBar("building the Kubernetes control plane"),
+    buildProgress: buildProgressBar,
     say: (l) => console.error(`[cluster] ${l}`),
   });
   const storage = path.join(dir, "storage");

@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   const cluster = await up({
     dir: clusterDir,
     nodes: 2,
-    buildProgress: buildProgressBar("building the Kubernetes control plane"),
+    buildProgress: buildProgressBar,
     say: (line) => console.error(`[test cluster] ${line}`),
   });
   console.error(

@@ -37,7 +37,7 @@ export function localClusterCommand(): Command {
           apiPort: opts.apiPort,
           install: opts.install,
           storageDir: opts.storageDir,
-          buildProgress: buildProgressBar("building the Kubernetes control plane"),
+          buildProgress: buildProgressBar,
           say: (line) => console.error(line),
         });
         console.log(

@@ -27,7 +27,8 @@ export interface UpOptions {
   /** Directory of the default backup storage location (default DIR/storage); clusters may share one. */
   storageDir?: string;
   apiPort?: number;
-  buildProgress?: BuildProgress;
+  /** Makes the progress report of one Go build (the control plane, kopia), given its title. */
+  buildProgress?: (title: string) => BuildProgress;
   /** One line of news for the user per step. */
   say?: (line: string) => void;
 }
@@ -77,11 +78,13 @@ async function upLocked(
     say(`${layout.dir} holds a stopped cluster: starting it again with its data`);
   }
 
-  const build = await ensureControlPlane(options.buildProgress);
+  const build = await ensureControlPlane(options.buildProgress?.("building the Kubernetes control plane"));
   await runToCompletion(build.binary, ["pki", layout.pkiDir]);
   const install = options.install ?? true;
   // The node agents move volume data with kopia, built once per machine like the control plane.
-  const kopia = install ? await ensureKopia(options.buildProgress) : undefined;
+  const kopia = install
+    ? await ensureKopia(options.buildProgress?.("building kopia (Velero's fork)"))
+    : undefined;
 
   const state: ClusterState = {
     apiServerPort: await choosePort(options.apiPort, previous?.apiServerPort),
