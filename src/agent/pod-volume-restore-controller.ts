@@ -44,8 +44,18 @@ export class PodVolumeRestoreController {
     try {
       pod = await this.ctx.velero.client.get<V1Pod>(`/api/v1/namespaces/${namespace}/pods/${podName}`);
     } catch (err) {
-      if (isNotFound(err)) return { retryAfterMs: POD_WAIT_MS };
-      throw err;
+      if (!isNotFound(err)) throw err;
+      // Canceled (its restore ran out of time) with no pod to release: nothing is left to do.
+      if (pvr.spec.cancel) {
+        this.taken.add(pvr.metadata.uid!);
+        await this.patch(pvr.metadata.name!, {
+          phase: "Canceled",
+          message: `canceled before its pod ${namespace}/${podName} existed`,
+          completionTimestamp: now(),
+        });
+        return "done";
+      }
+      return { retryAfterMs: POD_WAIT_MS };
     }
     if (pod.spec?.nodeName !== this.ctx.node)
       return pod.spec?.nodeName ? "done" : { retryAfterMs: POD_WAIT_MS };

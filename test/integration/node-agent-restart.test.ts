@@ -180,3 +180,35 @@ test("a restore whose pod has no node agent to write its volume times the PodVol
     `pod volume restore of volume data of pod ${pod} was canceled: the restore canceled it; the pod's restore-wait init container was released`,
   );
 });
+
+test("a canceled PodVolumeRestore whose pod never came is ended Canceled, not waited on forever", async (t) => {
+  const ns = await testNamespace(t, "fsn");
+  const name = `pvr-${id()}`;
+  t.after(() =>
+    kubectl(["delete", "podvolumerestores.velero.io", name, "-n", "velero", "--ignore-not-found"]),
+  );
+  await kubectl(
+    ["apply", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "velero.io/v1",
+      kind: "PodVolumeRestore",
+      metadata: { name, namespace: "velero" },
+      spec: {
+        pod: { kind: "Pod", namespace: ns, name: "never-made", uid: "0" },
+        volume: "data",
+        backupStorageLocation: "default",
+        repoIdentifier: "",
+        uploaderType: "kopia",
+        snapshotID: "k0",
+        sourceNamespace: ns,
+        cancel: true,
+      },
+    }),
+  );
+  const ended = await waitUntil(`${name} to end`, 30_000, async () => {
+    const pvr = await jsonOf<PodVolumeRestore>(["get", "podvolumerestores.velero.io", name, "-n", "velero"]);
+    return pvr.status?.phase ? pvr : undefined;
+  });
+  assert.equal(ended.status?.phase, "Canceled");
+  assert.equal(ended.status?.message, `canceled before its pod ${ns}/never-made existed`);
+});
