@@ -87,9 +87,11 @@ export async function planRestore(
     volumeFiles?: BackupVolumeFiles;
     /** How long each pod volume restore may take. */
     podVolumeTimeoutMs?: number;
+    /** The cluster's discovery, when the caller has just read it (it is read here otherwise). */
+    discovery?: Discovery;
   } = {},
 ): Promise<RestorePlan> {
-  let discovery = await discover(client);
+  let discovery = options.discovery ?? (await discover(client));
   const canonical = canonicalName(discovery.resources);
   const scope = new RestoreScope(restore.spec, canonical);
   const policies = new ExistingPolicies(restore.spec, canonical);

@@ -3,6 +3,7 @@ import type { Restore, RestorePhase, RestoreStatus } from "../api/v1/index.js";
 import { ArchiveLimitError, UnsafeArchiveEntryError } from "../archive/backup-archive-reader.js";
 import { gzipJson } from "../encoding/gzip-json.js";
 import type { KubeClient } from "../kube/client.js";
+import type { Discovery } from "../kube/discovery.js";
 import { errorMessage } from "../kube/errors.js";
 import { OperationLog, type LogFields, type LogLevel } from "../logs/operation-log.js";
 import { Results } from "../results/results.js";
@@ -38,6 +39,8 @@ export interface RestoreDependencies {
   resourceTimeoutMs?: number;
   /** How long each pod volume restore may take (the backup's annotation, else the server's setting). */
   podVolumeTimeoutMs?: number;
+  /** The cluster's discovery, read just before (the restore's validation reads it too). */
+  discovery?: Discovery;
   echo?: (level: LogLevel, msg: string, fields: LogFields) => void;
   onProgress?: (progress: RestoreProgress) => void;
   /** Told when the restore moves on to waiting for its item operations. */
@@ -56,7 +59,7 @@ export async function loadAndPlan(
   restore: Restore,
   deps: Pick<
     RestoreDependencies,
-    "client" | "store" | "priorities" | "limits" | "actions" | "podVolumeTimeoutMs"
+    "client" | "store" | "priorities" | "limits" | "actions" | "podVolumeTimeoutMs" | "discovery"
   >,
   options: { dryRun?: boolean } = {},
 ): Promise<{ index: BackupIndex; plan: RestorePlan }> {
@@ -84,6 +87,7 @@ export async function loadAndPlan(
       ...options,
       ...(deps.actions ? { actions: deps.actions } : {}),
       ...(deps.podVolumeTimeoutMs ? { podVolumeTimeoutMs: deps.podVolumeTimeoutMs } : {}),
+      ...(deps.discovery ? { discovery: deps.discovery } : {}),
       volumeFiles: await volumeFiles,
     };
     return { index, plan: await planRestore(restore, index, deps.client, deps.priorities, planOptions) };

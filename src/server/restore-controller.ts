@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Backup, Restore, RestoreStatus } from "../api/v1/index.js";
-import { discover } from "../kube/discovery.js";
+import { discover, type Discovery } from "../kube/discovery.js";
 import { errorMessage } from "../kube/errors.js";
 import { getByKey, type Cache } from "../kube/informer.js";
 import type { VeleroClient } from "../kube/velero-client.js";
@@ -47,7 +47,7 @@ export class RestoreController {
     if (!restore || (restore.status?.phase && restore.status.phase !== "New")) return "done";
     const name = restore.metadata.name!;
 
-    const { errors, backup } = await this.validate(restore);
+    const { errors, backup, discovery } = await this.validate(restore);
     if (errors.length || !backup) {
       this.log.info({ restore: name, errors }, "restore failed validation");
       await this.setStatus(restore, { phase: "FailedValidation", validationErrors: errors });
@@ -80,6 +80,7 @@ export class RestoreController {
       client: this.velero.client,
       store,
       ...this.options,
+      discovery,
       podVolumeTimeoutMs: podVolumeTimeoutMs(
         backup,
         this.options.podVolumeTimeout ?? DEFAULT_POD_VOLUME_TIMEOUT,
@@ -142,13 +143,16 @@ export class RestoreController {
   }
 
   /** Every problem with the spec and its backup, and the backup to restore when there is none. */
-  private async validate(restore: Restore): Promise<{ errors: string[]; backup?: Backup }> {
+  /** Validates the spec and finds its backup; the cluster's discovery read for it serves the plan too. */
+  private async validate(
+    restore: Restore,
+  ): Promise<{ errors: string[]; backup?: Backup; discovery?: Discovery }> {
     const spec = restore.spec;
-    const { resources } = await discover(this.velero.client);
-    const errors = validateRestoreSpec(spec, canonicalName(resources));
+    const discovery = await discover(this.velero.client);
+    const errors = validateRestoreSpec(spec, canonicalName(discovery.resources));
     if (errors.length) return { errors };
     const source = await sourceBackup(this.velero, spec);
-    return source.error ? { errors: [source.error] } : { errors, backup: source.backup };
+    return source.error ? { errors: [source.error] } : { errors, backup: source.backup, discovery };
   }
 
   private async setStatus(restore: Restore, status: RestoreStatus): Promise<void> {
