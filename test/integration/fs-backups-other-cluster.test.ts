@@ -10,13 +10,12 @@ import { test } from "node:test";
 import { promisify } from "node:util";
 import { ClusterLayout } from "../../src/local-cluster/layout.js";
 import { runCli } from "../cli.js";
-import { testNamespace, waitUntil } from "./support.js";
+import { checksumsUnder, testNamespace, waitUntil } from "./support.js";
 import { storageDir, velero } from "./velero.js";
 import {
   appWithPodVolumes,
   appWrites,
   appWritesRandom,
-  checksumsUnder,
   fileInApp,
   FS_OPT_IN,
   volumeBackup,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,7 +11,7 @@ import { DEFAULT_REPOSITORY_PASSWORD, KopiaCli } from "../../src/volumes/kopia/k
 import type { UploadProgress } from "../../src/volumes/kopia/kopia-progress.js";
 import { openRepository } from "../../src/volumes/kopia/repository.js";
 import { repositoryStorage } from "../../src/volumes/kopia/repository-storage.js";
-import { bytesUnder } from "./support.js";
+import { bytesUnder, checksumsUnder } from "./support.js";
 
 /** A filesystem backup storage location in `dir`, under prefix `velero`. */
 const location = (dir: string): BackupStorageLocation => ({
@@ -32,19 +32,6 @@ async function writeVolume(dir: string): Promise<void> {
   await fs.writeFile(path.join(dir, "empty"), "");
   await fs.writeFile(path.join(dir, "logs", "2026", "app.log"), "line\n".repeat(10_000));
   await fs.writeFile(path.join(dir, "blob.bin"), randomBytes(3 * 2 ** 20));
-}
-
-/** Every file under `dir`, relative path to sha256. */
-async function checksums(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    out[path.relative(dir, file)] = createHash("sha256")
-      .update(await fs.readFile(file))
-      .digest("hex");
-  }
-  return out;
 }
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }, name: string): Promise<string> {
@@ -87,7 +74,7 @@ test("a volume's files go through kopia into a filesystem repository under Veler
   assert.ok(Math.abs(last.bytesDone - size) < size / 100, `last progress ${last.bytesDone} of ${size} bytes`);
   const target = path.join(root, "restored");
   await kopia.restore(snapshot.id, target);
-  assert.deepEqual(await checksums(target), await checksums(volume));
+  assert.deepEqual(await checksumsUnder(target), await checksumsUnder(volume));
 });
 
 test("a repository opened for Velero is at <prefix>/kopia/<namespace>/ and carries Velero's identity blob with kopia's unique ID", async (t) => {

@@ -1,6 +1,6 @@
 // Shared by the integration tests: the test run's cluster, a namespace per test, and waiting.
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -140,4 +140,17 @@ export async function bytesUnder(dir: string): Promise<number> {
   for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true }))
     if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
   return total;
+}
+
+/** The sha256 of every file under `dir`, by its path under `dir`. */
+export async function checksumsUnder(dir: string): Promise<Record<string, string>> {
+  const sums: Record<string, string> = {};
+  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    sums[path.relative(dir, file)] = createHash("sha256")
+      .update(await fs.readFile(file))
+      .digest("hex");
+  }
+  return sums;
 }

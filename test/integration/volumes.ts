@@ -1,6 +1,6 @@
 // Helpers of the integration tests about volume data: an application writing into its claim,
 // the simulated disks behind claims, and the volume info files in the storage location.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -225,17 +225,4 @@ export async function deleteBackup(backup: string): Promise<void> {
     async () =>
       !(await kubectl(["get", "backups.velero.io", "-n", "velero", "-o", "name"])).includes(`/${backup}\n`),
   );
-}
-
-/** The sha256 of every file under `dir`, by its path under `dir`. */
-export async function checksumsUnder(dir: string): Promise<Record<string, string>> {
-  const sums: Record<string, string> = {};
-  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    sums[path.relative(dir, file)] = createHash("sha256")
-      .update(await fs.readFile(file))
-      .digest("hex");
-  }
-  return sums;
 }

@@ -15,6 +15,7 @@ import {
   DEFAULT_MAINTENANCE_MEMORY_LIMIT,
   maintainRepository,
 } from "../../volumes/repository-maintenance.js";
+import type { VeleroClient } from "../../kube/velero-client.js";
 import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { byteSize } from "../number-flag.js";
 import { outputFormat, printObjects, printTable } from "../output.js";
@@ -24,15 +25,16 @@ const PLURAL = "backuprepositories";
 
 /** The repositories named (all when none are), or an error naming those that do not exist. */
 async function repositories(
-  flags: ClientFlags & { selector?: string },
+  velero: VeleroClient,
+  flags: { selector?: string },
   names: string[],
 ): Promise<BackupRepository[]> {
-  const all = await veleroClient(flags).list<BackupRepository>(PLURAL, flags.selector);
+  const all = await velero.list<BackupRepository>(PLURAL, flags.selector);
   if (!names.length) return all;
   const missing = names.filter((n) => !all.some((r) => r.metadata.name === n));
   if (missing.length)
     throw new Error(
-      `backup repositor${missing.length > 1 ? "ies" : "y"} ${missing.map((n) => `"${n}"`).join(", ")} not found in namespace ${flags.namespace}: check the name with \`velero-ts repo get\``,
+      `backup repositor${missing.length > 1 ? "ies" : "y"} ${missing.map((n) => `"${n}"`).join(", ")} not found in namespace ${velero.namespace}: check the name with \`velero-ts repo get\``,
     );
   return all.filter((r) => names.includes(r.metadata.name!));
 }
@@ -45,7 +47,7 @@ export function repoGetCommand(): Command {
     .option("-l, --selector <selector>", "only show repositories matching this label selector")
     .option("--show-labels", "show labels in the last column")
     .action(async (names: string[], flags: GetFlags) => {
-      const repos = await repositories(flags, names);
+      const repos = await repositories(veleroClient(flags), flags, names);
       if (flags.output !== "table") {
         printObjects(repos, flags.output, names.length === 1);
         return;
@@ -90,12 +92,12 @@ export function repoMaintenanceCommand(): Command {
     )
     .action(async (names: string[], flags: MaintenanceFlags) => {
       const memoryLimitBytes = byteSize(flags.memLimit, "--mem-limit");
-      const repos = await repositories(flags, names);
+      const velero = veleroClient(flags);
+      const repos = await repositories(velero, {}, names);
       if (!repos.length) {
         console.log("No backup repositories: file-system backups make them.");
         return;
       }
-      const velero = veleroClient(flags);
       const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-maintenance-"));
       let failed = 0;
       try {
