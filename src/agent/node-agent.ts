@@ -24,6 +24,10 @@ import { RepositoryConnections } from "../volumes/kopia/repository-connections.j
 import { makeWorkDir } from "../workdirs/work-dirs.js";
 import { PodVolumeBackupController, type AgentContext } from "./pod-volume-backup-controller.js";
 import { PodVolumeRestoreController } from "./pod-volume-restore-controller.js";
+import { DataUploadController } from "./data-upload-controller.js";
+import { DataDownloadController } from "./data-download-controller.js";
+import type { DataDownload, DataUpload } from "../api/v2alpha1/data-movement.js";
+import { DEFAULT_IMAGE } from "../install/options.js";
 
 export interface NodeAgentOptions {
   namespace: string;
@@ -36,11 +40,16 @@ export interface NodeAgentOptions {
   kopiaBinary: string;
   /** Volumes moved at once on this node (Velero's node agent load concurrency, 1 by default). */
   concurrency: number;
+  /** `--data-mover-prepare-timeout`: how long a DataUpload's exposure may take. */
+  dataMoverPrepareTimeoutMs: number;
 }
 
 export interface RunningNodeAgent {
   stop(): Promise<void>;
 }
+
+/** Exposures worked on at once: each is a few requests and then a wait for its pod. */
+const PREPARE_CONCURRENCY = 8;
 
 /** Phases of work under way: found at start, they belong to an agent that stopped mid-way. */
 const UNDER_WAY: readonly PodVolumePhase[] = ["Accepted", "Prepared", "InProgress"];
@@ -64,8 +73,13 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
   };
   const backups = veleroInformer<PodVolumeBackup>(kc, options.namespace, "podvolumebackups");
   const restores = veleroInformer<PodVolumeRestore>(kc, options.namespace, "podvolumerestores");
+  const uploads = veleroInformer<DataUpload>(kc, options.namespace, "datauploads");
   const backupController = new PodVolumeBackupController(ctx, backups);
   const restoreController = new PodVolumeRestoreController(ctx, restores);
+  const downloads = veleroInformer<DataDownload>(kc, options.namespace, "datadownloads");
+  const dataMover = { prepareTimeoutMs: options.dataMoverPrepareTimeoutMs, image: DEFAULT_IMAGE };
+  const uploadController = new DataUploadController(ctx, uploads, dataMover);
+  const downloadController = new DataDownloadController(ctx, downloads, dataMover);
   const backupQueue = new WorkQueue(
     "podvolumebackups",
     (k) => backupController.reconcile(k),
@@ -75,6 +89,31 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
   const restoreQueue = new WorkQueue(
     "podvolumerestores",
     (k) => restoreController.reconcile(k),
+    log,
+    options.concurrency,
+  );
+  // Uploads share the node's bound with pod volume backups' queue size; exposing has its own.
+  const prepareQueue = new WorkQueue(
+    "datauploads-prepare",
+    (k) => uploadController.prepare(k),
+    log,
+    PREPARE_CONCURRENCY,
+  );
+  const uploadQueue = new WorkQueue(
+    "datauploads",
+    (k) => uploadController.transfer(k),
+    log,
+    options.concurrency,
+  );
+  const downloadPrepareQueue = new WorkQueue(
+    "datadownloads-prepare",
+    (k) => downloadController.prepare(k),
+    log,
+    PREPARE_CONCURRENCY,
+  );
+  const downloadQueue = new WorkQueue(
+    "datadownloads",
+    (k) => downloadController.transfer(k),
     log,
     options.concurrency,
   );
@@ -88,17 +127,39 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
 
   await startInformer("podvolumebackups", backups, log);
   await startInformer("podvolumerestores", restores, log);
+  await startInformer("datauploads", uploads, log);
+  await startInformer("datadownloads", downloads, log);
   await failInterrupted(velero, options.node, backups.list(), restores.list(), restoreController, log);
+  await failInterruptedMovements(options.node, uploads.list(), uploadController, "uploading", log);
+  await failInterruptedMovements(options.node, downloads.list(), downloadController, "writing", log);
   feed(backups, (k) => backupQueue.add(k));
   feed(restores, (k) => restoreQueue.add(k));
+  feed(uploads, (k) => {
+    prepareQueue.add(k);
+    uploadQueue.add(k);
+  });
+  feed(downloads, (k) => {
+    downloadPrepareQueue.add(k);
+    downloadQueue.add(k);
+  });
   backups.list().forEach((b) => backupQueue.add(keyOf(b)));
   restores.list().forEach((r) => restoreQueue.add(keyOf(r)));
+  uploads.list().forEach((u) => {
+    prepareQueue.add(keyOf(u));
+    uploadQueue.add(keyOf(u));
+  });
+  downloads.list().forEach((d) => {
+    downloadPrepareQueue.add(keyOf(d));
+    downloadQueue.add(keyOf(d));
+  });
   log.info({ namespace: options.namespace }, "node agent started");
   return {
     async stop() {
       clearInterval(heartbeats);
       await backups.stop();
       await restores.stop();
+      await uploads.stop();
+      await downloads.stop();
       client.close();
       await fs.rm(workDir, { recursive: true, force: true });
     },
@@ -148,6 +209,27 @@ async function failInterrupted(
       log.warn({ [plural]: name }, "marked failed: it was under way when the agent stopped");
     } catch (err) {
       log.warn({ [plural]: name, err: errorMessage(err) }, "could not mark failed");
+    }
+  }
+}
+
+/** Data movements of this node left InProgress by an agent that stopped: the data they moved is incomplete. */
+async function failInterruptedMovements<T extends DataUpload | DataDownload>(
+  node: string,
+  movements: readonly T[],
+  controller: { failInterrupted(m: T, message: string): Promise<void> },
+  doing: string,
+  log: Logger,
+): Promise<void> {
+  for (const m of movements.filter((u) => u.status?.node === node && u.status.phase === "InProgress")) {
+    try {
+      await controller.failInterrupted(
+        m,
+        `the node agent on ${node} restarted while this was InProgress: the data it was ${doing} is incomplete; run the ${m.kind === "DataUpload" ? "backup" : "restore"} again`,
+      );
+      log.warn({ [m.kind]: m.metadata.name }, "marked failed: it was under way when the agent stopped");
+    } catch (err) {
+      log.warn({ [m.kind]: m.metadata.name, err: errorMessage(err) }, "could not mark failed");
     }
   }
 }

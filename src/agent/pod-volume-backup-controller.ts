@@ -14,7 +14,7 @@ import type { VeleroClient } from "../kube/velero-client.js";
 import type { Outcome } from "../kube/work-queue.js";
 import type { RepositoryConnections } from "../volumes/kopia/repository-connections.js";
 import { watchCancel } from "./cancel-watch.js";
-import { Throttle } from "./throttle.js";
+import { reportUploadProgress, Throttle } from "./throttle.js";
 import { volumeDirectory, volumeDirectoryName } from "./volume-directory.js";
 
 /** Velero's identity of a volume in its repository: kopia's source `default@default:<ns>/<pod>/<claim|volume>`. */
@@ -90,15 +90,7 @@ export class PodVolumeBackupController {
       dir,
       podVolumeSource(pvb),
       pvb.spec.tags ?? {},
-      (progress) =>
-        throttle.run(() =>
-          this.patch(name, {
-            progress: {
-              bytesDone: progress.bytesDone,
-              totalBytes: progress.totalBytes ?? progress.bytesDone,
-            },
-          }),
-        ),
+      reportUploadProgress(throttle, (status) => this.patch(name, status)),
       signal,
     );
     await throttle.idle();

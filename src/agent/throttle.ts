@@ -1,3 +1,6 @@
+import type { DataMoveProgress } from "../api/v1/index.js";
+import type { UploadProgress } from "../volumes/kopia/kopia-progress.js";
+
 /**
  * Runs a report at most once per interval, dropping the ones in between, and never two at once:
  * kopia prints progress every second per volume, and each report is a write to the API server.
@@ -21,4 +24,17 @@ export class Throttle {
   async idle(): Promise<void> {
     await this.inFlight;
   }
+}
+
+/** kopia's upload progress as the status patch of what it uploads, through the throttle. */
+export function reportUploadProgress(
+  throttle: Throttle,
+  patch: (status: { progress: DataMoveProgress }) => Promise<void>,
+): (progress: UploadProgress) => void {
+  return (progress) =>
+    throttle.run(() =>
+      patch({
+        progress: { bytesDone: progress.bytesDone, totalBytes: progress.totalBytes ?? progress.bytesDone },
+      }),
+    );
 }

@@ -96,3 +96,23 @@ export const BACKUP_VOLUMES_ANNOTATION = "backup.velero.io/backup-volumes";
 export const BACKUP_VOLUMES_EXCLUDES_ANNOTATION = "backup.velero.io/backup-volumes-excludes";
 /** On a Backup: how long each pod volume backup may take (a Go duration), over the server's flag. */
 export const POD_VOLUME_TIMEOUT_ANNOTATION = "velero.io/pod-volume-timeout";
+
+// The data mover (DataUpload, DataDownload).
+/** On a DataUpload or DataDownload: the id of the backup's or restore's item operation it is. */
+export const ASYNC_OPERATION_ID_LABEL = "velero.io/async-operation-id";
+/** On a backed-up claim whose snapshot's data was moved: its DataUpload, `<namespace>/<name>`. */
+export const DATA_UPLOAD_NAME_ANNOTATION = "velero.io/data-upload-name";
+/** On a DataUpload while a node agent exposes its snapshot: "true". */
+export const EXPOSE_ON_GOING_LABEL = "velero.io/expose-on-going";
+/** On the pod that exposes a DataUpload's snapshot: the DataUpload's name. */
+export const DATA_UPLOAD_LABEL = "velero.io/data-upload";
+/** On the pod that exposes a DataDownload's volume: the DataDownload's name. */
+export const DATA_DOWNLOAD_LABEL = "velero.io/data-download";
+/** On the pods the data mover exposes volumes with: which kind of exposer made them. */
+export const EXPOSER_POD_GROUP_LABEL = "velero.io/exposer-pod-group";
+/** On a restored claim waiting for its moved data, and on the volume it binds to: `<ns>.<claim>.<random>`. */
+export const DYNAMIC_PV_RESTORE_LABEL = "velero.io/dynamic-pv-restore";
+/** On the ConfigMap a restore makes of a backed-up DataUpload: `<namespace>.<claim>` it is for. */
+export const PVC_NAMESPACE_NAME_LABEL = "velero.io/pvc-namespace-name";
+/** On the ConfigMap a restore makes of a backed-up DataUpload: "DataUpload". */
+export const RESOURCE_USAGE_LABEL = "velero.io/resource-usage";

@@ -143,7 +143,6 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       progress.totalItems = progress.itemsBackedUp + collector.remainingEstimate;
       deps.onProgress?.({ ...progress });
     }
-    await writer.finish();
     for (const { namespace, message } of collector.itemErrors) {
       results.error(namespace ? { namespace } : "cluster", message);
       log.error(message);
@@ -152,21 +151,22 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
     if (operations.length) {
       await deps.onPhase?.("WaitingForPluginOperations");
       log.info(`Waiting for ${operations.length} item operations`);
-      await pollOperations(
-        operations,
-        (op) => actions.named(op.spec.backupItemAction)!.progress!(op.spec.OperationID, backup),
-        {
-          timeoutMs: parseDuration(backup.spec.itemOperationTimeout ?? "4h"),
-          intervalMs: deps.operationPollMs ?? 5000,
-        },
-      );
+      const actionOf = (op: BackupOperation) => actions.named(op.spec.backupItemAction)!;
+      await pollOperations(operations, (op) => actionOf(op).progress!(op.spec.OperationID, backup), {
+        timeoutMs: parseDuration(backup.spec.itemOperationTimeout ?? "4h"),
+        intervalMs: deps.operationPollMs ?? 5000,
+        onTimeout: (op) => actionOf(op).cancel?.(op.spec.OperationID, backup) ?? Promise.resolve(undefined),
+      });
       for (const op of operations.filter((o) => o.status.phase !== "Completed")) {
         const message = unfinishedMessage(op, op.spec.backupItemAction);
         const ns = op.spec.ResourceIdentifier.Namespace;
         results.error(ns ? { namespace: ns } : "cluster", message);
         log.error(message);
       }
+      // What the operations made that the backup must hold as they ended (a DataUpload, say).
+      for (const item of await collector.postOperationItems(recordError)) await write(item);
     }
+    await writer.finish();
     const podVolumeTimeout = podVolumeTimeoutMs(backup, deps.podVolumeTimeout ?? DEFAULT_POD_VOLUME_TIMEOUT);
     if (volumeRecords.podVolumeBackups.length)
       log.info(`Waiting for ${volumeRecords.podVolumeBackups.length} pod volume backups`);

@@ -246,6 +246,32 @@ export class ItemCollector {
   }
 
   /**
+   * The items the operations named to be backed up once they ended (Velero's post-operation
+   * items), as they are now, whatever the filters say: the actions asked for them.
+   */
+  async postOperationItems(
+    onError: (where: { resource: string; namespace?: string }, err: unknown) => void,
+  ): Promise<CollectedItem[]> {
+    const items: CollectedItem[] = [];
+    for (const id of this.operations.flatMap((op) => op.spec.PostOperationItems ?? [])) {
+      const gr = id.Group ? `${id.Resource}.${id.Group}` : id.Resource;
+      const r = this.resources.find((x) => groupResource(x) === gr);
+      if (!r) continue;
+      try {
+        const object = await this.client.get<KubernetesObject>(
+          `${collectionPath(r, id.Namespace)}/${id.Name}`,
+        );
+        object.apiVersion = apiVersionOf(r);
+        object.kind = r.kind;
+        if (this.take(r, object)) items.push({ resource: r, object });
+      } catch (err) {
+        if (!isNotFound(err)) onError({ resource: gr, namespace: id.Namespace || undefined }, err);
+      }
+    }
+    return items;
+  }
+
+  /**
    * An item an action asked for: fetched unless its resource is excluded, or it is cluster-scoped
    * and the backup takes no cluster items along (`--include-cluster-resources=false`); with
    * `mustInclude` (Velero's must-include-additional-items annotation on the asking item), whatever

@@ -3,6 +3,7 @@ import { quantityToBytes } from "../api/quantity.js";
 import type {
   BackupVolumeRecords,
   CsiSnapshotRecord,
+  DataUploadRecord,
   NativeSnapshotRecord,
   PodVolumeBackupRecord,
 } from "../volumes/backup-volume-records.js";
@@ -128,6 +129,10 @@ function entry(
     (r) => r.pvcName && r.pvcName === names.pvcName && r.pvcNamespace === names.pvcNamespace,
   );
   if (fs) return { ...names, ...podVolumeEntry(fs), pvInfo };
+  const moved = records.dataUploads.find(
+    (r) => r.pvcName === names.pvcName && r.pvcNamespace === names.pvcNamespace,
+  );
+  if (moved) return { ...names, backupMethod: "CSISnapshot", ...movedEntry(moved), pvInfo };
   const csi = pvName ? records.csiSnapshots.find((r) => r.pvName === pvName && r.succeeded) : undefined;
   if (csi) return { ...names, backupMethod: "CSISnapshot", ...csiEntry(csi), pvInfo };
   const native = pvName
@@ -166,6 +171,42 @@ function csiEntry(
       driver: r.driver,
       vscName: r.snapshot.status?.boundVolumeSnapshotContentName ?? "",
       ReadyToUse: r.snapshot.status?.readyToUse ?? null,
+    },
+  };
+}
+
+/** What Velero's volume info says of a CSI field it does not know, for a snapshot whose data was moved. */
+const UNKNOWN = "unknown";
+
+/** A moved snapshot's entry, as Velero's once the DataUpload has ended: snapshotDataMovementInfo from it. */
+function movedEntry(
+  r: DataUploadRecord,
+): Omit<BackupVolumeInfo, "pvcName" | "pvcNamespace" | "pvName" | "backupMethod"> {
+  const { spec, status } = r.dataUpload;
+  const phase = status?.phase ?? "New";
+  return {
+    snapshotDataMoved: true,
+    preserveLocalSnapshot: false,
+    skipped: false,
+    ...(status?.startTimestamp ? { startTimestamp: goTime(status.startTimestamp) } : {}),
+    ...(status?.completionTimestamp ? { completionTimestamp: goTime(status.completionTimestamp) } : {}),
+    result: phase === "Completed" ? "succeeded" : "failed",
+    csiSnapshotInfo: {
+      snapshotHandle: UNKNOWN,
+      size: 0,
+      driver: r.driver,
+      vscName: UNKNOWN,
+      operationID: UNKNOWN,
+      ReadyToUse: null,
+    },
+    snapshotDataMovementInfo: {
+      dataMover: spec.datamover || "velero",
+      uploaderType: "kopia",
+      retainedSnapshot: spec.csiSnapshot?.volumeSnapshot ?? "",
+      snapshotHandle: status?.snapshotID ?? "",
+      operationID: r.operationId,
+      size: status?.progress?.totalBytes ?? 0,
+      Phase: phase,
     },
   };
 }

@@ -3,6 +3,8 @@ import { startNodeAgent } from "../agent/node-agent.js";
 import { ensureKopia } from "../volumes/kopia/kopia-build.js";
 import { controllerLogger, withControllerOptions } from "./controller-options.js";
 import { positiveInteger } from "./number-flag.js";
+import { parseDuration } from "../api/duration.js";
+import { durationFlag } from "./duration-flag.js";
 
 export function nodeAgentCommand(): Command {
   return withControllerOptions(
@@ -16,7 +18,16 @@ export function nodeAgentCommand(): Command {
       "the kubelet's pods directory of the node, where pod volumes are mounted",
       "/host_pods",
     )
-    .option("--concurrency <n>", "volumes moved at once on this node", "1")
+    .option(
+      "--concurrency <n>",
+      "volumes moved at once on this node (uploads and downloads of each kind)",
+      "1",
+    )
+    .option(
+      "--data-mover-prepare-timeout <duration>",
+      "how long the data mover may take to expose a snapshot (its clone, claim and pod) before the DataUpload fails",
+      "30m",
+    )
     .action(async (opts: Record<string, string>) => {
       const log = controllerLogger(opts.logLevel!, { component: "node-agent", node: opts.nodeName });
       const concurrency = positiveInteger(opts.concurrency!, "--concurrency");
@@ -29,6 +40,9 @@ export function nodeAgentCommand(): Command {
           hostPodsDir: opts.hostPodsDir!,
           kopiaBinary: await ensureKopia(),
           concurrency,
+          dataMoverPrepareTimeoutMs: parseDuration(
+            durationFlag("--data-mover-prepare-timeout", opts.dataMoverPrepareTimeout)!,
+          ),
         },
         log,
       );

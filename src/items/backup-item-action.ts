@@ -42,4 +42,9 @@ export interface BackupItemAction {
   execute(input: BackupItemActionInput): Promise<BackupItemActionOutput | undefined>;
   /** How an operation this action started is going; required of an action that starts any. */
   progress?(operationId: string, backup: Backup): Promise<OperationProgress>;
+  /**
+   * Velero's Cancel: the operation ran out of time (`itemOperationTimeout`); stops it, and says
+   * what became of what it made, for the backup's results.
+   */
+  cancel?(operationId: string, backup: Backup): Promise<string | undefined>;
 }

@@ -1,7 +1,11 @@
 import type { KubeClient } from "./client.js";
 import { errorMessage } from "./errors.js";
 
-/** One served resource at its group's preferred version. */
+/**
+ * One served resource at its preferred version: its group's preferred version, or for a resource
+ * that version does not serve (velero.io's v2alpha1 DataUploads), the first version that does, in
+ * the server's order (as client-go's ServerPreferredResources).
+ */
 export interface ApiResource {
   group: string;
   version: string;
@@ -100,63 +104,94 @@ function fromAggregated(items: NonNullable<APIGroupDiscoveryList["items"]>): Dis
       discovery.failedGroups.push({ groupVersion, error: "the server's discovery of this group is stale" });
       continue;
     }
-    for (const r of preferred.resources ?? []) {
-      const kind = r.responseKind?.kind ?? "";
-      discovery.resources.push({
-        group,
-        version: preferred.version,
-        resource: r.resource,
-        kind,
-        namespaced: r.scope === "Namespaced",
-        verbs: r.verbs,
-        shortNames: r.shortNames ?? [],
-        singularName: r.singularResource || kind.toLowerCase(),
-      });
+    const taken = new Set<string>();
+    for (const version of item.versions ?? []) {
+      if (version.freshness === "Stale") continue;
+      for (const r of version.resources ?? []) {
+        if (taken.has(r.resource)) continue;
+        taken.add(r.resource);
+        discovery.resources.push(aggregatedResource(group, version.version, r));
+      }
     }
   }
   return discovery;
+}
+
+type AggregatedResource = NonNullable<
+  NonNullable<NonNullable<APIGroupDiscoveryList["items"]>[number]["versions"]>[number]["resources"]
+>[number];
+
+function aggregatedResource(group: string, version: string, r: AggregatedResource): ApiResource {
+  const kind = r.responseKind?.kind ?? "";
+  return {
+    group,
+    version,
+    resource: r.resource,
+    kind,
+    namespaced: r.scope === "Namespaced",
+    verbs: r.verbs,
+    shortNames: r.shortNames ?? [],
+    singularName: r.singularResource || kind.toLowerCase(),
+  };
 }
 
 /** Discovery for servers without the aggregated document: /api, /apis, then each group's version. */
 async function discoverGroupByGroup(client: KubeClient): Promise<Discovery> {
   const core = await client.get<{ versions: string[] }>("/api");
   const groups = await client.get<{
-    groups: { name: string; preferredVersion: { groupVersion: string; version: string } }[];
+    groups: {
+      name: string;
+      preferredVersion: { groupVersion: string; version: string };
+      versions: { groupVersion: string; version: string }[];
+    }[];
   }>("/apis");
+  // The preferred version first, then the others in the server's order.
   const targets = [
-    ...core.versions.slice(0, 1).map((v) => ({ group: "", version: v, path: `/api/${v}` })),
-    ...groups.groups.map((g) => ({
-      group: g.name,
-      version: g.preferredVersion.version,
-      path: `/apis/${g.preferredVersion.groupVersion}`,
-    })),
+    ...core.versions.slice(0, 1).map((v) => ({ group: "", version: v, path: `/api/${v}`, preferred: true })),
+    ...groups.groups.flatMap((g) =>
+      [g.preferredVersion, ...g.versions.filter((v) => v.version !== g.preferredVersion.version)].map(
+        (v, i) => ({
+          group: g.name,
+          version: v.version,
+          path: `/apis/${v.groupVersion}`,
+          preferred: i === 0,
+        }),
+      ),
+    ),
   ];
-  const discovery: Discovery = { resources: [], failedGroups: [] };
-  await Promise.all(
-    targets.map(async (t) => {
-      try {
-        const list = await client.get<APIResourceList>(t.path);
-        for (const r of list.resources) {
-          if (r.name.includes("/")) continue;
-          discovery.resources.push({
-            group: t.group,
-            version: t.version,
-            resource: r.name,
-            kind: r.kind,
-            namespaced: r.namespaced,
-            verbs: r.verbs,
-            shortNames: r.shortNames ?? [],
-            singularName: r.singularName || r.kind.toLowerCase(),
-          });
-        }
-      } catch (err) {
-        discovery.failedGroups.push({
-          groupVersion: t.path.replace(/^\/apis?\//, ""),
-          error: errorMessage(err),
-        });
-      }
-    }),
+  const lists = await Promise.all(
+    targets.map((t) =>
+      client.get<APIResourceList>(t.path).then(
+        (list) => ({ list }),
+        (err: unknown) => ({ error: errorMessage(err) }),
+      ),
+    ),
   );
+  const discovery: Discovery = { resources: [], failedGroups: [] };
+  const taken = new Set<string>();
+  targets.forEach((t, i) => {
+    const answer = lists[i]!;
+    if ("error" in answer) {
+      // Only the preferred version's failure loses the group's resources.
+      if (t.preferred)
+        discovery.failedGroups.push({ groupVersion: t.path.replace(/^\/apis?\//, ""), error: answer.error });
+      return;
+    }
+    for (const r of answer.list.resources) {
+      if (r.name.includes("/") || taken.has(`${t.group}/${r.name}`)) continue;
+      taken.add(`${t.group}/${r.name}`);
+      discovery.resources.push({
+        group: t.group,
+        version: t.version,
+        resource: r.name,
+        kind: r.kind,
+        namespaced: r.namespaced,
+        verbs: r.verbs,
+        shortNames: r.shortNames ?? [],
+        singularName: r.singularName || r.kind.toLowerCase(),
+      });
+    }
+  });
   return discovery;
 }
 

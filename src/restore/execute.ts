@@ -165,7 +165,6 @@ async function deleteItem(client: KubeClient, path: string, uid: string | undefi
   }
 }
 
-/** Waits until the object with this uid is gone, finalizers and all. */
 /**
  * Waits up to the terminating timeout until the object at `path` (the one with this uid, when
  * given) is gone, finalizers and all. Returns it if it is still there at the deadline.

@@ -74,8 +74,10 @@ export class RestoreController {
     if (!restore.spec.backupName)
       await this.velero.patch("restores", name, { spec: { backupName: backup.metadata.name } });
     // Picked up, still New: the archive is read and the plan's own checks run before InProgress,
-    // so a restore that cannot run ends FailedValidation without ever having started.
-    await this.setStatus(restore, { startTimestamp: started });
+    // so a restore that cannot run ends FailedValidation without ever having started. The start
+    // time is written while the plan is made; every later status waits for it.
+    const pickedUp = this.setStatus(restore, { startTimestamp: started });
+    pickedUp.catch(() => undefined); // awaited below
     const deps = {
       client: this.velero.client,
       store,
@@ -102,9 +104,14 @@ export class RestoreController {
         { restore: name, phase: status.phase, errors: status.validationErrors },
         "restore not started",
       );
+      await pickedUp;
       await this.setStatus(restore, status);
       return "done";
     }
+    await pickedUp.catch(async (err: unknown) => {
+      await loaded.index.spool.remove();
+      throw err;
+    });
     await this.setStatus(restore, { phase: "InProgress" });
     this.log.info({ restore: name, backup: backup.metadata.name }, "restore started");
 
@@ -142,16 +149,20 @@ export class RestoreController {
     return "done";
   }
 
-  /** Every problem with the spec and its backup, and the backup to restore when there is none. */
-  /** Validates the spec and finds its backup; the cluster's discovery read for it serves the plan too. */
+  /**
+   * Every problem with the spec and its backup, and the backup to restore when there is none. The
+   * cluster's discovery read for it serves the plan too; both are read at once.
+   */
   private async validate(
     restore: Restore,
   ): Promise<{ errors: string[]; backup?: Backup; discovery?: Discovery }> {
     const spec = restore.spec;
-    const discovery = await discover(this.velero.client);
+    const [discovery, source] = await Promise.all([
+      discover(this.velero.client),
+      sourceBackup(this.velero, spec),
+    ]);
     const errors = validateRestoreSpec(spec, canonicalName(discovery.resources));
     if (errors.length) return { errors };
-    const source = await sourceBackup(this.velero, spec);
     return source.error ? { errors: [source.error] } : { errors, backup: source.backup, discovery };
   }
 

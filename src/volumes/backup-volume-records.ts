@@ -6,6 +6,7 @@
  */
 import type { VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent } from "../api/csi-snapshots.js";
 import type { PodVolumeBackup } from "../api/v1/index.js";
+import type { DataUpload } from "../api/v2alpha1/data-movement.js";
 import type { NativeVolumeSnapshot } from "./native-snapshots.js";
 
 /** A CSI snapshot a backup took of a claim. */
@@ -43,8 +44,19 @@ export interface PodVolumeBackupRecord {
   pvName?: string;
 }
 
+/** A DataUpload a backup made of a claim's snapshot (snapshotMoveData); its last state once the backup has polled it. */
+export interface DataUploadRecord {
+  pvcNamespace: string;
+  pvcName: string;
+  pvName: string;
+  driver: string;
+  operationId: string;
+  dataUpload: DataUpload;
+}
+
 export class BackupVolumeRecords {
   readonly csiSnapshots: CsiSnapshotRecord[] = [];
+  readonly dataUploads: DataUploadRecord[] = [];
   readonly podVolumeBackups: PodVolumeBackupRecord[] = [];
   readonly nativeSnapshots: NativeSnapshotRecord[] = [];
   private readonly skipReasons = new Map<string, string>();

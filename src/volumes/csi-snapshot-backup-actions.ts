@@ -28,10 +28,12 @@ import type { Item } from "../items/item.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage, isNotFound } from "../kube/errors.js";
 import { forEachConcurrently } from "../concurrency/pool.js";
+import type { BackupRepositories } from "./backup-repositories.js";
 import type { BackupVolumeRecords, CsiSnapshotRecord } from "./backup-volume-records.js";
 import { nativeLocationFor, type NativeLocation } from "./native-snapshots.js";
 import type { FsBackupClaims } from "./pod-volume-backup-actions.js";
 import { SnapshotWatch } from "./snapshot-watch.js";
+import { cancelDataUpload, dataUploadProgress, moveSnapshotData } from "./data-upload-backup.js";
 import { SNAPSHOT_API, snapshotClassesPath, snapshotContentsPath, snapshotsPath } from "./csi-paths.js";
 
 const DEFAULT_CSI_SNAPSHOT_TIMEOUT = "10m";
@@ -46,6 +48,8 @@ export interface CsiBackupContext {
   snapshotLocations: readonly NativeLocation[];
   /** The claims file-system backup takes: those are not snapshotted. */
   fsBackupClaims: FsBackupClaims;
+  /** The server's repositories, which moved snapshot data goes into (snapshotMoveData). */
+  repositories?: BackupRepositories;
 }
 
 /** The three actions of one backup: claims, their VolumeSnapshots, and the snapshots' contents. */
@@ -85,6 +89,8 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
         ctx.volumes.skip(pvName, snapshotClass);
         return undefined;
       }
+      if (ctx.backup.spec.snapshotMoveData === true)
+        return moveSnapshotData(ctx, { pvc, pv, driver }, () => createClaimSnapshot(ctx, pvc, snapshotClass));
       const record = await takeSnapshot(ctx, watch, pvc, pvName, driver, snapshotClass);
       if (!record.succeeded) {
         return { errors: [record.error!] };
@@ -109,6 +115,9 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
         ],
       };
     },
+    // The operations of claims whose snapshot's data is moved (snapshotMoveData).
+    progress: (operationId) => dataUploadProgress(ctx, operationId),
+    cancel: (operationId) => cancelDataUpload(ctx, operationId),
   };
 
   const snapshotAction: BackupItemAction = {
@@ -203,6 +212,30 @@ export function chooseClass(
 
 type TakenSnapshot = CsiSnapshotRecord & { error?: string };
 
+/** Creates a VolumeSnapshot of the claim, named and labelled as Velero's (`velero-<claim>-`). */
+export function createClaimSnapshot(
+  ctx: Pick<CsiBackupContext, "client" | "backup">,
+  pvc: V1PersistentVolumeClaim,
+  snapshotClass: VolumeSnapshotClass,
+): Promise<VolumeSnapshot> {
+  const namespace = pvc.metadata!.namespace!;
+  const body: VolumeSnapshot = {
+    apiVersion: SNAPSHOT_API,
+    kind: "VolumeSnapshot",
+    metadata: {
+      generateName: `velero-${pvc.metadata!.name!}-`,
+      namespace,
+      labels: { ...pvc.metadata?.labels, [BACKUP_NAME_LABEL]: ctx.backup.metadata.name! },
+      annotations: { [MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION]: "true" },
+    },
+    spec: {
+      volumeSnapshotClassName: snapshotClass.metadata!.name!,
+      source: { persistentVolumeClaimName: pvc.metadata!.name! },
+    },
+  };
+  return ctx.client.request<VolumeSnapshot>("POST", snapshotsPath(namespace), { body });
+}
+
 /** Creates the claim's VolumeSnapshot and waits until it is ready; on failure deletes it again. */
 async function takeSnapshot(
   ctx: CsiBackupContext,
@@ -215,21 +248,7 @@ async function takeSnapshot(
   const namespace = pvc.metadata!.namespace!;
   const pvcName = pvc.metadata!.name!;
   const startTimestamp = new Date().toISOString();
-  const body: VolumeSnapshot = {
-    apiVersion: SNAPSHOT_API,
-    kind: "VolumeSnapshot",
-    metadata: {
-      generateName: `velero-${pvcName}-`,
-      namespace,
-      labels: { ...pvc.metadata?.labels, [BACKUP_NAME_LABEL]: ctx.backup.metadata.name! },
-      annotations: { [MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION]: "true" },
-    },
-    spec: {
-      volumeSnapshotClassName: snapshotClass.metadata!.name!,
-      source: { persistentVolumeClaimName: pvcName },
-    },
-  };
-  const created = await ctx.client.request<VolumeSnapshot>("POST", snapshotsPath(namespace), { body });
+  const created = await createClaimSnapshot(ctx, pvc, snapshotClass);
   const vsName = created.metadata!.name!;
   const base = { pvcNamespace: namespace, pvcName, pvName, driver, snapshotClass, startTimestamp };
   const timeoutMs = parseDuration(ctx.backup.spec.csiSnapshotTimeout ?? DEFAULT_CSI_SNAPSHOT_TIMEOUT);

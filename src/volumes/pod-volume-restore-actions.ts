@@ -14,10 +14,8 @@ import {
   POD_UID_LABEL,
   POD_VOLUME_TIMEOUT_ANNOTATION,
   RESTORE_NAME_LABEL,
-  RESTORE_UID_LABEL,
 } from "../api/labels.js";
 import {
-  controllerReference,
   FINISHED_POD_VOLUME_PHASES,
   VELERO_API_VERSION,
   type PodVolumeBackup,
@@ -32,6 +30,7 @@ import type { KubeClient } from "../kube/client.js";
 import type { SharedReads } from "../kube/shared-reads.js";
 import { VeleroClient } from "../kube/velero-client.js";
 import type { PodVolumeInfo } from "../backup/volume-info.js";
+import { restoreOwnedMetadata } from "./restore-owned.js";
 import type { RestoreVolumeRecords } from "./restore-volume-records.js";
 import { restoreHelperContainer, withRestoreHelper } from "./restore-helper.js";
 
@@ -134,16 +133,7 @@ function podVolumeRestore(pvb: PodVolumeBackup, pod: V1Pod, restore: Restore): P
   return {
     apiVersion: VELERO_API_VERSION,
     kind: "PodVolumeRestore",
-    metadata: {
-      generateName: `${restore.metadata.name}-`,
-      namespace: restore.metadata.namespace!,
-      labels: {
-        [RESTORE_NAME_LABEL]: labelValue(restore.metadata.name!),
-        [RESTORE_UID_LABEL]: restore.metadata.uid ?? "",
-        [POD_UID_LABEL]: pod.metadata!.uid!,
-      },
-      ownerReferences: [controllerReference(restore)],
-    },
+    metadata: restoreOwnedMetadata(restore, { [POD_UID_LABEL]: pod.metadata!.uid! }),
     spec: {
       pod: {
         kind: "Pod",

@@ -28,6 +28,13 @@ import {
 import { DEFAULT_POD_VOLUME_TIMEOUT } from "./pod-volume-backup-actions.js";
 import { parseDuration } from "../api/duration.js";
 import { volumeSnapshotterFor, type VolumeSnapshotter } from "./snapshotters/volume-snapshotter.js";
+import type { DataUpload } from "../api/v2alpha1/data-movement.js";
+import { DATA_UPLOADS } from "./data-upload-backup.js";
+import {
+  movedSnapshotOf,
+  type DataMoverRestoreState,
+  type MovedSnapshot,
+} from "./data-download-restore-actions.js";
 
 /** The backup's files of volume data: its native snapshots and its pod volume backups. */
 export interface BackupVolumeFiles {
@@ -38,6 +45,7 @@ export interface BackupVolumeFiles {
 /** What the volume actions of one restore need to know before its first item. */
 export type VolumeRestoreState = ClaimVolumeState &
   CsiRestoreState &
+  DataMoverRestoreState &
   NativeRestoreState &
   PodVolumeRestoreState;
 
@@ -138,6 +146,12 @@ export async function volumeRestoreState(
       `its data is restored from CSI snapshot ${s.namespace}/${s.name}`,
     ]),
   );
+  const movedData = await movedSnapshots(index, restoredClaims, restorePVs);
+  for (const [claim, moved] of movedData)
+    dataRestoredClaims.set(
+      claim,
+      `its data is restored from moved snapshot data (DataUpload ${moved.dataUpload})`,
+    );
   const podVolumeBackups = podVolumeBackupsByPod(
     files.podVolumeBackups.filter((b) => scope.includesNamespace(b.spec.pod.namespace ?? "")),
   );
@@ -154,10 +168,36 @@ export async function volumeRestoreState(
     restorePVs,
     snapshots,
     claimSnapshots,
+    movedData,
     podVolumeBackups,
     podVolumeTimeoutMs,
     availableClasses,
     reads: new SharedReads(),
     volumes: new RestoreVolumeRecords(),
   };
+}
+
+/**
+ * The moved snapshot data of the claims the restore takes, from the backup's completed DataUploads
+ * (in the server's namespace, whatever the restore's namespace filters say: they are the claims' data).
+ */
+async function movedSnapshots(
+  index: BackupIndex,
+  restoredClaims: Set<string>,
+  restorePVs: boolean,
+): Promise<Map<string, MovedSnapshot>> {
+  const moved = new Map<string, MovedSnapshot>();
+  const uploads = index.byResource.get(DATA_UPLOADS);
+  for (let i = 0; restorePVs && uploads && i < uploads.length; i++) {
+    let du: DataUpload;
+    try {
+      du = JSON.parse((await uploads.read(i)).body.toString("utf8")) as DataUpload;
+    } catch {
+      continue; // the plan reports it as failed
+    }
+    const claim = `${du.spec?.sourceNamespace}/${du.spec?.sourcePVC}`;
+    const snapshot = restoredClaims.has(claim) ? movedSnapshotOf(du) : undefined;
+    if (snapshot) moved.set(claim, snapshot);
+  }
+  return moved;
 }

@@ -65,6 +65,7 @@ const backupSpec: Required<BackupSpec> = {
   defaultVolumesToRestic: false,
   defaultVolumesToFsBackup: false,
   snapshotMoveData: false,
+  datamover: "velero",
   csiSnapshotTimeout: "10m0s",
   itemOperationTimeout: "4h0m0s",
   orderedResources: { pods: "app/web-0,app/web-1" },

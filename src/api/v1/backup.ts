@@ -24,6 +24,8 @@ export interface BackupSpec {
   defaultVolumesToRestic?: boolean | null;
   defaultVolumesToFsBackup?: boolean | null;
   snapshotMoveData?: boolean | null;
+  /** The data mover that moves snapshot data; empty means Velero's own. */
+  datamover?: string;
   csiSnapshotTimeout?: string;
   itemOperationTimeout?: string;
   /** Resource name (e.g. "pods") to a comma list of "ns/name" (or, cluster-scoped, "name") items backed up first. */

@@ -16,12 +16,17 @@ export interface VeleroObject<Kind extends string, Spec, Status> {
   status?: Status;
 }
 
-/** The owner reference Velero puts on what a Backup or Restore makes (PodVolumeBackups, PodVolumeRestores). */
-export function controllerReference(
-  owner: VeleroObject<"Backup" | "Restore", unknown, unknown>,
-): V1OwnerReference {
+/**
+ * The owner reference Velero puts on what one of its objects makes (a Backup's PodVolumeBackups,
+ * a DataUpload's exposer pod), so it goes when its owner does.
+ */
+export function controllerReference(owner: {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; uid?: string };
+}): V1OwnerReference {
   return {
-    apiVersion: VELERO_API_VERSION,
+    apiVersion: owner.apiVersion,
     kind: owner.kind,
     name: owner.metadata.name!,
     uid: owner.metadata.uid!,

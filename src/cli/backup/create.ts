@@ -37,6 +37,8 @@ interface CreateFlags extends ClientFlags {
   itemOperationTimeout?: string;
   storageLocation?: string;
   snapshotVolumes?: boolean;
+  snapshotMoveData?: boolean;
+  dataMover?: string;
   defaultVolumesToFsBackup?: boolean;
   volumeSnapshotLocations?: string[];
   labels?: string[];
@@ -64,6 +66,8 @@ const SPEC_FLAGS: [keyof CreateFlags, string][] = [
   ["itemOperationTimeout", "--item-operation-timeout"],
   ["storageLocation", "--storage-location"],
   ["snapshotVolumes", "--snapshot-volumes"],
+  ["snapshotMoveData", "--snapshot-move-data"],
+  ["dataMover", "--data-mover"],
   ["defaultVolumesToFsBackup", "--default-volumes-to-fs-backup"],
   ["volumeSnapshotLocations", "--volume-snapshot-locations"],
 ];
@@ -141,6 +145,8 @@ export function backupFromFlags(name: string, flags: CreateFlags, namespace: str
       ...(itemOperationTimeout ? { itemOperationTimeout } : {}),
       ...(flags.storageLocation ? { storageLocation: flags.storageLocation } : {}),
       ...(flags.snapshotVolumes !== undefined ? { snapshotVolumes: flags.snapshotVolumes } : {}),
+      ...(flags.snapshotMoveData !== undefined ? { snapshotMoveData: flags.snapshotMoveData } : {}),
+      ...(flags.dataMover ? { datamover: flags.dataMover } : {}),
       ...(flags.defaultVolumesToFsBackup !== undefined
         ? { defaultVolumesToFsBackup: flags.defaultVolumesToFsBackup }
         : {}),
@@ -281,6 +287,15 @@ export function backupCreateCommand(): Command {
       "--snapshot-volumes [bool]",
       "take snapshots of PersistentVolumes (CSI, or native with --volume-snapshot-locations); false takes none",
       optionalBool,
+    )
+    .option(
+      "--snapshot-move-data [bool]",
+      "move the data of CSI snapshots into the storage location (the data mover: the node agent and kopia), so the backup outlives the cluster's storage",
+      optionalBool,
+    )
+    .option(
+      "--data-mover <name>",
+      'the data mover that moves snapshot data ("velero", the default, is the built-in one)',
     )
     .option(
       "--default-volumes-to-fs-backup [bool]",

@@ -24,7 +24,8 @@ const WAIT_MS = 500;
 /**
  * Plays the external-provisioner sidecar of the CSI driver: a claim that the
  * PV controller hands to this driver gets a fresh disk (or one filled from a
- * VolumeSnapshot or another claim) and a PersistentVolume naming it; a released
+ * VolumeSnapshot or another claim) and a PersistentVolume naming it (never one with
+ * a selector, as the real sidecar refuses those); a released
  * PV with reclaim policy Delete loses its disk and is deleted.
  */
 export class Provisioner {
@@ -44,6 +45,9 @@ export class Provisioner {
     if (!claim || claim.spec?.volumeName || claim.metadata?.deletionTimestamp) return "done";
     const annotations = claim.metadata?.annotations ?? {};
     if (!STORAGE_PROVISIONER_ANNOTATIONS.some((a) => annotations[a] === CSI_DRIVER)) return "done";
+    // As the external-provisioner: a claim with a selector is never provisioned dynamically
+    // ("claim Selector is not supported"); it binds only to a volume that matches it.
+    if (claim.spec?.selector) return "done";
     const storageClass = this.caches.storageClasses.get(claim.spec?.storageClassName ?? "");
     if (!storageClass) return { retryAfterMs: WAIT_MS };
     if (storageClass.volumeBindingMode === "WaitForFirstConsumer" && !annotations[SELECTED_NODE_ANNOTATION]) {

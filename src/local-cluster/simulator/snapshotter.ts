@@ -40,6 +40,7 @@ export class Snapshotter {
     if (source.volumeSnapshotContentName) {
       const content = this.caches.snapshotContents.get(source.volumeSnapshotContentName);
       if (!content?.status?.readyToUse) return { retryAfterMs: WAIT_MS };
+      await this.bindContent(vs, content);
       await this.markSnapshotReady(vs, content);
       return "done";
     }
@@ -177,6 +178,21 @@ export class Snapshotter {
       },
       MERGE_PATCH,
     )) as VolumeSnapshotContent;
+  }
+
+  /** As the snapshot-controller binds a pre-provisioned content: its reference gets the snapshot's uid. */
+  private async bindContent(vs: VolumeSnapshot, content: VolumeSnapshotContent): Promise<void> {
+    const ref = content.spec?.volumeSnapshotRef;
+    if (ref?.uid || ref?.name !== vs.metadata?.name || ref?.namespace !== vs.metadata?.namespace) return;
+    await this.custom.patchClusterCustomObject(
+      {
+        ...API,
+        plural: "volumesnapshotcontents",
+        name: content.metadata!.name!,
+        body: { spec: { volumeSnapshotRef: { uid: vs.metadata!.uid! } } },
+      },
+      MERGE_PATCH,
+    );
   }
 
   private async markSnapshotReady(vs: VolumeSnapshot, content: VolumeSnapshotContent): Promise<void> {

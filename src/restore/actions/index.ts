@@ -10,6 +10,7 @@ import type { RestoreItemAction } from "../../items/restore-item-action.js";
 import type { Restore } from "../../api/v1/index.js";
 import { claimVolumeRestoreActions } from "../../volumes/claim-volume-restore-actions.js";
 import { csiSnapshotRestoreActions } from "../../volumes/csi-snapshot-restore-actions.js";
+import { dataDownloadRestoreActions } from "../../volumes/data-download-restore-actions.js";
 import { nativeSnapshotRestoreAction } from "../../volumes/native-snapshot-restore-action.js";
 import { podVolumeRestoreAction } from "../../volumes/pod-volume-restore-actions.js";
 import { RestoreVolumeRecords } from "../../volumes/restore-volume-records.js";
@@ -64,6 +65,7 @@ export function restoreItemActions(state: RestoreActionState): RestoreItemAction
     customResourceDefinitionRestoreAction(state.restoredGroupResources),
     ...claimVolumeRestoreActions(state),
     ...csiSnapshotRestoreActions(state),
+    ...dataDownloadRestoreActions(state),
     nativeSnapshotRestoreAction(state),
     podVolumeRestoreAction(state),
   ];
@@ -82,6 +84,7 @@ export function emptyRestoreActionState(restoreName: string): RestoreActionState
     restorePVs: true,
     snapshots: new Map(),
     claimSnapshots: new Map(),
+    movedData: new Map(),
     podVolumeBackups: new Map(),
     podVolumeTimeoutMs: parseDuration(DEFAULT_POD_VOLUME_TIMEOUT),
     availableClasses: new Set(),

@@ -1,0 +1,179 @@
+/**
+ * The node agent's DataDownload controller (Velero's data mover, restore side), in the same two
+ * steps as DataUploads: one agent accepts each new DataDownload and exposes a new volume for its
+ * claim (restore-exposer.ts) until the exposer pod runs, then the agent of the pod's node writes
+ * the kopia snapshot into it and hands the volume to the claim. One that fails or is canceled
+ * deletes its temporary claim and volume: the restored claim stays Pending, with a Warning Event
+ * saying why, so no application ever mounts a half-filled volume.
+ */
+import type { V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
+import { parseDuration } from "../api/duration.js";
+import { metaTimeNow as now } from "../api/v1/index.js";
+import type { DataDownload, DataDownloadStatus } from "../api/v2alpha1/data-movement.js";
+import { errorMessage } from "../kube/errors.js";
+import { recordWarning } from "../kube/events.js";
+import { getByKey, type Cache } from "../kube/informer.js";
+import type { Outcome } from "../kube/work-queue.js";
+import type { AgentContext } from "./pod-volume-backup-controller.js";
+import { watchCancel } from "./cancel-watch.js";
+import {
+  acceptExclusively,
+  builtInDataMover,
+  prepareTimeoutMessage,
+  type DataMoverOptions,
+} from "./data-movement.js";
+import { cleanUpRestoreExposure, exposeRestore, rebindVolume } from "./restore-exposer.js";
+import { Throttle } from "./throttle.js";
+import { volumeDirectory } from "./volume-directory.js";
+
+const EXPOSE_WAIT_MS = 500;
+const DEFAULT_OPERATION_TIMEOUT = "10m";
+
+export class DataDownloadController {
+  private readonly taken = new Set<string>();
+
+  constructor(
+    private readonly ctx: AgentContext,
+    private readonly cache: Cache<DataDownload>,
+    private readonly options: DataMoverOptions,
+  ) {}
+
+  /** Accepts a new DataDownload, and exposes one this node accepted until it is Prepared. */
+  async prepare(key: string): Promise<Outcome> {
+    const dd = getByKey(this.cache, key);
+    if (!dd || !builtInDataMover(dd.spec)) return "done";
+    const phase = dd.status?.phase ?? "New";
+    if (phase === "New") {
+      if (dd.spec.cancel) return this.end(dd, "Canceled", "canceled before it was accepted");
+      const accepted = await acceptExclusively(this.ctx.velero, "datadownloads", dd, this.ctx.node);
+      return accepted ? { retryAfterMs: 0 } : "done";
+    }
+    if (phase !== "Accepted" || dd.status?.acceptedByNode !== this.ctx.node) return "done";
+    if (dd.spec.cancel) return this.end(dd, "Canceled", "canceled while its volume was being exposed");
+    // Connected while the volume is exposed, not after; a failed connection is made again when the write asks.
+    this.ctx.repositories
+      .connect(dd.spec.backupStorageLocation, dd.spec.sourceNamespace)
+      .catch(() => undefined);
+    let exposure;
+    try {
+      exposure = await exposeRestore(this.ctx.velero.client, dd, this.options.image);
+    } catch (err) {
+      return this.end(
+        dd,
+        "Failed",
+        `exposing a volume for claim ${claimOf(dd)} failed: ${errorMessage(err)}`,
+      );
+    }
+    if ("waiting" in exposure) {
+      const since = Date.parse(dd.status?.acceptedTimestamp ?? "") || Date.now();
+      if (Date.now() - since > this.options.prepareTimeoutMs)
+        return this.end(
+          dd,
+          "Failed",
+          prepareTimeoutMessage("download", this.options.prepareTimeoutMs, exposure.waiting),
+        );
+      return { retryAfterMs: EXPOSE_WAIT_MS };
+    }
+    await this.patch(dd.metadata.name!, { phase: "Prepared", node: exposure.node });
+    return "done";
+  }
+
+  /** Writes a Prepared DataDownload whose exposer pod runs on this node, then binds the volume to its claim. */
+  async transfer(key: string): Promise<Outcome> {
+    const dd = getByKey(this.cache, key);
+    if (!dd || dd.status?.phase !== "Prepared" || dd.status.node !== this.ctx.node) return "done";
+    if (this.taken.has(dd.metadata.uid!)) return "done";
+    this.taken.add(dd.metadata.uid!);
+    const cancel = watchCancel(this.cache, key, dd, "the restore canceled it");
+    try {
+      if (cancel.signal.aborted)
+        return await this.end(dd, "Canceled", "canceled before its download started");
+      const bytes = await this.download(dd, cancel.signal);
+      const timeoutMs = parseDuration(dd.spec.operationTimeout || DEFAULT_OPERATION_TIMEOUT);
+      const pv = await rebindVolume(this.ctx.velero.client, dd, timeoutMs);
+      await this.patch(dd.metadata.name!, {
+        phase: "Completed",
+        progress: { totalBytes: bytes, bytesDone: bytes },
+        completionTimestamp: now(),
+      });
+      this.ctx.log.info({ dataDownload: dd.metadata.name, pv, bytes }, "moved data restored");
+    } catch (err) {
+      const message = cancel.signal.aborted
+        ? `the download into claim ${claimOf(dd)} was canceled: ${errorMessage(cancel.signal.reason)}`
+        : `the download into claim ${claimOf(dd)} failed: ${errorMessage(err)}`;
+      this.ctx.log.error({ dataDownload: dd.metadata.name }, message);
+      await this.end(dd, cancel.signal.aborted ? "Canceled" : "Failed", message);
+    } finally {
+      cancel.stop();
+    }
+    return "done";
+  }
+
+  /** A download this node's earlier agent left InProgress is Failed, its half-filled volume deleted. */
+  async failInterrupted(dd: DataDownload, message: string): Promise<void> {
+    this.taken.add(dd.metadata.uid!);
+    await this.end(dd, "Failed", message);
+  }
+
+  private async download(dd: DataDownload, signal: AbortSignal): Promise<number> {
+    const { velero, hostPodsDir, repositories } = this.ctx;
+    const ns = dd.metadata.namespace!;
+    const name = dd.metadata.name!;
+    const pod = await velero.client.get<V1Pod>(`/api/v1/namespaces/${ns}/pods/${name}`);
+    const claim = await velero.client.get<V1PersistentVolumeClaim>(
+      `/api/v1/namespaces/${ns}/persistentvolumeclaims/${name}`,
+    );
+    const dir = await volumeDirectory(hostPodsDir, pod.metadata!.uid!, claim.spec!.volumeName!);
+    const { kopia } = await repositories.connect(dd.spec.backupStorageLocation, dd.spec.sourceNamespace);
+    const total = dd.spec.snapshotSize ?? 0;
+    await this.patch(name, {
+      phase: "InProgress",
+      startTimestamp: now(),
+      progress: { totalBytes: total, bytesDone: 0 },
+    });
+    const throttle = new Throttle(1000);
+    let done = 0;
+    await kopia.restore(
+      dd.spec.snapshotID,
+      dir,
+      (bytesDone) => {
+        done = bytesDone;
+        throttle.run(() =>
+          this.patch(name, { progress: { totalBytes: Math.max(total, bytesDone), bytesDone } }),
+        );
+      },
+      signal,
+    );
+    await throttle.idle();
+    return Math.max(total, done);
+  }
+
+  /** Ends a DataDownload that did not complete: its exposure deleted, the target claim told why, its phase written. */
+  private async end(dd: DataDownload, phase: "Failed" | "Canceled", message: string): Promise<"done"> {
+    let cleanUpError = "";
+    try {
+      await cleanUpRestoreExposure(this.ctx.velero.client, dd);
+    } catch (err) {
+      cleanUpError = `; deleting its temporary volume failed: ${errorMessage(err)}`;
+    }
+    const { namespace, pvc } = dd.spec.targetVolume;
+    await recordWarning(
+      this.ctx.velero.client,
+      { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace, name: pvc },
+      "DataDownloadFailed",
+      `the moved data of this claim was not restored (DataDownload ${dd.metadata.namespace}/${dd.metadata.name} ${phase}): ${message}; the claim stays Pending, bound to no volume`,
+    );
+    await this.patch(dd.metadata.name!, {
+      phase,
+      message: message + cleanUpError,
+      completionTimestamp: now(),
+    });
+    return "done";
+  }
+
+  private async patch(name: string, status: DataDownloadStatus): Promise<void> {
+    await this.ctx.velero.patchStatus("datadownloads", name, status);
+  }
+}
+
+const claimOf = (dd: DataDownload) => `${dd.spec.targetVolume.namespace}/${dd.spec.targetVolume.pvc}`;

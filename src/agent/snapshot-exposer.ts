@@ -1,0 +1,155 @@
+/**
+ * Velero's CSI snapshot exposer, for a DataUpload: the claim's snapshot is handed over to the
+ * server's namespace and mounted on a node, so a node agent can read it through the kubelet's
+ * pods directory. Everything it makes is named after the DataUpload and lives in the server's
+ * namespace: a VolumeSnapshotContent of the snapshot's handle (deletion policy Delete) with its
+ * VolumeSnapshot, a claim provisioned from that snapshot, and a pod mounting the claim. The
+ * backup's own VolumeSnapshot and content are deleted once the clone holds the handle (the content
+ * set to Retain first, so the storage's snapshot survives). Each step may run again after a
+ * failure or restart: what exists is kept.
+ */
+import type { V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
+import { SNAPSHOT_GROUP, type VolumeSnapshot, type VolumeSnapshotContent } from "../api/csi-snapshots.js";
+import { DATA_UPLOAD_LABEL, EXPOSER_POD_GROUP_LABEL } from "../api/labels.js";
+import type { DataUpload } from "../api/v2alpha1/data-movement.js";
+import type { KubeClient } from "../kube/client.js";
+import { createIfMissing, deleteIfPresent, getOrUndefined } from "../kube/object-ops.js";
+import { SNAPSHOT_API, snapshotContentsPath, snapshotsPath } from "../volumes/csi-paths.js";
+import { deleteExposerPodAndClaim, exposerPod } from "./exposer-pod.js";
+import { controllerReference } from "../api/v1/index.js";
+
+/** The exposer pods of DataUploads carry this group label (Velero's). */
+export const SNAPSHOT_EXPOSER_GROUP = "snapshot-exposer";
+
+const claimsPath = (ns: string) => `/api/v1/namespaces/${encodeURIComponent(ns)}/persistentvolumeclaims`;
+const podsPath = (ns: string) => `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`;
+
+/** Where an exposure stands: still waiting for something (and what), or mounted by a running pod on a node. */
+export type Exposure = { waiting: string } | { node: string; pod: V1Pod };
+
+/** Makes what is missing of the DataUpload's exposure; says whether its pod runs yet. */
+export async function exposeSnapshot(client: KubeClient, du: DataUpload, image: string): Promise<Exposure> {
+  const ns = du.metadata.namespace!;
+  const name = du.metadata.name!;
+  const existing = await getOrUndefined<VolumeSnapshotContent>(client, `${snapshotContentsPath()}/${name}`);
+  if (!existing) {
+    const taken = await takeOverSnapshot(client, du);
+    if ("waiting" in taken) return taken;
+  }
+  const clone = await getOrUndefined<VolumeSnapshot>(client, `${snapshotsPath(ns)}/${name}`);
+  if (!clone?.status?.readyToUse) return { waiting: `VolumeSnapshot ${ns}/${name} to be ready to use` };
+  await createIfMissing(client, claimsPath(ns), exposerClaim(du, clone));
+  await createIfMissing(
+    client,
+    podsPath(ns),
+    exposerPod({
+      owner: du,
+      image,
+      claim: name,
+      labels: { [DATA_UPLOAD_LABEL]: name, [EXPOSER_POD_GROUP_LABEL]: SNAPSHOT_EXPOSER_GROUP },
+    }),
+  );
+  const pod = await client.get<V1Pod>(`${podsPath(ns)}/${name}`);
+  if (pod.status?.phase === "Running" && pod.spec?.nodeName) return { node: pod.spec.nodeName, pod };
+  return { waiting: await podWaitingFor(client, ns, name, pod) };
+}
+
+/**
+ * Clones the backup's snapshot into the server's namespace once it is ready, then lets the
+ * original go: its content is set to Retain, the VolumeSnapshot and content deleted.
+ */
+async function takeOverSnapshot(
+  client: KubeClient,
+  du: DataUpload,
+): Promise<{ waiting: string } | { done: true }> {
+  const source = du.spec.csiSnapshot!;
+  const sourcePath = `${snapshotsPath(du.spec.sourceNamespace)}/${source.volumeSnapshot}`;
+  const original = await getOrUndefined<VolumeSnapshot>(client, sourcePath);
+  if (!original)
+    throw new Error(
+      `VolumeSnapshot ${du.spec.sourceNamespace}/${source.volumeSnapshot} of claim ${du.spec.sourcePVC} no longer exists: it was deleted before its data could be moved`,
+    );
+  if (original.status?.error?.message)
+    throw new Error(
+      `VolumeSnapshot ${du.spec.sourceNamespace}/${source.volumeSnapshot} failed: ${original.status.error.message}`,
+    );
+  const contentName = original.status?.boundVolumeSnapshotContentName;
+  if (!original.status?.readyToUse || !contentName)
+    return {
+      waiting: `VolumeSnapshot ${du.spec.sourceNamespace}/${source.volumeSnapshot} to be ready to use`,
+    };
+  const content = await client.get<VolumeSnapshotContent>(`${snapshotContentsPath()}/${contentName}`);
+  const handle = content.status?.snapshotHandle;
+  if (!handle) return { waiting: `VolumeSnapshotContent ${contentName} to have a snapshot handle` };
+
+  const ns = du.metadata.namespace!;
+  const name = du.metadata.name!;
+  const className = source.snapshotClass || original.spec?.volumeSnapshotClassName;
+  await createIfMissing(client, snapshotsPath(ns), {
+    apiVersion: SNAPSHOT_API,
+    kind: "VolumeSnapshot",
+    metadata: { name, namespace: ns, ownerReferences: [controllerReference(du)] },
+    spec: {
+      source: { volumeSnapshotContentName: name },
+      ...(className ? { volumeSnapshotClassName: className } : {}),
+    },
+  } satisfies VolumeSnapshot);
+  await createIfMissing(client, snapshotContentsPath(), {
+    apiVersion: SNAPSHOT_API,
+    kind: "VolumeSnapshotContent",
+    metadata: { name },
+    spec: {
+      deletionPolicy: "Delete",
+      driver: content.spec?.driver ?? source.driver ?? "",
+      source: { snapshotHandle: handle },
+      ...(className ? { volumeSnapshotClassName: className } : {}),
+      volumeSnapshotRef: { apiVersion: SNAPSHOT_API, kind: "VolumeSnapshot", namespace: ns, name },
+    },
+  } satisfies VolumeSnapshotContent);
+  if (content.spec?.deletionPolicy !== "Retain")
+    await client.request("PATCH", `${snapshotContentsPath()}/${contentName}`, {
+      body: { spec: { deletionPolicy: "Retain" } },
+      contentType: "application/merge-patch+json",
+    });
+  await deleteIfPresent(client, sourcePath);
+  await deleteIfPresent(client, `${snapshotContentsPath()}/${contentName}`);
+  return { done: true };
+}
+
+/** The claim the exposer pod mounts: provisioned from the clone, of the backed-up claim's class and size. */
+function exposerClaim(du: DataUpload, clone: VolumeSnapshot): V1PersistentVolumeClaim {
+  const name = du.metadata.name!;
+  const size = clone.status?.restoreSize;
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name, namespace: du.metadata.namespace!, ownerReferences: [controllerReference(du)] },
+    spec: {
+      ...(du.spec.csiSnapshot?.storageClass ? { storageClassName: du.spec.csiSnapshot.storageClass } : {}),
+      accessModes: ["ReadWriteOnce"],
+      dataSource: { apiGroup: SNAPSHOT_GROUP, kind: "VolumeSnapshot", name },
+      resources: { requests: { storage: size ?? "1Gi" } },
+    },
+  };
+}
+
+/** Why the exposer pod does not run yet, naming the object that holds it up. */
+async function podWaitingFor(client: KubeClient, ns: string, name: string, pod: V1Pod): Promise<string> {
+  const claim = await getOrUndefined<V1PersistentVolumeClaim>(client, `${claimsPath(ns)}/${name}`);
+  if (claim && claim.status?.phase !== "Bound")
+    return `claim ${ns}/${name} to be bound (it is ${claim.status?.phase ?? "Pending"}; its volume is provisioned from VolumeSnapshot ${ns}/${name})`;
+  const reason = pod.status?.conditions?.find((c) => c.status === "False")?.message;
+  return `pod ${ns}/${name} to run (it is ${pod.status?.phase ?? "Pending"}${pod.spec?.nodeName ? ` on node ${pod.spec.nodeName}` : ", not scheduled"}${reason ? `: ${reason}` : ""})`;
+}
+
+/**
+ * Deletes everything the exposure made, in Velero's order: the pod, then the claim with its volume
+ * (policy Delete), then the clone VolumeSnapshot, whose content's policy Delete removes the
+ * storage's snapshot. What is already gone is fine.
+ */
+export async function cleanUpExposure(client: KubeClient, du: DataUpload): Promise<void> {
+  const ns = du.metadata.namespace!;
+  const name = du.metadata.name!;
+  await deleteExposerPodAndClaim(client, ns, name);
+  await deleteIfPresent(client, `${snapshotsPath(ns)}/${name}`);
+}
