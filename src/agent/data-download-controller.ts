@@ -72,6 +72,9 @@ export class DataDownloadController {
           "Failed",
           prepareTimeoutMessage("download", this.options.prepareTimeoutMs, exposure.waiting),
         );
+      // Said on the object too, so `kubectl get` and a timed-out operation tell what holds it up.
+      const message = `waiting for ${exposure.waiting}`;
+      if (dd.status?.message !== message) await this.patch(dd.metadata.name!, { message });
       return { retryAfterMs: EXPOSE_WAIT_MS };
     }
     await this.patch(dd.metadata.name!, { phase: "Prepared", node: exposure.node });

@@ -86,6 +86,9 @@ export class DataUploadController {
           "Failed",
           prepareTimeoutMessage("upload", this.options.prepareTimeoutMs, exposure.waiting),
         );
+      // Said on the object too, so `kubectl get` and a timed-out operation tell what holds it up.
+      const message = `waiting for ${exposure.waiting}`;
+      if (du.status?.message !== message) await this.patch(du.metadata.name!, { message });
       return { retryAfterMs: EXPOSE_WAIT_MS };
     }
     await this.patch(name, { phase: "Prepared", node: exposure.node, nodeOS: "linux" });

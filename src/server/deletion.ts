@@ -9,7 +9,11 @@ import { openBackupStore } from "../locations/open-location.js";
 import { deleteCsiSnapshots } from "../volumes/csi-snapshot-deletion.js";
 import { deleteNativeSnapshots } from "../volumes/native-snapshots.js";
 import type { RepositoryConnections } from "../volumes/kopia/repository-connections.js";
-import { deletePodVolumeSnapshots } from "../volumes/pod-volume-deletion.js";
+import {
+  deleteRepositorySnapshots,
+  movedDataSnapshots,
+  podVolumeSnapshots,
+} from "../volumes/repository-snapshot-deletion.js";
 
 /**
  * Works DeleteBackupRequests: deletes the CSI, native and kopia snapshots the backup took, then every file of the
@@ -58,8 +62,14 @@ export class DeletionController {
           errors.push(...(await deleteCsiSnapshots(this.velero.client, snapshots, contents)));
           const natives = await store.getBackupVolumeSnapshots(backupName);
           errors.push(...(await deleteNativeSnapshots(this.velero, natives)));
-          const pvbs = await store.getBackupPodVolumeBackups(backupName);
-          errors.push(...(await deletePodVolumeSnapshots(this.repositories, pvbs)));
+          const kopiaSnapshots = [
+            ...podVolumeSnapshots(await store.getBackupPodVolumeBackups(backupName)),
+            ...movedDataSnapshots(
+              await store.getBackupVolumeInfos(backupName),
+              backup.spec.storageLocation ?? location.metadata.name!,
+            ),
+          ];
+          errors.push(...(await deleteRepositorySnapshots(this.repositories, kopiaSnapshots)));
           // A snapshot left behind keeps the backup, so a new request can try again.
           if (errors.length === 0) await store.deleteBackup(backupName);
         }

@@ -4,6 +4,7 @@ import type { Backup, DownloadTarget, PodVolumeBackup } from "../api/v1/index.js
 import { gunzipJson, gzipJson } from "../encoding/gzip-json.js";
 import type { VolumeSnapshot, VolumeSnapshotContent } from "../api/csi-snapshots.js";
 import type { NativeVolumeSnapshot } from "../volumes/native-snapshots.js";
+import type { BackupVolumeInfo } from "../backup/volume-info.js";
 import * as keys from "./keys.js";
 import { MAX_BACKUP_METADATA_BYTES, parseStoredBackup, textOfAtMost } from "./stored-backup.js";
 import { ObjectNotFoundError, type ObjectStore } from "./object-store.js";
@@ -170,12 +171,17 @@ export class BackupStore {
     };
   }
 
-  /** The backup's native volume snapshots (`<b>-volumesnapshots.json.gz`); none when it took none. */
   /** The backup's PodVolumeBackups (`<b>-podvolumebackups.json.gz`), none when it has no such file. */
   getBackupPodVolumeBackups(name: string): Promise<PodVolumeBackup[]> {
     return this.listFile<PodVolumeBackup>(keys.backupPodVolumeBackupsKey(name));
   }
 
+  /** The backup's volume info entries (`<b>-volumeinfo.json.gz`); none for a backup without the file (an older Velero's). */
+  getBackupVolumeInfos(name: string): Promise<BackupVolumeInfo[]> {
+    return this.listFile<BackupVolumeInfo>(keys.backupVolumeInfoKey(name));
+  }
+
+  /** The backup's native volume snapshots (`<b>-volumesnapshots.json.gz`); none when it took none. */
   getBackupVolumeSnapshots(name: string): Promise<NativeVolumeSnapshot[]> {
     return this.listFile<NativeVolumeSnapshot>(keys.backupVolumeSnapshotsKey(name));
   }

@@ -173,11 +173,17 @@ export async function cancelDataUpload(
   if (!record) return undefined;
   const velero = new VeleroClient(ctx.client, ctx.backup.metadata.namespace!);
   const name = record.dataUpload.metadata.name!;
+  const last = (await velero.get<DataUpload>("datauploads", name)) ?? record.dataUpload;
   await velero.patch("datauploads", name, { spec: { cancel: true } }).catch((err: unknown) => {
     if (!isNotFound(err)) throw err;
   });
   await deleteClaimSnapshot(ctx, record.pvcNamespace, record.dataUpload);
-  return `DataUpload ${name} was canceled: the node agent stops it and deletes what it made to expose the snapshot`;
+  const phase = last.status?.phase ?? "New";
+  const state =
+    phase === "New"
+      ? "New: no node agent accepted it (is one running? velero-ts node-agent, or install --use-node-agent)"
+      : `${phase}${last.status?.message ? `, ${last.status.message}` : ""}`;
+  return `DataUpload ${name} of claim ${record.pvcNamespace}/${record.pvcName} was still ${state}; it was canceled: the node agent stops it and deletes what it made to expose the snapshot`;
 }
 
 /** Deletes the claim's VolumeSnapshot if it is still there (the exposer deletes it once it has taken the snapshot over). */
