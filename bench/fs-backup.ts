@@ -14,7 +14,6 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn, type ChildProcess } from "node:child_process";
 import type { V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
 import type {
   Backup,
@@ -32,8 +31,10 @@ import { ensureKopia } from "../src/volumes/kopia/kopia-build.js";
 import { DEFAULT_REPOSITORY_PASSWORD, KopiaCli } from "../src/volumes/kopia/kopia-cli.js";
 import {
   benchCluster,
+  flushWrites,
   peakRssMiB,
-  repoRoot,
+  startAgent,
+  waitFor,
   startServer,
   stopBenchCluster,
   stopServer,
@@ -44,8 +45,6 @@ const MIB = Number(process.env.BENCH_MIB ?? 1024);
 if (!Number.isInteger(MIB) || MIB < 8)
   throw new Error(`BENCH_MIB must be a whole number of at least 8, not ${MIB}`);
 const FILES = 2000;
-const CLI = path.join(repoRoot, "bin", "velero-ts.js");
-const WAIT_LIMIT_MS = 1_800_000;
 /** The bench's storage locations: the cluster's own and a second one (secondLocation). */
 const SECOND = "second";
 const LOCATIONS = ["default", SECOND] as const;
@@ -70,16 +69,6 @@ async function writeVolume(dir: string, mib: number): Promise<number> {
     await big.write(randomBytes(Math.min(left, 4 * 2 ** 20)));
   await big.close();
   return written + total;
-}
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + WAIT_LIMIT_MS;
-  for (;;) {
-    const answer = await check();
-    if (answer !== undefined) return answer;
-    if (Date.now() > deadline) throw new Error(`still waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 /** A namespace with a claim and a pod mounting it (opted in to file-system backup); returns the pod's volume directory. */
@@ -125,34 +114,6 @@ async function volumeDir(client: KubeClient, layout: ClusterLayout, ns: string):
     "kubernetes.io~csi",
     claim.spec!.volumeName!,
     "mount",
-  );
-}
-
-function startAgent(kubeconfig: string, layout: ClusterLayout, node: string): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      CLI,
-      "node-agent",
-      `--node-name=${node}`,
-      `--kubeconfig=${kubeconfig}`,
-      `--namespace=${VELERO_NS}`,
-      `--host-pods-dir=${layout.kubeletPodsDir}`,
-      "--log-level=warning",
-    ],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
-}
-
-/**
- * Writes the page cache's dirty pages out (sync): each timed run starts with none, so no run is
- * slowed by writing back what the run before it wrote.
- */
-async function flushWrites(): Promise<void> {
-  await new Promise<void>((resolve, reject) =>
-    spawn("sync", { stdio: "ignore" })
-      .on("error", reject)
-      .on("exit", () => resolve()),
   );
 }
 

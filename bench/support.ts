@@ -10,15 +10,20 @@ import { applyInstall } from "../src/install/apply.js";
 import { installObjects } from "../src/install/manifests.js";
 import { DEFAULT_IMAGE } from "../src/install/options.js";
 import { up } from "../src/local-cluster/cluster.js";
+import type { ClusterLayout } from "../src/local-cluster/layout.js";
 import { forEachConcurrently } from "../src/concurrency/pool.js";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const CLI = path.join(repoRoot, "bin", "velero-ts.js");
+export const CLI = path.join(repoRoot, "bin", "velero-ts.js");
 export const VELERO_NS = "velero";
 
-/** A fresh local cluster for a benchmark, with velero-ts' CRDs and a filesystem location but no server. */
+/**
+ * A fresh local cluster for a benchmark, with velero-ts' CRDs and a filesystem location but no
+ * server. The location is in the cluster's directory unless `storageDir` names another's.
+ */
 export async function benchCluster(
   name: string,
+  storageDir?: string,
 ): Promise<{ dir: string; kubeconfig: string; client: KubeClient }> {
   const dir = path.join(repoRoot, `.bench-${name}`);
   const { down } = await import("../src/local-cluster/cluster.js");
@@ -30,7 +35,7 @@ export async function benchCluster(
     buildProgress: buildProgressBar,
     say: (l) => console.error(`[cluster] ${l}`),
   });
-  const storage = path.join(dir, "storage");
+  const storage = storageDir ?? path.join(dir, "storage");
   await fs.mkdir(storage, { recursive: true });
   const objects = installObjects({
     namespace: VELERO_NS,
@@ -131,6 +136,56 @@ export function startServer(kubeconfig: string, args: string[] = []): ChildProce
     {
       stdio: ["ignore", "ignore", "inherit"],
     },
+  );
+}
+
+/** Polls `check` every 200ms until it answers something; fails after `limitMs` (30 minutes). */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  limitMs = 1_800_000,
+): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const answer = await check();
+    if (answer !== undefined) return answer;
+    if (Date.now() > deadline) throw new Error(`still waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A node agent of one bench cluster's node, as a child process (local-cluster's are not started without install). */
+export function startAgent(
+  kubeconfig: string,
+  layout: ClusterLayout,
+  node: string,
+  args: string[] = [],
+): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      CLI,
+      "node-agent",
+      `--node-name=${node}`,
+      `--kubeconfig=${kubeconfig}`,
+      `--namespace=${VELERO_NS}`,
+      `--host-pods-dir=${layout.kubeletPodsDir}`,
+      "--log-level=warning",
+      ...args,
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+}
+
+/**
+ * Writes the page cache's dirty pages out (sync): each timed run starts with none, so no run is
+ * slowed by writing back what the run before it wrote.
+ */
+export async function flushWrites(): Promise<void> {
+  await new Promise<void>((resolve, reject) =>
+    spawn("sync", { stdio: "ignore" })
+      .on("error", reject)
+      .on("exit", () => resolve()),
   );
 }
 

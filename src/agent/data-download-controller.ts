@@ -18,6 +18,7 @@ import type { AgentContext } from "./pod-volume-backup-controller.js";
 import { watchCancel } from "./cancel-watch.js";
 import {
   acceptExclusively,
+  afterTransfer,
   builtInDataMover,
   prepareTimeoutMessage,
   type DataMoverOptions,
@@ -88,10 +89,25 @@ export class DataDownloadController {
     if (this.taken.has(dd.metadata.uid!)) return "done";
     this.taken.add(dd.metadata.uid!);
     const cancel = watchCancel(this.cache, key, dd, "the restore canceled it");
+    let bytes: number;
     try {
       if (cancel.signal.aborted)
         return await this.end(dd, "Canceled", "canceled before its download started");
-      const bytes = await this.download(dd, cancel.signal);
+      bytes = await this.download(dd, cancel.signal);
+    } catch (err) {
+      afterTransfer(this.end(dd, ...this.failure(dd, cancel.signal, err)), this.ctx, dd);
+      return "done";
+    } finally {
+      cancel.stop();
+    }
+    // Handing the volume over does not hold the node's transfer slot.
+    afterTransfer(this.complete(dd, bytes), this.ctx, dd);
+    return "done";
+  }
+
+  /** Binds the filled volume to the claim, then says Completed. */
+  private async complete(dd: DataDownload, bytes: number): Promise<void> {
+    try {
       const timeoutMs = parseDuration(dd.spec.operationTimeout || DEFAULT_OPERATION_TIMEOUT);
       const pv = await rebindVolume(this.ctx.velero.client, dd, timeoutMs);
       await this.patch(dd.metadata.name!, {
@@ -101,15 +117,21 @@ export class DataDownloadController {
       });
       this.ctx.log.info({ dataDownload: dd.metadata.name, pv, bytes }, "moved data restored");
     } catch (err) {
-      const message = cancel.signal.aborted
-        ? `the download into claim ${claimOf(dd)} was canceled: ${errorMessage(cancel.signal.reason)}`
-        : `the download into claim ${claimOf(dd)} failed: ${errorMessage(err)}`;
-      this.ctx.log.error({ dataDownload: dd.metadata.name }, message);
-      await this.end(dd, cancel.signal.aborted ? "Canceled" : "Failed", message);
-    } finally {
-      cancel.stop();
+      await this.end(dd, ...this.failure(dd, undefined, err));
     }
-    return "done";
+  }
+
+  /** The phase and message of a download that did not complete. */
+  private failure(
+    dd: DataDownload,
+    signal: AbortSignal | undefined,
+    err: unknown,
+  ): ["Failed" | "Canceled", string] {
+    const message = signal?.aborted
+      ? `the download into claim ${claimOf(dd)} was canceled: ${errorMessage(signal.reason)}`
+      : `the download into claim ${claimOf(dd)} failed: ${errorMessage(err)}`;
+    this.ctx.log.error({ dataDownload: dd.metadata.name }, message);
+    return [signal?.aborted ? "Canceled" : "Failed", message];
   }
 
   /** A download this node's earlier agent left InProgress is Failed, its half-filled volume deleted. */

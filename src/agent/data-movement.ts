@@ -4,7 +4,8 @@
  * so only the first agent's lands, as Velero's exclusive update).
  */
 import { metaTimeNow as now } from "../api/v1/index.js";
-import { statusCode } from "../kube/errors.js";
+import type { Logger } from "pino";
+import { errorMessage, statusCode } from "../kube/errors.js";
 import type { VeleroClient } from "../kube/velero-client.js";
 
 export interface DataMoverOptions {
@@ -45,4 +46,18 @@ export function prepareTimeoutMessage(
   waiting: string,
 ): string {
   return `timeout on preparing data ${what}: after ${timeoutMs / 1000}s still waiting for ${waiting}; raise the node agent's --data-mover-prepare-timeout if it is only slow`;
+}
+
+/**
+ * Lets what follows a transfer (cleaning up, binding, the last status) run on after the transfer's
+ * queue slot is freed; a failure of it is logged (the object keeps its last phase).
+ */
+export function afterTransfer(
+  work: Promise<unknown>,
+  ctx: { log: Logger },
+  movement: { kind: string; metadata: { name?: string } },
+): void {
+  work.catch((err: unknown) =>
+    ctx.log.error({ [movement.kind]: movement.metadata.name, err: errorMessage(err) }, "finishing failed"),
+  );
 }

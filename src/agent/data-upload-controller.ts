@@ -20,6 +20,7 @@ import type { AgentContext } from "./pod-volume-backup-controller.js";
 import { watchCancel } from "./cancel-watch.js";
 import {
   acceptExclusively,
+  afterTransfer,
   builtInDataMover,
   prepareTimeoutMessage,
   type DataMoverOptions,
@@ -102,19 +103,22 @@ export class DataUploadController {
     if (this.taken.has(du.metadata.uid!)) return "done";
     this.taken.add(du.metadata.uid!);
     const cancel = watchCancel(this.cache, key, du, "the backup canceled it");
+    let end: () => Promise<unknown>;
     try {
       if (cancel.signal.aborted) return await this.end(du, "Canceled", "canceled before its upload started");
       const snapshot = await this.upload(du, cancel.signal);
-      await this.end(du, "Completed", undefined, snapshot);
+      end = () => this.end(du, "Completed", undefined, snapshot);
     } catch (err) {
       const message = cancel.signal.aborted
         ? `the upload of claim ${claimOf(du)} was canceled: ${errorMessage(cancel.signal.reason)}`
         : `the upload of claim ${claimOf(du)} failed: ${errorMessage(err)}`;
       this.ctx.log.error({ dataUpload: du.metadata.name }, message);
-      await this.end(du, cancel.signal.aborted ? "Canceled" : "Failed", message);
+      end = () => this.end(du, cancel.signal.aborted ? "Canceled" : "Failed", message);
     } finally {
       cancel.stop();
     }
+    // Deleting the exposure and writing the last phase do not hold the node's transfer slot.
+    afterTransfer(end(), this.ctx, du);
     return "done";
   }
 

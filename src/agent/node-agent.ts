@@ -15,7 +15,9 @@ import {
 import { KubeClient } from "../kube/client.js";
 import { loadKubeConfig } from "../kube/config.js";
 import { errorMessage } from "../kube/errors.js";
-import { feed, keyOf, startInformer } from "../kube/informer.js";
+import { feed, getByKey, keyOf, startInformer } from "../kube/informer.js";
+import { CoreV1Api, makeInformer, type V1Pod } from "@kubernetes/client-node";
+import { DATA_DOWNLOAD_LABEL, DATA_UPLOAD_LABEL } from "../api/labels.js";
 import { VeleroClient } from "../kube/velero-client.js";
 import { WorkQueue } from "../kube/work-queue.js";
 import { veleroInformer } from "../server/velero-informers.js";
@@ -77,6 +79,11 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
   const backupController = new PodVolumeBackupController(ctx, backups);
   const restoreController = new PodVolumeRestoreController(ctx, restores);
   const downloads = veleroInformer<DataDownload>(kc, options.namespace, "datadownloads");
+  // Exposer pods: one that starts running moves its DataUpload or DataDownload on at once.
+  const core = kc.makeApiClient(CoreV1Api);
+  const exposerPods = makeInformer<V1Pod>(kc, `/api/v1/namespaces/${options.namespace}/pods`, () =>
+    core.listNamespacedPod({ namespace: options.namespace }),
+  );
   const dataMover = { prepareTimeoutMs: options.dataMoverPrepareTimeoutMs, image: DEFAULT_IMAGE };
   const uploadController = new DataUploadController(ctx, uploads, dataMover);
   const downloadController = new DataDownloadController(ctx, downloads, dataMover);
@@ -129,6 +136,7 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
   await startInformer("podvolumerestores", restores, log);
   await startInformer("datauploads", uploads, log);
   await startInformer("datadownloads", downloads, log);
+  await startInformer("exposer pods", exposerPods, log);
   await failInterrupted(velero, options.node, backups.list(), restores.list(), restoreController, log);
   await failInterruptedMovements(options.node, uploads.list(), uploadController, "uploading", log);
   await failInterruptedMovements(options.node, downloads.list(), downloadController, "writing", log);
@@ -141,6 +149,11 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
   feed(downloads, (k) => {
     downloadPrepareQueue.add(k);
     downloadQueue.add(k);
+  });
+  feed(exposerPods, (k) => {
+    const labels = getByKey(exposerPods, k)?.metadata?.labels ?? {};
+    if (labels[DATA_UPLOAD_LABEL]) prepareQueue.add(k);
+    if (labels[DATA_DOWNLOAD_LABEL]) downloadPrepareQueue.add(k);
   });
   backups.list().forEach((b) => backupQueue.add(keyOf(b)));
   restores.list().forEach((r) => restoreQueue.add(keyOf(r)));
@@ -160,6 +173,7 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
       await restores.stop();
       await uploads.stop();
       await downloads.stop();
+      await exposerPods.stop();
       client.close();
       await fs.rm(workDir, { recursive: true, force: true });
     },

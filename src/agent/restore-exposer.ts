@@ -105,8 +105,9 @@ function restoreClaim(
 /**
  * Hands the filled volume to the target claim, in Velero's order: the volume is set to Retain,
  * the pod and the temporary claim deleted, the volume's claim reference pointed at the target
- * claim (and the target's selector label put on the volume), and once both are Bound the
- * volume's reclaim policy is put back. Returns the volume's name.
+ * claim (and the target's selector label put on the volume) and the claim's volume name at the
+ * volume, and once both are Bound the volume's reclaim policy is put back. Returns the volume's
+ * name.
  */
 export async function rebindVolume(client: KubeClient, dd: DataDownload, timeoutMs: number): Promise<string> {
   const ns = dd.metadata.namespace!;
@@ -135,6 +136,9 @@ export async function rebindVolume(client: KubeClient, dd: DataDownload, timeout
       },
     },
   });
+  // The claim names the volume too: the PV controller binds the pair at once, rather than at its
+  // next periodic look at the claim (15s).
+  await patch(client, claimPath(targetNs, targetName), { spec: { volumeName: pvName } });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const claim = await client.get<V1PersistentVolumeClaim>(claimPath(targetNs, targetName));

@@ -86,13 +86,13 @@ export async function discover(client: KubeClient): Promise<Discovery> {
   ]);
   const discovery =
     core.kind === "APIGroupDiscoveryList" && groups.kind === "APIGroupDiscoveryList"
-      ? fromAggregated([...(core.items ?? []), ...(groups.items ?? [])])
+      ? discoveryFromAggregated([...(core.items ?? []), ...(groups.items ?? [])])
       : await discoverGroupByGroup(client);
   discovery.resources.sort((a, b) => groupResource(a).localeCompare(groupResource(b)));
   return discovery;
 }
 
-function fromAggregated(items: NonNullable<APIGroupDiscoveryList["items"]>): Discovery {
+export function discoveryFromAggregated(items: NonNullable<APIGroupDiscoveryList["items"]>): Discovery {
   const discovery: Discovery = { resources: [], failedGroups: [] };
   for (const item of items) {
     const group = item.metadata?.name ?? "";

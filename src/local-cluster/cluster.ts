@@ -223,8 +223,13 @@ async function installVelero(
   }
 }
 
-/** Starts the node agent of one simulated node (again, after it stopped); returns its pid. */
-export function startNodeAgent(layout: ClusterLayout, state: ClusterState, node: string): Promise<number> {
+/** Starts the node agent of one simulated node (again, after it stopped, with more flags if given); returns its pid. */
+export function startNodeAgent(
+  layout: ClusterLayout,
+  state: ClusterState,
+  node: string,
+  flags: string[] = [],
+): Promise<number> {
   return startComponent(
     layout,
     nodeAgentComponent(node),
@@ -236,6 +241,7 @@ export function startNodeAgent(layout: ClusterLayout, state: ClusterState, node:
       `--kubeconfig=${layout.kubeconfig}`,
       `--namespace=${VELERO_NAMESPACE}`,
       `--host-pods-dir=${layout.kubeletPodsDir}`,
+      ...flags,
     ],
     kopiaEnv(state),
   );

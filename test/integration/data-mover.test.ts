@@ -8,6 +8,8 @@ import { test } from "node:test";
 import type { BackupVolumeInfo } from "../../src/backup/volume-info.js";
 import type { RestoreVolumeInfo } from "../../src/restore/volume-info.js";
 import type { DataDownload, DataUpload } from "../../src/api/v2alpha1/data-movement.js";
+import { nodeNames } from "../../src/local-cluster/simulator/nodes.js";
+import { readState } from "../../src/local-cluster/state.js";
 import { checksumsUnder, kubectl, testNamespace, waitUntil } from "./support.js";
 import { restoreFiles, velero } from "./velero.js";
 import {
@@ -19,9 +21,12 @@ import {
   deleteBackup,
   fileInApp,
   id,
+  killNodeAgent,
+  layout,
   locationJson,
   repositoryKopia,
   restoreToEnd,
+  startNodeAgentAgain,
   veleroObjects,
   volumeBackup,
 } from "./volumes.js";
@@ -174,8 +179,11 @@ test("a restore whose moved data is gone from the repository leaves the claim Pe
   assert.deepEqual(await leftInVelero(), []);
 });
 
-test("a DataUpload whose snapshot cannot be exposed fails alone at the item operation timeout, says what it waited for, and leaves nothing behind", async (t) => {
-  const ns = await testNamespace(t, "dmt");
+/**
+ * A bound claim `data` in ns whose storage class is then deleted: the exposer's claim, of the
+ * same class, can never be provisioned, so its DataUpload never gets past exposing.
+ */
+async function claimOfDeletedClass(ns: string): Promise<void> {
   const storageClass = `dm-gone-${id()}`;
   await kubectl(
     ["apply", "-f", "-"],
@@ -202,7 +210,11 @@ spec: {storageClassName: ${storageClass}, accessModes: [ReadWriteOnce], resource
   );
   // The exposer's claim is of the same class: with the class gone it can never be provisioned.
   await kubectl(["delete", "storageclass", storageClass]);
+}
 
+test("a DataUpload whose snapshot cannot be exposed fails alone at the item operation timeout, says what it waited for, and leaves nothing behind", async (t) => {
+  const ns = await testNamespace(t, "dmt");
+  await claimOfDeletedClass(ns);
   const { name: backup, stdout } = await backupToEnd(ns, MOVE, "--item-operation-timeout", "15s");
   assert.match(stdout, /Backup completed with status: PartiallyFailed/);
   const [du] = await dataUploads(backup);
@@ -232,4 +244,36 @@ test("deleting a backup with moved snapshot data deletes its kopia snapshot from
 
   await deleteBackup(backup);
   assert.equal((await kopia.snapshotIds()).includes(du!.status!.snapshotID!), false);
+});
+
+test("a DataUpload not exposed within the node agent's --data-mover-prepare-timeout fails with what it waited for, and leaves nothing behind", async (t) => {
+  const nodes = nodeNames((await readState(layout()))!.nodes);
+  for (const node of nodes) await killNodeAgent(node);
+  t.after(async () => {
+    for (const node of nodes) await killNodeAgent(node).catch(() => undefined);
+    for (const node of nodes) await startNodeAgentAgain(node);
+  });
+  for (const node of nodes) await startNodeAgentAgain(node, ["--data-mover-prepare-timeout=5s"]);
+  const ns = await testNamespace(t, "dmp");
+  await claimOfDeletedClass(ns);
+
+  const { name: backup, stdout } = await backupToEnd(ns, MOVE);
+  assert.match(stdout, /Backup completed with status: PartiallyFailed/);
+  const [du] = await dataUploads(backup);
+  assert.equal(du?.status?.phase, "Failed");
+  assert.match(
+    du.status.message ?? "",
+    new RegExp(
+      `^timeout on preparing data upload: after 5s still waiting for claim velero/${du.metadata.name} to be bound \\(it is Pending`,
+    ),
+  );
+  const log = await velero(["backup", "logs", backup]);
+  assert.match(
+    log.stdout,
+    new RegExp(
+      `DataUpload ${du.metadata.name} of claim ${ns}/data ended Failed: timeout on preparing data upload`,
+    ),
+  );
+  assert.equal(await kubectl(["get", "volumesnapshots", "-n", ns, "-o", "name"]), "");
+  assert.deepEqual(await leftInVelero(), []);
 });

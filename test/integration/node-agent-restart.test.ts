@@ -6,9 +6,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { PodVolumeBackup, PodVolumeRestore } from "../../src/api/v1/index.js";
-import { startNodeAgent } from "../../src/local-cluster/cluster.js";
-import { nodeAgentComponent } from "../../src/local-cluster/layout.js";
-import { runningPid } from "../../src/local-cluster/processes.js";
 import { nodeNames } from "../../src/local-cluster/simulator/nodes.js";
 import { readState } from "../../src/local-cluster/state.js";
 import { jsonOf, kubectl, testNamespace, waitAvailable, waitUntil } from "./support.js";
@@ -19,31 +16,15 @@ import {
   appWritesRandom,
   FS_OPT_IN,
   id,
+  killNodeAgent,
   layout,
   podVolumeBackups,
   repositoryKopia,
   restoreToEnd,
+  startNodeAgentAgain,
   veleroObjects,
   volumeBackup,
 } from "./volumes.js";
-
-/** Kills the node agent of `node` with its kopia, as a container's processes die with it. */
-async function killNodeAgent(node: string): Promise<void> {
-  const component = nodeAgentComponent(node);
-  const pid = await runningPid(layout(), component);
-  assert.ok(pid, `${component} runs`);
-  process.kill(-pid, "SIGKILL");
-  await waitUntil(
-    `${component} to be gone`,
-    10_000,
-    async () => (await runningPid(layout(), component)) === undefined,
-  );
-}
-
-async function startNodeAgentAgain(node: string): Promise<void> {
-  if ((await runningPid(layout(), nodeAgentComponent(node))) !== undefined) return;
-  await startNodeAgent(layout(), (await readState(layout()))!, node);
-}
 
 /** The phase a backup or restore ends in. */
 const phaseAtEnd = (kind: "backup" | "restore", name: string) =>

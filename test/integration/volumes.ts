@@ -5,7 +5,10 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { BlockStorage } from "../../src/local-cluster/block-storage.js";
-import { ClusterLayout } from "../../src/local-cluster/layout.js";
+import { ClusterLayout, nodeAgentComponent } from "../../src/local-cluster/layout.js";
+import { startNodeAgent } from "../../src/local-cluster/cluster.js";
+import { runningPid } from "../../src/local-cluster/processes.js";
+import { readState } from "../../src/local-cluster/state.js";
 import os from "node:os";
 import type { TestContext } from "node:test";
 import type { BackupStorageLocation, PodVolumeBackup } from "../../src/api/v1/index.js";
@@ -225,4 +228,23 @@ export async function deleteBackup(backup: string): Promise<void> {
     async () =>
       !(await kubectl(["get", "backups.velero.io", "-n", "velero", "-o", "name"])).includes(`/${backup}\n`),
   );
+}
+
+/** Kills the node agent of `node` with its kopia, as a container's processes die with it. */
+export async function killNodeAgent(node: string): Promise<void> {
+  const component = nodeAgentComponent(node);
+  const pid = await runningPid(layout(), component);
+  assert.ok(pid, `${component} runs`);
+  process.kill(-pid, "SIGKILL");
+  await waitUntil(
+    `${component} to be gone`,
+    10_000,
+    async () => (await runningPid(layout(), component)) === undefined,
+  );
+}
+
+/** Starts the node agent of `node` unless it runs, with more flags if given. */
+export async function startNodeAgentAgain(node: string, flags: string[] = []): Promise<void> {
+  if ((await runningPid(layout(), nodeAgentComponent(node))) !== undefined) return;
+  await startNodeAgent(layout(), (await readState(layout()))!, node, flags);
 }

@@ -16,7 +16,7 @@ import { commaList, veleroClient, withClientFlags, type ClientFlags } from "../c
 import { parseKeyValuePairs } from "../install.js";
 import { outputFormat, printObjects, type OutputFormat } from "../output.js";
 import { labelsFromFlags, optionalBool, submitAndWait } from "../submit.js";
-import { podVolumeProgress } from "../pod-volume-progress.js";
+import { transfersSummary, volumeTransfers } from "../volume-transfers.js";
 
 interface CreateFlags extends ClientFlags {
   fromSchedule?: string;
@@ -328,7 +328,9 @@ export function backupCreateCommand(): Command {
         async (name) => {
           const o = await velero.get<Backup>("backups", name);
           const detail =
-            o?.status?.phase === "InProgress" ? await podVolumeProgress(velero, { backup: name }) : undefined;
+            o?.status?.phase === "InProgress" || o?.status?.phase === "WaitingForPluginOperations"
+              ? transfersSummary(await volumeTransfers(velero, { backup: name }))
+              : undefined;
           return {
             phase: o?.status?.phase,
             done: o?.status?.progress?.itemsBackedUp,

@@ -19,6 +19,7 @@ import { downloadJson } from "../../kube/download-request.js";
 import { namedOrSelected } from "../select.js";
 import { backupVolumeError, describeBackupVolumes, unlessNotFound } from "../volume-describe.js";
 import { describeBackupJson } from "./describe-json.js";
+import { transferLines, volumeTransfers } from "../volume-transfers.js";
 
 export function backupDescribeCommand(): Command {
   return withClientFlags(new Command("describe"))
@@ -78,7 +79,10 @@ async function describeText(velero: VeleroClient, backup: Backup, details: boole
     `${BACKUP_NAME_LABEL}=${name}`,
   );
   const lines = describeBackup(backup, requests);
-  if (!isFinished(backup)) return lines.join("\n");
+  if (!isFinished(backup)) {
+    const moving = transferLines(await volumeTransfers(velero, { backup: name }));
+    return [...lines, ...(moving.length ? ["", ...moving] : [])].join("\n");
+  }
   // Asked for at once: with no server answering, describe waits one timeout, not three.
   const [results, resources, volumes] = await Promise.allSettled([
     finishedResults(velero, backup),

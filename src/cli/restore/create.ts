@@ -25,7 +25,7 @@ import { backupAndStore } from "../backup/store-of.js";
 import { commaList, veleroClient, withClientFlags, type ClientFlags } from "../client-flags.js";
 import { outputFormat, printObjects, type OutputFormat } from "../output.js";
 import { labelsFromFlags, optionalBool, submitAndWait } from "../submit.js";
-import { podVolumeProgress } from "../pod-volume-progress.js";
+import { transfersSummary, volumeTransfers } from "../volume-transfers.js";
 import { durationFlag } from "../duration-flag.js";
 import { printPlan } from "./plan-output.js";
 
@@ -194,7 +194,7 @@ export function restoreCreateCommand(): Command {
           const o = await velero.get<Restore>("restores", name);
           const detail =
             o?.status?.phase === "WaitingForPluginOperations"
-              ? await podVolumeProgress(velero, { restore: name })
+              ? transfersSummary(await volumeTransfers(velero, { restore: name }))
               : undefined;
           return {
             phase: o?.status?.phase,
