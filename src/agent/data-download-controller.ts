@@ -78,7 +78,8 @@ export class DataDownloadController {
       if (dd.status?.message !== message) await this.patch(dd.metadata.name!, { message });
       return { retryAfterMs: EXPOSE_WAIT_MS };
     }
-    await this.patch(dd.metadata.name!, { phase: "Prepared", node: exposure.node });
+    // What it waited for is over: the message goes (a merge patch drops a null).
+    await this.patch(dd.metadata.name!, { phase: "Prepared", node: exposure.node, message: null });
     return "done";
   }
 

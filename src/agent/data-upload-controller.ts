@@ -92,7 +92,8 @@ export class DataUploadController {
       if (du.status?.message !== message) await this.patch(du.metadata.name!, { message });
       return { retryAfterMs: EXPOSE_WAIT_MS };
     }
-    await this.patch(name, { phase: "Prepared", node: exposure.node, nodeOS: "linux" });
+    // What it waited for is over: the message goes (a merge patch drops a null).
+    await this.patch(name, { phase: "Prepared", node: exposure.node, nodeOS: "linux", message: null });
     return "done";
   }
 

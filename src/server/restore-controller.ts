@@ -46,8 +46,10 @@ export class RestoreController {
     const restore = await this.velero.get<Restore>("restores", cached.metadata.name!);
     if (!restore || (restore.status?.phase && restore.status.phase !== "New")) return "done";
     const name = restore.metadata.name!;
+    const pickedUpAt = Date.now();
 
     const { errors, backup, discovery } = await this.validate(restore);
+    const validatedAt = Date.now();
     if (errors.length || !backup) {
       this.log.info({ restore: name, errors }, "restore failed validation");
       await this.setStatus(restore, { phase: "FailedValidation", validationErrors: errors });
@@ -113,7 +115,16 @@ export class RestoreController {
       throw err;
     });
     await this.setStatus(restore, { phase: "InProgress" });
-    this.log.info({ restore: name, backup: backup.metadata.name }, "restore started");
+    // How long the restore took to start, for whoever looks into a slow one.
+    this.log.info(
+      {
+        restore: name,
+        backup: backup.metadata.name,
+        validateMs: validatedAt - pickedUpAt,
+        planMs: Date.now() - validatedAt,
+      },
+      "restore started",
+    );
 
     const progress = new ProgressWriter(
       (p: RestoreProgress) => this.setStatus(restore, { progress: p }),

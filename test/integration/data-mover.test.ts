@@ -215,7 +215,7 @@ spec: {storageClassName: ${storageClass}, accessModes: [ReadWriteOnce], resource
 test("a DataUpload whose snapshot cannot be exposed fails alone at the item operation timeout, says what it waited for, and leaves nothing behind", async (t) => {
   const ns = await testNamespace(t, "dmt");
   await claimOfDeletedClass(ns);
-  const { name: backup, stdout } = await backupToEnd(ns, MOVE, "--item-operation-timeout", "15s");
+  const { name: backup, stdout } = await backupToEnd(ns, MOVE, "--item-operation-timeout", "30s");
   assert.match(stdout, /Backup completed with status: PartiallyFailed/);
   const [du] = await dataUploads(backup);
   const log = await velero(["backup", "logs", backup]);
@@ -253,7 +253,7 @@ test("a DataUpload not exposed within the node agent's --data-mover-prepare-time
     for (const node of nodes) await killNodeAgent(node).catch(() => undefined);
     for (const node of nodes) await startNodeAgentAgain(node);
   });
-  for (const node of nodes) await startNodeAgentAgain(node, ["--data-mover-prepare-timeout=5s"]);
+  for (const node of nodes) await startNodeAgentAgain(node, ["--data-mover-prepare-timeout=20s"]);
   const ns = await testNamespace(t, "dmp");
   await claimOfDeletedClass(ns);
 
@@ -264,7 +264,7 @@ test("a DataUpload not exposed within the node agent's --data-mover-prepare-time
   assert.match(
     du.status.message ?? "",
     new RegExp(
-      `^timeout on preparing data upload: after 5s still waiting for claim velero/${du.metadata.name} to be bound \\(it is Pending`,
+      `^timeout on preparing data upload: after 20s still waiting for claim velero/${du.metadata.name} to be bound \\(it is Pending`,
     ),
   );
   const log = await velero(["backup", "logs", backup]);

@@ -51,7 +51,7 @@ export interface DataUploadStatus {
   path?: string;
   snapshotID?: string;
   dataMoverResult?: Record<string, string> | null;
-  message?: string;
+  message?: string | null;
   startTimestamp?: string | null;
   completionTimestamp?: string | null;
   progress?: DataMoveProgress;
@@ -85,7 +85,7 @@ export interface DataDownloadSpec {
 
 export interface DataDownloadStatus {
   phase?: DataMovementPhase;
-  message?: string;
+  message?: string | null;
   startTimestamp?: string | null;
   completionTimestamp?: string | null;
   progress?: DataMoveProgress;

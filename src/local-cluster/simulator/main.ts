@@ -5,7 +5,7 @@ import { BlockStorage } from "../block-storage.js";
 import { ClusterLayout } from "../layout.js";
 import { loadKubeConfig } from "../../kube/config.js";
 import { installDriver } from "./bootstrap.js";
-import { feed, keyOf } from "../../kube/informer.js";
+import { feed, keyOf, splitKey } from "../../kube/informer.js";
 import { makeCaches, startCaches } from "./informers.js";
 import { Kubelet } from "./kubelet.js";
 import { NodeHeartbeats, nodeNames } from "./nodes.js";
@@ -53,7 +53,13 @@ async function main(): Promise<void> {
     queues.kubelet.add(key);
   };
   feed(caches.pods, onPod);
-  feed(caches.pvcs, (k) => queues.claims.add(k));
+  feed(caches.pvcs, (k) => {
+    queues.claims.add(k);
+    // As kube-scheduler and the kubelet do on a claim's events: its pods look again (it may be bound now).
+    const { namespace, name } = splitKey(k);
+    for (const pod of caches.pods.list(namespace))
+      if (pod.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === name)) onPod(keyOf(pod));
+  });
   feed(caches.pvs, (k) => queues.volumes.add(k));
   feed(caches.snapshots, (k) => queues.snapshots.add(k));
   feed(caches.snapshotContents, (k) => queues.contents.add(k));
