@@ -24,7 +24,7 @@ export interface ExecuteOptions {
   beforeCreate?: (step: PlanStep, body: Buffer) => Promise<Buffer>;
   /** Called once an item whose actions asked for operations is created, to start them. */
   onCreated?: (step: PlanStep, created: Item) => Promise<void>;
-  /** Told the size of each chunk of the plan before it is executed. */
+  /** Told the size of each chunk of the plan as it starts (chunks of a wave of volume objects run at once). */
   onChunk?: (steps: number) => void;
   onOutcome: (
     entry: PlanEntry,
@@ -38,21 +38,48 @@ const MERGE_PATCH = "application/merge-patch+json";
 const POLL_MS = 250;
 
 /**
+ * Volume objects, which refer to each other only through what controllers reconcile whenever
+ * both ends exist (the snapshot controller binds a snapshot to its content, the provisioner waits
+ * for a claim's snapshot, the PV controller binds a claim to its volume): their tiers, one after
+ * the other in restore order, are created in one wave, without each waiting for the one before.
+ */
+const ONE_WAVE = new Set([
+  "volumesnapshotcontents.snapshot.storage.k8s.io",
+  "volumesnapshots.snapshot.storage.k8s.io",
+  "datauploads.velero.io",
+  "persistentvolumes",
+  "persistentvolumeclaims",
+]);
+
+/**
  * Carries a plan out chunk by chunk, in order, with up to `concurrency` requests at once inside
- * a chunk. CRDs are waited on until established before the plan goes on (it reads discovery
- * again after them). Every step ends in exactly one outcome.
+ * a chunk; each chunk waits for the one before, but in a wave of volume objects (ONE_WAVE).
+ * CRDs are waited on until established before the plan goes on (it reads discovery again after
+ * them). Every step ends in exactly one outcome.
  */
 export async function executePlan(plan: RestorePlan, options: ExecuteOptions): Promise<void> {
   const stepOptions = { ...options, policies: plan.policies };
+  let wave: Promise<void>[] = [];
   for await (const chunk of plan.chunks()) {
+    if (!ONE_WAVE.has(chunk.groupResource)) {
+      await Promise.all(wave);
+      wave = [];
+    }
     options.onChunk?.(chunk.steps.length);
     const run = (step: PlanStep) =>
       chunk.groupResource === "namespaces"
         ? restoreNamespace(step, chunk.resource, stepOptions)
         : restoreStep(step, chunk.resource, stepOptions);
-    await forEachConcurrently(chunk.steps, options.concurrency, run);
+    const created = forEachConcurrently(chunk.steps, options.concurrency, run);
+    if (ONE_WAVE.has(chunk.groupResource)) {
+      created.catch(() => undefined); // its failure is thrown when the wave is awaited
+      wave.push(created);
+      continue;
+    }
+    await created;
     if (chunk.groupResource === CRDS) await waitEstablished(chunk.steps, options);
   }
+  await Promise.all(wave);
 }
 
 /** A step also needs the restore's policies, for the words of its warnings. */

@@ -155,7 +155,7 @@ export async function runRestore(
       concurrency: deps.concurrency,
       terminatingTimeoutMs: deps.terminatingTimeoutMs,
       ...(deps.resourceTimeoutMs ? { crdTimeoutMs: deps.resourceTimeoutMs } : {}),
-      onChunk: (steps) => (chunkLeft = steps),
+      onChunk: (steps) => (chunkLeft += steps),
       beforeCreate: (step, body) => operations.beforeCreate(step, body),
       onCreated: (step, created) =>
         operations.start(step, created).catch((err: unknown) => {
@@ -178,7 +178,7 @@ export async function runRestore(
         counts[outcome]++;
         progress.itemsRestored++;
         chunkLeft--;
-        // What is done, what this chunk still holds, and what is not planned yet.
+        // What is done, what the chunks started still hold, and what is not planned yet.
         progress.totalItems = progress.itemsRestored + chunkLeft + plan.unplanned;
         deps.onProgress?.({ ...progress });
       },
