@@ -15,6 +15,7 @@ import type { DataUpload } from "../api/v2alpha1/data-movement.js";
 import type { KubeClient } from "../kube/client.js";
 import { createIfMissing, deleteIfPresent, getOrUndefined } from "../kube/object-ops.js";
 import { SNAPSHOT_API, snapshotContentsPath, snapshotsPath } from "../volumes/csi-paths.js";
+import { PRESERVED_CONTENT_CONFIG } from "../volumes/data-upload-backup.js";
 import { deleteExposerPodAndClaim, exposerPod } from "./exposer-pod.js";
 import { controllerReference } from "../api/v1/index.js";
 
@@ -62,6 +63,8 @@ async function takeOverSnapshot(
   client: KubeClient,
   du: DataUpload,
 ): Promise<{ waiting: string } | { done: true }> {
+  const preserved = du.spec.dataMoverConfig?.[PRESERVED_CONTENT_CONFIG];
+  if (preserved) return cloneKeptSnapshot(client, du, preserved);
   const source = du.spec.csiSnapshot!;
   const sourcePath = `${snapshotsPath(du.spec.sourceNamespace)}/${source.volumeSnapshot}`;
   const original = await getOrUndefined<VolumeSnapshot>(client, sourcePath);
@@ -81,10 +84,51 @@ async function takeOverSnapshot(
   const content = await client.get<VolumeSnapshotContent>(`${snapshotContentsPath()}/${contentName}`);
   const handle = content.status?.snapshotHandle;
   if (!handle) return { waiting: `VolumeSnapshotContent ${contentName} to have a snapshot handle` };
+  await createClone(client, du, handle, content.spec?.driver ?? source.driver ?? "", "Delete");
+  if (content.spec?.deletionPolicy !== "Retain")
+    await client.request("PATCH", `${snapshotContentsPath()}/${contentName}`, {
+      body: { spec: { deletionPolicy: "Retain" } },
+      contentType: "application/merge-patch+json",
+    });
+  await deleteIfPresent(client, sourcePath);
+  await deleteIfPresent(client, `${snapshotContentsPath()}/${contentName}`);
+  return { done: true };
+}
 
+/**
+ * preserveLocalSnapshot: the backup keeps its snapshot, so the clone is made from the kept
+ * content's handle with deletion policy Retain (deleting the clone leaves the storage's snapshot),
+ * and nothing of the original is touched.
+ */
+async function cloneKeptSnapshot(
+  client: KubeClient,
+  du: DataUpload,
+  contentName: string,
+): Promise<{ done: true }> {
+  const content = await getOrUndefined<VolumeSnapshotContent>(
+    client,
+    `${snapshotContentsPath()}/${contentName}`,
+  );
+  const handle = content?.status?.snapshotHandle;
+  if (!handle)
+    throw new Error(
+      `VolumeSnapshotContent ${contentName} of the kept snapshot of claim ${du.spec.sourceNamespace}/${du.spec.sourcePVC} ${content ? "has no snapshot handle" : "no longer exists"}`,
+    );
+  await createClone(client, du, handle, content.spec?.driver ?? du.spec.csiSnapshot?.driver ?? "", "Retain");
+  return { done: true };
+}
+
+/** The exposer's VolumeSnapshot and content, named after the DataUpload, of the storage's snapshot `handle`. */
+async function createClone(
+  client: KubeClient,
+  du: DataUpload,
+  handle: string,
+  driver: string,
+  deletionPolicy: "Delete" | "Retain",
+): Promise<void> {
   const ns = du.metadata.namespace!;
   const name = du.metadata.name!;
-  const className = source.snapshotClass || original.spec?.volumeSnapshotClassName;
+  const className = du.spec.csiSnapshot?.snapshotClass;
   await createIfMissing(client, snapshotsPath(ns), {
     apiVersion: SNAPSHOT_API,
     kind: "VolumeSnapshot",
@@ -99,21 +143,13 @@ async function takeOverSnapshot(
     kind: "VolumeSnapshotContent",
     metadata: { name },
     spec: {
-      deletionPolicy: "Delete",
-      driver: content.spec?.driver ?? source.driver ?? "",
+      deletionPolicy,
+      driver,
       source: { snapshotHandle: handle },
       ...(className ? { volumeSnapshotClassName: className } : {}),
       volumeSnapshotRef: { apiVersion: SNAPSHOT_API, kind: "VolumeSnapshot", namespace: ns, name },
     },
   } satisfies VolumeSnapshotContent);
-  if (content.spec?.deletionPolicy !== "Retain")
-    await client.request("PATCH", `${snapshotContentsPath()}/${contentName}`, {
-      body: { spec: { deletionPolicy: "Retain" } },
-      contentType: "application/merge-patch+json",
-    });
-  await deleteIfPresent(client, sourcePath);
-  await deleteIfPresent(client, `${snapshotContentsPath()}/${contentName}`);
-  return { done: true };
 }
 
 /** The claim the exposer pod mounts: provisioned from the clone, of the backed-up claim's class and size. */
@@ -152,4 +188,7 @@ export async function cleanUpExposure(client: KubeClient, du: DataUpload): Promi
   const name = du.metadata.name!;
   await deleteExposerPodAndClaim(client, ns, name);
   await deleteIfPresent(client, `${snapshotsPath(ns)}/${name}`);
+  // A clone of a kept snapshot has policy Retain: its content goes by hand, the storage's snapshot stays.
+  if (du.spec.dataMoverConfig?.[PRESERVED_CONTENT_CONFIG])
+    await deleteIfPresent(client, `${snapshotContentsPath()}/${name}`);
 }

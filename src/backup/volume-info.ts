@@ -132,8 +132,8 @@ function entry(
   const moved = records.dataUploads.find(
     (r) => r.pvcName === names.pvcName && r.pvcNamespace === names.pvcNamespace,
   );
-  if (moved) return { ...names, backupMethod: "CSISnapshot", ...movedEntry(moved), pvInfo };
   const csi = pvName ? records.csiSnapshots.find((r) => r.pvName === pvName && r.succeeded) : undefined;
+  if (moved) return { ...names, backupMethod: "CSISnapshot", ...movedEntry(moved, csi), pvInfo };
   if (csi) return { ...names, backupMethod: "CSISnapshot", ...csiEntry(csi), pvInfo };
   const native = pvName
     ? records.nativeSnapshots.find(
@@ -178,27 +178,33 @@ function csiEntry(
 /** What Velero's volume info says of a CSI field it does not know, for a snapshot whose data was moved. */
 const UNKNOWN = "unknown";
 
-/** A moved snapshot's entry, as Velero's once the DataUpload has ended: snapshotDataMovementInfo from it. */
+/**
+ * A moved snapshot's entry, as Velero's once the DataUpload has ended: snapshotDataMovementInfo
+ * from it; with the snapshot kept too (preserveLocalSnapshot), csiSnapshotInfo from that.
+ */
 function movedEntry(
   r: DataUploadRecord,
+  kept: CsiSnapshotRecord | undefined,
 ): Omit<BackupVolumeInfo, "pvcName" | "pvcNamespace" | "pvName" | "backupMethod"> {
   const { spec, status } = r.dataUpload;
   const phase = status?.phase ?? "New";
   return {
     snapshotDataMoved: true,
-    preserveLocalSnapshot: false,
+    preserveLocalSnapshot: kept !== undefined,
     skipped: false,
     ...(status?.startTimestamp ? { startTimestamp: goTime(status.startTimestamp) } : {}),
     ...(status?.completionTimestamp ? { completionTimestamp: goTime(status.completionTimestamp) } : {}),
     result: phase === "Completed" ? "succeeded" : "failed",
-    csiSnapshotInfo: {
-      snapshotHandle: UNKNOWN,
-      size: 0,
-      driver: r.driver,
-      vscName: UNKNOWN,
-      operationID: UNKNOWN,
-      ReadyToUse: null,
-    },
+    csiSnapshotInfo: kept
+      ? csiEntry(kept).csiSnapshotInfo!
+      : {
+          snapshotHandle: UNKNOWN,
+          size: 0,
+          driver: r.driver,
+          vscName: UNKNOWN,
+          operationID: UNKNOWN,
+          ReadyToUse: null,
+        },
     snapshotDataMovementInfo: {
       dataMover: spec.datamover || "velero",
       uploaderType: "kopia",

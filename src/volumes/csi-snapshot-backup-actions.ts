@@ -23,7 +23,7 @@ import {
   VOLUME_SNAPSHOT_LABEL,
 } from "../api/labels.js";
 import type { Backup } from "../api/v1/index.js";
-import type { BackupItemAction } from "../items/backup-item-action.js";
+import type { BackupItemAction, BackupItemActionOutput } from "../items/backup-item-action.js";
 import type { Item } from "../items/item.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage, isNotFound } from "../kube/errors.js";
@@ -33,7 +33,12 @@ import type { BackupVolumeRecords, CsiSnapshotRecord } from "./backup-volume-rec
 import { nativeLocationFor, type NativeLocation } from "./native-snapshots.js";
 import type { FsBackupClaims } from "./pod-volume-backup-actions.js";
 import { SnapshotWatch } from "./snapshot-watch.js";
-import { cancelDataUpload, dataUploadProgress, moveSnapshotData } from "./data-upload-backup.js";
+import {
+  cancelDataUpload,
+  dataUploadProgress,
+  moveKeptSnapshotData,
+  moveSnapshotData,
+} from "./data-upload-backup.js";
 import { SNAPSHOT_API, snapshotClassesPath, snapshotContentsPath, snapshotsPath } from "./csi-paths.js";
 
 const DEFAULT_CSI_SNAPSHOT_TIMEOUT = "10m";
@@ -89,7 +94,8 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
         ctx.volumes.skip(pvName, snapshotClass);
         return undefined;
       }
-      if (ctx.backup.spec.snapshotMoveData === true)
+      const moving = ctx.backup.spec.snapshotMoveData === true;
+      if (moving && ctx.backup.spec.preserveLocalSnapshot !== true)
         return moveSnapshotData(ctx, { pvc, pv, driver }, () => createClaimSnapshot(ctx, pvc, snapshotClass));
       const record = await takeSnapshot(ctx, watch, pvc, pvName, driver, snapshotClass);
       if (!record.succeeded) {
@@ -102,7 +108,7 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
         ...labelled.metadata?.annotations,
         [VOLUME_SNAPSHOT_LABEL]: vsName,
       };
-      return {
+      const kept: BackupItemActionOutput = {
         item: labelled,
         additionalItems: [
           {
@@ -114,6 +120,8 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
           { groupResource: "persistentvolumes", name: pvName, item: pv as Item },
         ],
       };
+      // preserveLocalSnapshot: the snapshot is kept as above, and its data moved as well.
+      return moving ? moveKeptSnapshotData(ctx, record, kept) : kept;
     },
     // The operations of claims whose snapshot's data is moved (snapshotMoveData).
     progress: (operationId) => dataUploadProgress(ctx, operationId),

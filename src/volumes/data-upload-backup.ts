@@ -26,10 +26,16 @@ import type { Item } from "../items/item.js";
 import { isNotFound } from "../kube/errors.js";
 import { VeleroClient } from "../kube/velero-client.js";
 import type { VolumeSnapshot } from "../api/csi-snapshots.js";
+import type { CsiSnapshotRecord } from "./backup-volume-records.js";
 import type { CsiBackupContext } from "./csi-snapshot-backup-actions.js";
 import { snapshotsPath } from "./csi-paths.js";
 
 export const DATA_UPLOADS = "datauploads.velero.io";
+/**
+ * In a DataUpload's dataMoverConfig (velero-ts, preserveLocalSnapshot): the kept snapshot's
+ * content, which the exposer clones from and never deletes.
+ */
+export const PRESERVED_CONTENT_CONFIG = "velero-ts.io/preserved-volume-snapshot-content";
 
 /** Velero's operation ID of a claim's DataUpload: `du-<backup uid>.<claim uid>`, as a valid label value. */
 export function dataUploadOperationId(backupUid: string, pvcUid: string): string {
@@ -85,47 +91,98 @@ export async function moveSnapshotData(
 ): Promise<BackupItemActionOutput> {
   const { pvc, pv, driver } = claim;
   const namespace = pvc.metadata!.namespace!;
-  if (!ctx.repositories)
-    throw new Error("the server has no kopia to make the namespace's backup repository with");
-  // The data goes into the repository of the claim's namespace, which the server makes.
-  await ctx.repositories.ensure(ctx.backup.spec.storageLocation ?? "default", namespace);
+  await ensureRepository(ctx, namespace);
   const snapshot = await takeSnapshot();
   const vsName = snapshot.metadata!.name!;
-  const velero = new VeleroClient(ctx.client, ctx.backup.metadata.namespace!);
-  let upload: DataUpload;
+  let started: { upload: DataUpload; operationId: string };
   try {
-    upload = await velero.create<DataUpload>(
-      "datauploads",
-      dataUploadFor(ctx.backup, pvc, {
-        name: vsName,
-        className: snapshot.spec?.volumeSnapshotClassName ?? "",
-        driver,
-      }),
-    );
+    started = await startDataUpload(ctx, { pvc, pvName: pv.metadata!.name!, driver }, snapshot);
   } catch (err) {
     await ctx.client.request("DELETE", `${snapshotsPath(namespace)}/${vsName}`).catch(() => undefined);
     throw err;
   }
+  const labelled = structuredClone(pvc) as Item;
+  labelled.metadata!.labels = { ...labelled.metadata?.labels, [VOLUME_SNAPSHOT_LABEL]: vsName };
+  labelled.metadata!.annotations = { ...labelled.metadata?.annotations, [VOLUME_SNAPSHOT_LABEL]: vsName };
+  return withDataUpload(
+    {
+      item: labelled,
+      additionalItems: [{ groupResource: "persistentvolumes", name: pv.metadata!.name!, item: pv as Item }],
+    },
+    started,
+  );
+}
+
+/**
+ * preserveLocalSnapshot: the claim's snapshot is taken, waited for and kept as a plain CSI backup
+ * keeps it (`kept`, the CSI action's output), and its data moved as well. The exposer clones it
+ * from its content (the snapshot itself is let go of at once) and leaves the storage's snapshot.
+ */
+export async function moveKeptSnapshotData(
+  ctx: CsiBackupContext,
+  record: CsiSnapshotRecord,
+  kept: BackupItemActionOutput,
+): Promise<BackupItemActionOutput> {
+  await ensureRepository(ctx, record.pvcNamespace);
+  const pvc = kept.item as V1PersistentVolumeClaim;
+  const started = await startDataUpload(
+    ctx,
+    { pvc, pvName: record.pvName, driver: record.driver },
+    record.snapshot,
+    {
+      [PRESERVED_CONTENT_CONFIG]: record.content?.metadata?.name ?? "",
+    },
+  );
+  return withDataUpload(kept, started);
+}
+
+/** The data goes into the repository of the claim's namespace, which the server makes. */
+async function ensureRepository(ctx: CsiBackupContext, namespace: string): Promise<void> {
+  if (!ctx.repositories)
+    throw new Error("the server has no kopia to make the namespace's backup repository with");
+  await ctx.repositories.ensure(ctx.backup.spec.storageLocation ?? "default", namespace);
+}
+
+async function startDataUpload(
+  ctx: CsiBackupContext,
+  claim: { pvc: V1PersistentVolumeClaim; pvName: string; driver: string },
+  snapshot: VolumeSnapshot,
+  dataMoverConfig?: Record<string, string>,
+): Promise<{ upload: DataUpload; operationId: string }> {
+  const { pvc, pvName, driver } = claim;
+  const velero = new VeleroClient(ctx.client, ctx.backup.metadata.namespace!);
+  const body = dataUploadFor(ctx.backup, pvc, {
+    name: snapshot.metadata!.name!,
+    className: snapshot.spec?.volumeSnapshotClassName ?? "",
+    driver,
+  });
+  if (dataMoverConfig) body.spec.dataMoverConfig = dataMoverConfig;
+  const upload = await velero.create<DataUpload>("datauploads", body);
   const operationId = upload.metadata.labels![ASYNC_OPERATION_ID_LABEL]!;
   ctx.volumes.dataUploads.push({
-    pvcNamespace: namespace,
+    pvcNamespace: pvc.metadata!.namespace!,
     pvcName: pvc.metadata!.name!,
-    pvName: pv.metadata!.name!,
+    pvName,
     driver,
     operationId,
     dataUpload: upload,
   });
-  const labelled = structuredClone(pvc) as Item;
-  labelled.metadata!.labels = { ...labelled.metadata?.labels, [VOLUME_SNAPSHOT_LABEL]: vsName };
-  labelled.metadata!.annotations = {
-    ...labelled.metadata?.annotations,
-    [VOLUME_SNAPSHOT_LABEL]: vsName,
+  return { upload, operationId };
+}
+
+/** The claim action's output once the claim's data is being moved: the claim names its DataUpload, which the backup takes when it ends. */
+function withDataUpload(
+  output: BackupItemActionOutput,
+  { upload, operationId }: { upload: DataUpload; operationId: string },
+): BackupItemActionOutput {
+  const item = output.item!;
+  item.metadata!.annotations = {
+    ...item.metadata?.annotations,
     [MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION]: "true",
     [DATA_UPLOAD_NAME_ANNOTATION]: `${upload.metadata.namespace}/${upload.metadata.name}`,
   };
   return {
-    item: labelled,
-    additionalItems: [{ groupResource: "persistentvolumes", name: pv.metadata!.name!, item: pv as Item }],
+    ...output,
     operationId,
     postOperationItems: [
       { groupResource: DATA_UPLOADS, namespace: upload.metadata.namespace!, name: upload.metadata.name! },
@@ -186,10 +243,13 @@ export async function cancelDataUpload(
   return `DataUpload ${name} of claim ${record.pvcNamespace}/${record.pvcName} was still ${state}; it was canceled: the node agent stops it and deletes what it made to expose the snapshot`;
 }
 
-/** Deletes the claim's VolumeSnapshot if it is still there (the exposer deletes it once it has taken the snapshot over). */
+/**
+ * Deletes the claim's VolumeSnapshot if it is still there (the exposer deletes it once it has
+ * taken the snapshot over); a kept one (preserveLocalSnapshot) is the backup's, and stays.
+ */
 async function deleteClaimSnapshot(ctx: CsiBackupContext, namespace: string, du: DataUpload): Promise<void> {
   const name = du.spec.csiSnapshot?.volumeSnapshot;
-  if (!name) return;
+  if (!name || du.spec.dataMoverConfig?.[PRESERVED_CONTENT_CONFIG]) return;
   await ctx.client.request("DELETE", `${snapshotsPath(namespace)}/${name}`).catch((err: unknown) => {
     if (!isNotFound(err)) throw err;
   });

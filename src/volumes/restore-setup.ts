@@ -147,11 +147,16 @@ export async function volumeRestoreState(
     ]),
   );
   const movedData = await movedSnapshots(index, restoredClaims, restorePVs);
-  for (const [claim, moved] of movedData)
+  for (const [claim, moved] of movedData) {
     dataRestoredClaims.set(
       claim,
       `its data is restored from moved snapshot data (DataUpload ${moved.dataUpload})`,
     );
+    // A snapshot the backup kept too (preserveLocalSnapshot) is restored as an item, not as the claim's data.
+    claimSnapshots.delete(claim);
+    for (const [key, s] of snapshots)
+      if (s.claim && `${s.namespace}/${s.claim}` === claim) snapshots.set(key, { ...s, claim: undefined });
+  }
   const podVolumeBackups = podVolumeBackupsByPod(
     files.podVolumeBackups.filter((b) => scope.includesNamespace(b.spec.pod.namespace ?? "")),
   );

@@ -3,6 +3,7 @@
 // volume of the restored claim (DataDownload), in place, into a mapped namespace, and when what
 // it needs is gone.
 import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import type { BackupVolumeInfo } from "../../src/backup/volume-info.js";
@@ -56,13 +57,13 @@ async function appVolume(ns: string): Promise<{ dir: string; sums: Record<string
 }
 
 /** A namespace whose app holds state.txt and 4 MiB of random data; backed up with the data mover. */
-async function movedBackup(prefix: string, t: Parameters<typeof testNamespace>[0]) {
+async function movedBackup(prefix: string, t: Parameters<typeof testNamespace>[0], ...flags: string[]) {
   const ns = await testNamespace(t, prefix);
   await appWithClaim(ns);
   await appWrites(ns, "state.txt", "at backup time\n");
   await appWritesRandom(ns, "blob.bin", 4);
   const before = await appVolume(ns);
-  const backup = await volumeBackup(ns, MOVE);
+  const backup = await volumeBackup(ns, MOVE, ...flags);
   return { ns, backup, before };
 }
 
@@ -264,7 +265,7 @@ test("a DataUpload not exposed within the node agent's --data-mover-prepare-time
   assert.match(
     du.status.message ?? "",
     new RegExp(
-      `^timeout on preparing data upload: after 20s still waiting for claim velero/${du.metadata.name} to be bound \\(it is Pending`,
+      `^timeout on preparing data upload: after 20s still waiting for (claim velero/${du.metadata.name} to be bound \\(it is Pending|VolumeSnapshot velero/${du.metadata.name} to be ready)`,
     ),
   );
   const log = await velero(["backup", "logs", backup]);
@@ -276,4 +277,40 @@ test("a DataUpload not exposed within the node agent's --data-mover-prepare-time
   );
   assert.equal(await kubectl(["get", "volumesnapshots", "-n", ns, "-o", "name"]), "");
   assert.deepEqual(await leftInVelero(), []);
+});
+
+test("with --preserve-local-snapshot the CSI snapshot is kept as well as its data moved; a restore uses the moved data; backup delete deletes both", async (t) => {
+  const { ns, backup, before } = await movedBackup("dmk", t, "--preserve-local-snapshot");
+  const [du] = await dataUploads(backup);
+  assert.equal(du?.status?.phase, "Completed");
+  const [entry] = await backupVolumeInfo(backup);
+  assert.equal(entry?.snapshotDataMoved, true);
+  assert.equal(entry.preserveLocalSnapshot, true);
+  const handle = entry.csiSnapshotInfo!.snapshotHandle;
+  const kept = path.join(layout().blockStorageDir, "snapshots", handle, "data", "state.txt");
+  assert.equal(await fs.readFile(kept, "utf8"), "at backup time\n");
+  const contents = await locationJson<{ metadata: { name: string } }[]>(
+    "backups",
+    backup,
+    `${backup}-csi-volumesnapshotcontents.json.gz`,
+  );
+  assert.equal(contents.length, 1);
+  assert.deepEqual(await leftInVelero(), []);
+  assert.doesNotMatch(
+    await kubectl(["get", "volumesnapshotcontents", "-o", "name"]),
+    new RegExp(du.metadata.name!),
+  );
+
+  const target = `${ns}-clone`;
+  t.after(() => kubectl(["delete", "namespace", target, "--wait=false"]).catch(() => undefined));
+  const { name, stdout } = await restoreToEnd(backup, "--namespace-mappings", `${ns}:${target}`);
+  assert.match(stdout, /Restore completed with status: Completed/);
+  assert.equal((await dataDownloads(name))[0]?.status?.phase, "Completed");
+  await kubectl(["rollout", "status", "deployment/app", "-n", target, "--timeout=120s"]);
+  assert.deepEqual((await appVolume(target)).sums, before.sums);
+
+  const kopia = await repositoryKopia(t, ns);
+  await deleteBackup(backup);
+  await assert.rejects(fs.access(kept));
+  assert.equal((await kopia.snapshotIds()).includes(du.status.snapshotID!), false);
 });

@@ -65,6 +65,24 @@ test("--default-volumes-to-fs-backup sets spec.defaultVolumesToFsBackup, alone m
   }
 });
 
+test("--snapshot-move-data, --preserve-local-snapshot and --data-mover set Velero's snapshotMoveData and datamover and our preserveLocalSnapshot", async () => {
+  const args = ["--snapshot-move-data", "--preserve-local-snapshot", "--data-mover", "velero"];
+  const { code, stdout, stderr } = await cli(["backup", "create", "b1", ...args, "-o", "json"]);
+  assert.equal(code, 0, stderr);
+  const { spec } = JSON.parse(stdout) as Backup;
+  assert.deepEqual(
+    [spec.snapshotMoveData, spec.preserveLocalSnapshot, spec.datamover],
+    [true, true, "velero"],
+  );
+});
+
+test("--preserve-local-snapshot without --snapshot-move-data is refused, saying what to add", () => {
+  assert.throws(
+    () => backupFromFlags("b", flags({ preserveLocalSnapshot: true }), "velero"),
+    /^Error: --preserve-local-snapshot keeps the CSI snapshot of data the backup moves: add --snapshot-move-data/,
+  );
+});
+
 test("a bad --csi-snapshot-timeout or --item-operation-timeout is refused, naming the flag", () => {
   assert.throws(
     () => backupFromFlags("b", flags({ csiSnapshotTimeout: "ten minutes" }), "velero"),

@@ -66,6 +66,7 @@ const backupSpec: Required<BackupSpec> = {
   defaultVolumesToFsBackup: false,
   snapshotMoveData: false,
   datamover: "velero",
+  preserveLocalSnapshot: false,
   csiSnapshotTimeout: "10m0s",
   itemOperationTimeout: "4h0m0s",
   orderedResources: { pods: "app/web-0,app/web-1" },

@@ -85,6 +85,9 @@ export const backupSpecSchema: JsonSchema = object("What to back up, and how.", 
   resourcePolicy: typedLocalObjectReference("A ConfigMap of resource policies."),
   snapshotMoveData: optionalBoolean("Move snapshot data to the backup storage location."),
   datamover: string("The data mover moving snapshot data; empty means velero's own."),
+  preserveLocalSnapshot: optionalBoolean(
+    "velero-ts: with snapshotMoveData, keep the CSI snapshot as well once its data is moved.",
+  ),
   uploaderConfig: object(
     "Settings of the file-system uploader.",
     { parallelFilesUpload: integer("Files uploaded at once.") },

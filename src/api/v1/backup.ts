@@ -26,6 +26,11 @@ export interface BackupSpec {
   snapshotMoveData?: boolean | null;
   /** The data mover that moves snapshot data; empty means Velero's own. */
   datamover?: string;
+  /**
+   * velero-ts: with snapshotMoveData, the CSI snapshot is kept too (as a plain CSI backup keeps
+   * it), so a restore in this cluster could use it; Velero deletes it once its data is moved.
+   */
+  preserveLocalSnapshot?: boolean | null;
   csiSnapshotTimeout?: string;
   itemOperationTimeout?: string;
   /** Resource name (e.g. "pods") to a comma list of "ns/name" (or, cluster-scoped, "name") items backed up first. */

@@ -38,6 +38,7 @@ interface CreateFlags extends ClientFlags {
   storageLocation?: string;
   snapshotVolumes?: boolean;
   snapshotMoveData?: boolean;
+  preserveLocalSnapshot?: boolean;
   dataMover?: string;
   defaultVolumesToFsBackup?: boolean;
   volumeSnapshotLocations?: string[];
@@ -67,6 +68,7 @@ const SPEC_FLAGS: [keyof CreateFlags, string][] = [
   ["storageLocation", "--storage-location"],
   ["snapshotVolumes", "--snapshot-volumes"],
   ["snapshotMoveData", "--snapshot-move-data"],
+  ["preserveLocalSnapshot", "--preserve-local-snapshot"],
   ["dataMover", "--data-mover"],
   ["defaultVolumesToFsBackup", "--default-volumes-to-fs-backup"],
   ["volumeSnapshotLocations", "--volume-snapshot-locations"],
@@ -103,6 +105,10 @@ export function backupFromFlags(name: string, flags: CreateFlags, namespace: str
     flags.excludeNamespaceScopedResources?.length,
   );
   if (old && scoped) throw new Error(MIXED_RESOURCE_FILTERS_MESSAGE);
+  if (flags.preserveLocalSnapshot && !flags.snapshotMoveData)
+    throw new Error(
+      "--preserve-local-snapshot keeps the CSI snapshot of data the backup moves: add --snapshot-move-data (a backup without it keeps its CSI snapshots anyway)",
+    );
   durationFlag("--ttl", flags.ttl);
   const csiSnapshotTimeout = durationFlag("--csi-snapshot-timeout", flags.csiSnapshotTimeout);
   const itemOperationTimeout = durationFlag("--item-operation-timeout", flags.itemOperationTimeout);
@@ -146,6 +152,9 @@ export function backupFromFlags(name: string, flags: CreateFlags, namespace: str
       ...(flags.storageLocation ? { storageLocation: flags.storageLocation } : {}),
       ...(flags.snapshotVolumes !== undefined ? { snapshotVolumes: flags.snapshotVolumes } : {}),
       ...(flags.snapshotMoveData !== undefined ? { snapshotMoveData: flags.snapshotMoveData } : {}),
+      ...(flags.preserveLocalSnapshot !== undefined
+        ? { preserveLocalSnapshot: flags.preserveLocalSnapshot }
+        : {}),
       ...(flags.dataMover ? { datamover: flags.dataMover } : {}),
       ...(flags.defaultVolumesToFsBackup !== undefined
         ? { defaultVolumesToFsBackup: flags.defaultVolumesToFsBackup }
@@ -291,6 +300,11 @@ export function backupCreateCommand(): Command {
     .option(
       "--snapshot-move-data [bool]",
       "move the data of CSI snapshots into the storage location (the data mover: the node agent and kopia), so the backup outlives the cluster's storage",
+      optionalBool,
+    )
+    .option(
+      "--preserve-local-snapshot [bool]",
+      "with --snapshot-move-data, keep each CSI snapshot too (deleted with the backup), for faster restores in this cluster",
       optionalBool,
     )
     .option(
