@@ -42,7 +42,8 @@ export class DataDownloadController {
   /** Accepts a new DataDownload, and exposes one this node accepted until it is Prepared. */
   async prepare(key: string): Promise<Outcome> {
     const dd = getByKey(this.cache, key);
-    if (!dd || !builtInDataMover(dd.spec)) return "done";
+    // Ended here already: the cache may not show it yet, and a second look would undo the end.
+    if (!dd || !builtInDataMover(dd.spec) || this.taken.has(dd.metadata.uid!)) return "done";
     const phase = dd.status?.phase ?? "New";
     if (phase === "New") {
       if (dd.spec.cancel) return this.end(dd, "Canceled", "canceled before it was accepted");
@@ -137,7 +138,6 @@ export class DataDownloadController {
 
   /** A download this node's earlier agent left InProgress is Failed, its half-filled volume deleted. */
   async failInterrupted(dd: DataDownload, message: string): Promise<void> {
-    this.taken.add(dd.metadata.uid!);
     await this.end(dd, "Failed", message);
   }
 
@@ -180,6 +180,7 @@ export class DataDownloadController {
     try {
       await cleanUpRestoreExposure(this.ctx.velero.client, dd);
     } catch (err) {
+      this.taken.add(dd.metadata.uid!);
       cleanUpError = `; deleting its temporary volume failed: ${errorMessage(err)}`;
     }
     const { namespace, pvc } = dd.spec.targetVolume;

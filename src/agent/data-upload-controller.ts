@@ -52,7 +52,8 @@ export class DataUploadController {
   /** Accepts a new DataUpload, and exposes one this node accepted until it is Prepared. */
   async prepare(key: string): Promise<Outcome> {
     const du = getByKey(this.cache, key);
-    if (!du || !builtInDataMover(du.spec)) return "done";
+    // Ended here already: the cache may not show it yet, and a second look would undo the end.
+    if (!du || !builtInDataMover(du.spec) || this.taken.has(du.metadata.uid!)) return "done";
     const phase = du.status?.phase ?? "New";
     const name = du.metadata.name!;
     if (phase === "New") {
@@ -128,7 +129,6 @@ export class DataUploadController {
    * it is Failed and its exposure deleted. Accepted and Prepared ones go on where they were.
    */
   async failInterrupted(du: DataUpload, message: string): Promise<void> {
-    this.taken.add(du.metadata.uid!);
     await this.end(du, "Failed", message);
   }
 
@@ -166,6 +166,7 @@ export class DataUploadController {
     try {
       await cleanUpExposure(this.ctx.velero.client, du);
     } catch (err) {
+      this.taken.add(du.metadata.uid!);
       cleanUpError = `; deleting what exposed its snapshot failed: ${errorMessage(err)}`;
       this.ctx.log.warn(
         { dataUpload: du.metadata.name, err: errorMessage(err) },

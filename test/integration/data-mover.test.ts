@@ -265,7 +265,7 @@ test("a DataUpload not exposed within the node agent's --data-mover-prepare-time
   assert.match(
     du.status.message ?? "",
     new RegExp(
-      `^timeout on preparing data upload: after 20s still waiting for (claim velero/${du.metadata.name} to be bound \\(it is Pending|VolumeSnapshot velero/${du.metadata.name} to be ready)`,
+      `^timeout on preparing data upload: after 20s still waiting for claim velero/${du.metadata.name} to be bound \\(it is Pending`,
     ),
   );
   const log = await velero(["backup", "logs", backup]);
