@@ -176,11 +176,12 @@ export class DataDownloadController {
 
   /** Ends a DataDownload that did not complete: its exposure deleted, the target claim told why, its phase written. */
   private async end(dd: DataDownload, phase: "Failed" | "Canceled", message: string): Promise<"done"> {
+    // Ended: no later look (from a cache that does not show it yet) takes it up again.
+    this.taken.add(dd.metadata.uid!);
     let cleanUpError = "";
     try {
       await cleanUpRestoreExposure(this.ctx.velero.client, dd);
     } catch (err) {
-      this.taken.add(dd.metadata.uid!);
       cleanUpError = `; deleting its temporary volume failed: ${errorMessage(err)}`;
     }
     const { namespace, pvc } = dd.spec.targetVolume;

@@ -162,11 +162,12 @@ export class DataUploadController {
     message?: string,
     snapshot?: { id: string; size: number },
   ): Promise<"done"> {
+    // Ended: no later look (from a cache that does not show it yet) takes it up again.
+    this.taken.add(du.metadata.uid!);
     let cleanUpError = "";
     try {
       await cleanUpExposure(this.ctx.velero.client, du);
     } catch (err) {
-      this.taken.add(du.metadata.uid!);
       cleanUpError = `; deleting what exposed its snapshot failed: ${errorMessage(err)}`;
       this.ctx.log.warn(
         { dataUpload: du.metadata.name, err: errorMessage(err) },
