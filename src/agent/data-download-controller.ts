@@ -20,14 +20,13 @@ import {
   acceptExclusively,
   afterTransfer,
   builtInDataMover,
-  prepareTimeoutMessage,
+  lookAtExposure,
   type DataMoverOptions,
 } from "./data-movement.js";
 import { cleanUpRestoreExposure, exposeRestore, rebindVolume } from "./restore-exposer.js";
 import { Throttle } from "./throttle.js";
 import { volumeDirectory } from "./volume-directory.js";
 
-const EXPOSE_WAIT_MS = 500;
 const DEFAULT_OPERATION_TIMEOUT = "10m";
 
 export class DataDownloadController {
@@ -56,32 +55,17 @@ export class DataDownloadController {
     this.ctx.repositories
       .connect(dd.spec.backupStorageLocation, dd.spec.sourceNamespace)
       .catch(() => undefined);
-    let exposure;
-    try {
-      exposure = await exposeRestore(this.ctx.velero.client, dd, this.options.image);
-    } catch (err) {
-      return this.end(
-        dd,
-        "Failed",
-        `exposing a volume for claim ${claimOf(dd)} failed: ${errorMessage(err)}`,
-      );
-    }
-    if ("waiting" in exposure) {
-      const since = Date.parse(dd.status?.acceptedTimestamp ?? "") || Date.now();
-      if (Date.now() - since > this.options.prepareTimeoutMs)
-        return this.end(
-          dd,
-          "Failed",
-          prepareTimeoutMessage("download", this.options.prepareTimeoutMs, exposure.waiting),
-        );
-      // Said on the object too, so `kubectl get` and a timed-out operation tell what holds it up.
-      const message = `waiting for ${exposure.waiting}`;
-      if (dd.status?.message !== message) await this.patch(dd.metadata.name!, { message });
-      return { retryAfterMs: EXPOSE_WAIT_MS };
-    }
-    // What it waited for is over: the message goes (a merge patch drops a null).
-    await this.patch(dd.metadata.name!, { phase: "Prepared", node: exposure.node, message: null });
-    return "done";
+    return lookAtExposure(
+      dd,
+      {
+        what: "download",
+        expose: (d) => exposeRestore(this.ctx.velero.client, d, this.options.image),
+        end: (d, phase, message) => this.end(d, phase, message),
+        patch: (n, status) => this.patch(n, status),
+        failure: (d) => `exposing a volume for claim ${claimOf(d)}`,
+      },
+      this.options,
+    );
   }
 
   /** Writes a Prepared DataDownload whose exposer pod runs on this node, then binds the volume to its claim. */

@@ -22,7 +22,7 @@ import {
   acceptExclusively,
   afterTransfer,
   builtInDataMover,
-  prepareTimeoutMessage,
+  lookAtExposure,
   type DataMoverOptions,
 } from "./data-movement.js";
 import { cleanUpExposure, exposeSnapshot } from "./snapshot-exposer.js";
@@ -31,8 +31,6 @@ import { volumeDirectory } from "./volume-directory.js";
 
 /** Velero's requester of data mover snapshots: the first part of their kopia source path. */
 export const DATA_MOVER_REQUESTER = "snapshot-data-upload-download";
-/** How often an exposure that is not ready yet is looked at again. */
-const EXPOSE_WAIT_MS = 500;
 
 /** Velero's identity of a moved snapshot in its repository: `default@default:snapshot-data-upload-download/kopia/<ns>/<claim>`. */
 export function dataUploadSource(du: DataUpload): string {
@@ -70,32 +68,18 @@ export class DataUploadController {
     }
     if (phase !== "Accepted" || du.status?.acceptedByNode !== this.ctx.node) return "done";
     if (du.spec.cancel) return this.end(du, "Canceled", "canceled while its snapshot was being exposed");
-    let exposure;
-    try {
-      exposure = await exposeSnapshot(this.ctx.velero.client, du, this.options.image);
-    } catch (err) {
-      return this.end(
-        du,
-        "Failed",
-        `exposing the snapshot of claim ${claimOf(du)} failed: ${errorMessage(err)}`,
-      );
-    }
-    if ("waiting" in exposure) {
-      const since = Date.parse(du.status?.acceptedTimestamp ?? "") || Date.now();
-      if (Date.now() - since > this.options.prepareTimeoutMs)
-        return this.end(
-          du,
-          "Failed",
-          prepareTimeoutMessage("upload", this.options.prepareTimeoutMs, exposure.waiting),
-        );
-      // Said on the object too, so `kubectl get` and a timed-out operation tell what holds it up.
-      const message = `waiting for ${exposure.waiting}`;
-      if (du.status?.message !== message) await this.patch(du.metadata.name!, { message });
-      return { retryAfterMs: EXPOSE_WAIT_MS };
-    }
-    // What it waited for is over: the message goes (a merge patch drops a null).
-    await this.patch(name, { phase: "Prepared", node: exposure.node, nodeOS: "linux", message: null });
-    return "done";
+    return lookAtExposure(
+      du,
+      {
+        what: "upload",
+        expose: (d) => exposeSnapshot(this.ctx.velero.client, d, this.options.image),
+        end: (d, phase, message) => this.end(d, phase, message),
+        patch: (n, status) => this.patch(n, status),
+        failure: (d) => `exposing the snapshot of claim ${claimOf(d)}`,
+        prepared: { nodeOS: "linux" },
+      },
+      this.options,
+    );
   }
 
   /** Uploads a Prepared DataUpload whose exposer pod runs on this node. */

@@ -99,7 +99,7 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
     log,
     options.concurrency,
   );
-  // Uploads share the node's bound with pod volume backups' queue size; exposing has its own.
+  // Transfers of each kind are bounded per node by --concurrency; exposing has queues of its own.
   const prepareQueue = new WorkQueue(
     "datauploads-prepare",
     (k) => uploadController.prepare(k),

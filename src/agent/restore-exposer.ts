@@ -13,7 +13,7 @@ import type {
   V1StorageClass,
 } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DATA_DOWNLOAD_LABEL, DYNAMIC_PV_RESTORE_LABEL } from "../api/labels.js";
+import { DATA_DOWNLOAD_LABEL, DYNAMIC_PV_RESTORE_LABEL, SELECTED_NODE_ANNOTATION } from "../api/labels.js";
 import type { DataDownload } from "../api/v2alpha1/data-movement.js";
 import type { KubeClient } from "../kube/client.js";
 import { createIfMissing, deleteIfPresent, getOrUndefined } from "../kube/object-ops.js";
@@ -21,8 +21,6 @@ import { deleteExposerPodAndClaim, exposerPod } from "./exposer-pod.js";
 import { controllerReference } from "../api/v1/index.js";
 import type { Exposure } from "./snapshot-exposer.js";
 
-/** The annotation the scheduler puts on a claim that binds on first use: the node its pod goes to. */
-const SELECTED_NODE_ANNOTATION = "volume.kubernetes.io/selected-node";
 const MERGE_PATCH = "application/merge-patch+json";
 const BIND_POLL_MS = 250;
 

@@ -30,13 +30,15 @@ export const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 /** Job controller labels, tied to the uid of a Job that a restore does not bring back. */
 export const JOB_CONTROLLER_UID_LABELS = ["controller-uid", "batch.kubernetes.io/controller-uid"];
+/** On a claim whose class binds on first use: the node the scheduler chose for its first pod. */
+export const SELECTED_NODE_ANNOTATION = "volume.kubernetes.io/selected-node";
 /** Binding and provisioning annotations of a claim, which belong to the claim's old life. */
 export const PVC_BINDING_ANNOTATIONS = [
   "pv.kubernetes.io/bind-completed",
   "pv.kubernetes.io/bound-by-controller",
   "volume.kubernetes.io/storage-provisioner",
   "volume.beta.kubernetes.io/storage-provisioner",
-  "volume.kubernetes.io/selected-node",
+  SELECTED_NODE_ANNOTATION,
 ];
 /** On a PV a restore renamed (cloning a namespace whose volume's name is taken): the name it had. */
 export const ORIGINAL_PV_NAME_ANNOTATION = "velero.io/original-pv-name";

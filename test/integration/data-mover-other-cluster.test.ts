@@ -2,42 +2,17 @@
 // and is then stopped and deleted with its disks and snapshots; the test cluster, which shares
 // only the storage location, restores the claim with the same data.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { promisify } from "node:util";
-import { ClusterLayout } from "../../src/local-cluster/layout.js";
 import { runCli } from "../cli.js";
 import { checksumsUnder, kubectl, waitUntil } from "./support.js";
-import { storageDir, velero } from "./velero.js";
-import { fileInApp, id } from "./volumes.js";
-
-const run = promisify(execFile);
+import { velero } from "./velero.js";
+import { APP_WITH_CLAIM, clusterSharingTheLocation, fileInApp, id } from "./volumes.js";
 
 test("a claim backed up with --snapshot-move-data on a cluster that is then deleted is restored with the same data on another cluster", async (t) => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "lc-dm-"));
-  const first = new ClusterLayout(dir);
-  t.after(() => runCli(["local-cluster", "down", "--dir", dir, "--delete-data"]));
-  const up = await runCli([
-    "local-cluster",
-    "up",
-    "--dir",
-    dir,
-    "--nodes",
-    "1",
-    "--storage-dir",
-    storageDir(),
-  ]);
-  assert.equal(up.code, 0, up.stderr);
-  const onFirst = (args: string[]) => velero([...args, "--kubeconfig", first.kubeconfig], { KUBECONFIG: "" });
-  const firstKubectl = async (args: string[], input?: string) => {
-    const child = run("kubectl", ["--kubeconfig", first.kubeconfig, ...args]);
-    if (input !== undefined) child.child.stdin?.end(input);
-    return (await child).stdout.trim();
-  };
+  const { dir, layout: first, velero: onFirst, kubectl: firstKubectl } = await clusterSharingTheLocation(t);
 
   const ns = `dmo-${id()}`;
   t.after(() => kubectl(["delete", "namespace", ns, "--wait=false"]).catch(() => undefined));
@@ -49,26 +24,7 @@ test("a claim backed up with --snapshot-move-data on a cluster that is then dele
       (await firstKubectl(["get", "serviceaccount", "default", "-n", ns, "-o", "name"]).catch(() => "")) ||
       undefined,
   );
-  await firstKubectl(
-    ["apply", "-n", ns, "-f", "-"],
-    `apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: data, labels: {app: web}}
-spec: {storageClassName: standard, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: app, labels: {app: web}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: app, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]
-      volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
-`,
-  );
+  await firstKubectl(["apply", "-n", ns, "-f", "-"], APP_WITH_CLAIM);
   await firstKubectl(["rollout", "status", "deployment/app", "-n", ns, "--timeout=120s"]);
   const pod = await firstKubectl([
     "get",

@@ -2,26 +2,18 @@
 // location restores the first cluster's backup, volume data included (its node agent reads the
 // kopia repository the first cluster's agents wrote).
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { promisify } from "node:util";
-import { ClusterLayout } from "../../src/local-cluster/layout.js";
-import { runCli } from "../cli.js";
 import { checksumsUnder, testNamespace, waitUntil } from "./support.js";
-import { storageDir, velero } from "./velero.js";
 import {
   appWithPodVolumes,
   appWrites,
   appWritesRandom,
+  clusterSharingTheLocation,
   fileInApp,
   FS_OPT_IN,
   volumeBackup,
 } from "./volumes.js";
-
-const run = promisify(execFile);
 
 test("a second cluster sharing only the storage location restores a file-system backup with the same data", async (t) => {
   const ns = await testNamespace(t, "fso");
@@ -32,23 +24,7 @@ test("a second cluster sharing only the storage location restores a file-system 
   const before = await checksumsUnder(volume);
   const backup = await volumeBackup(ns);
 
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "lc-dr-"));
-  const other = new ClusterLayout(dir);
-  t.after(() => runCli(["local-cluster", "down", "--dir", dir, "--delete-data"]));
-  const up = await runCli([
-    "local-cluster",
-    "up",
-    "--dir",
-    dir,
-    "--nodes",
-    "1",
-    "--storage-dir",
-    storageDir(),
-  ]);
-  assert.equal(up.code, 0, up.stderr);
-  const onOther = (args: string[]) => velero([...args, "--kubeconfig", other.kubeconfig], { KUBECONFIG: "" });
-  const kubectl = async (args: string[]) =>
-    (await run("kubectl", ["--kubeconfig", other.kubeconfig, ...args])).stdout.trim();
+  const { layout: other, velero: onOther, kubectl } = await clusterSharingTheLocation(t);
   await waitUntil(`backup ${backup} to be synced into the second cluster`, 60_000, async () => {
     const got = await onOther(["backup", "get", backup]);
     return got.code === 0 && /Completed/.test(got.stdout);

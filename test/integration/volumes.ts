@@ -18,15 +18,17 @@ import { repositoryStorage } from "../../src/volumes/kopia/repository-storage.js
 import { clusterDir, jsonOf, kubectl, waitAvailable, waitUntil } from "./support.js";
 import assert from "node:assert/strict";
 import { storageDir, velero } from "./velero.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { runCli } from "../cli.js";
+
+const run = promisify(execFile);
 
 export const layout = () => new ClusterLayout(clusterDir());
 export const storage = () => new BlockStorage(layout().blockStorageDir);
 
 /** A Deployment `app` whose pod mounts claim `data` (storage class `standard`, bound on first use). */
-export async function appWithClaim(ns: string): Promise<void> {
-  await kubectl(
-    ["apply", "-n", ns, "-f", "-"],
-    `apiVersion: v1
+export const APP_WITH_CLAIM = `apiVersion: v1
 kind: PersistentVolumeClaim
 metadata: {name: data, labels: {app: web}}
 spec: {storageClassName: standard, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
@@ -42,9 +44,49 @@ spec:
     spec:
       containers: [{name: app, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]
       volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
-`,
-  );
+`;
+
+/** APP_WITH_CLAIM in namespace ns, until it is available. */
+export async function appWithClaim(ns: string): Promise<void> {
+  await kubectl(["apply", "-n", ns, "-f", "-"], APP_WITH_CLAIM);
   await waitAvailable(ns, "app");
+}
+
+/**
+ * A second one-node local cluster whose default location is the test cluster's storage, so each
+ * sees the other's backups; it goes, with its data, when the test ends. `velero` and `kubectl`
+ * run against it.
+ */
+export async function clusterSharingTheLocation(t: TestContext): Promise<{
+  dir: string;
+  layout: ClusterLayout;
+  velero: (args: string[]) => ReturnType<typeof velero>;
+  kubectl: (args: string[], input?: string) => Promise<string>;
+}> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "lc-shared-"));
+  const other = new ClusterLayout(dir);
+  t.after(() => runCli(["local-cluster", "down", "--dir", dir, "--delete-data"]));
+  const up = await runCli([
+    "local-cluster",
+    "up",
+    "--dir",
+    dir,
+    "--nodes",
+    "1",
+    "--storage-dir",
+    storageDir(),
+  ]);
+  assert.equal(up.code, 0, up.stderr);
+  return {
+    dir,
+    layout: other,
+    velero: (args) => velero([...args, "--kubeconfig", other.kubeconfig], { KUBECONFIG: "" }),
+    kubectl: async (args, input) => {
+      const child = run("kubectl", ["--kubeconfig", other.kubeconfig, ...args]);
+      if (input !== undefined) child.child.stdin?.end(input);
+      return (await child).stdout.trim();
+    },
+  };
 }
 
 /** The PV bound to a claim, once it is bound. */
