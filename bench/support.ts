@@ -1,5 +1,6 @@
 // Shared by the benchmark scripts: a cluster of their own, filling it, and a server to measure.
 import { spawn, type ChildProcess } from "node:child_process";
+import { openSync } from "node:fs";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -122,6 +123,8 @@ export function startServer(kubeconfig: string, args: string[] = []): ChildProce
     ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
     ...(heapMiB ? [`--max-old-space-size=${heapMiB}`] : []),
   ];
+  // BENCH_SERVER_LOG=file: the server's log at level info goes there, to see where its time goes.
+  const logFile = process.env.BENCH_SERVER_LOG;
   return spawn(
     process.execPath,
     [
@@ -130,11 +133,11 @@ export function startServer(kubeconfig: string, args: string[] = []): ChildProce
       "server",
       `--kubeconfig=${kubeconfig}`,
       `--namespace=${VELERO_NS}`,
-      "--log-level=warning",
+      `--log-level=${logFile ? "info" : "warning"}`,
       ...args,
     ],
     {
-      stdio: ["ignore", "ignore", "inherit"],
+      stdio: ["ignore", logFile ? openSync(logFile, "w") : "ignore", "inherit"],
     },
   );
 }

@@ -64,6 +64,8 @@ export interface RestorePlan {
   readonly volumes: RestoreVolumeRecords;
 }
 
+/** How many tiers ahead their LISTs are read while a tier is executed. */
+const PREFETCH_TIERS = 4;
 /** Steps planned and executed together: enough to keep the pool busy, few enough to bound memory. */
 const CHUNK_ITEMS = 500;
 /** A chunk also ends once the bodies it holds reach this size. */
@@ -189,20 +191,27 @@ export async function planRestore(
       ? snapshot(client, what.r, what.targets, index.spool)
       : Promise.resolve(new Map<string, SpoolRef>());
   };
-  // The next LIST a tier needs runs while this tier is executed, so tiers do not wait on their
-  // LIST in turn. An object made in between (a controller's) meets the create's AlreadyExists
-  // path. Across the CRDs' tier only when it writes nothing: the custom resources of CRDs it
-  // creates or changes resolve only once discovery is read again.
+  // The LISTs of the next few tiers run while this tier is executed, so tiers do not wait on
+  // their LIST in turn. An object made in between (a controller's) meets the create's
+  // AlreadyExists path. Past the CRDs' tier only once it is done: the custom resources of CRDs
+  // it creates or changes resolve only once discovery is read again.
   const prefetched = new Map<string, Promise<Map<string, SpoolRef>>>();
-  const prefetchAfter = (gr: string) => {
-    const next = order.slice(order.indexOf(gr) + 1).find((g) => g !== "namespaces" && listScope(g));
-    if (!next || prefetched.has(next)) return;
-    const listing = existingOf(next);
-    listing.catch(() => undefined); // awaited, and its failure reported, when its tier comes
-    prefetched.set(next, listing);
+  let crdsSettled = !order.includes(CRDS) || !index.byResource.has(CRDS);
+  const prefetchFrom = (start: number) => {
+    const upcoming = order.slice(start);
+    const reach =
+      crdsSettled || !upcoming.includes(CRDS) ? upcoming : upcoming.slice(0, upcoming.indexOf(CRDS) + 1);
+    for (const next of reach.filter((g) => g !== "namespaces" && listScope(g)).slice(0, PREFETCH_TIERS)) {
+      if (prefetched.has(next)) continue;
+      const listing = existingOf(next);
+      listing.catch(() => undefined); // awaited, and its failure reported, when its tier comes
+      prefetched.set(next, listing);
+    }
   };
+  const prefetchAfter = (gr: string) => prefetchFrom(order.indexOf(gr) + 1);
 
   async function* chunks(): AsyncGenerator<PlanTier> {
+    prefetchFrom(0);
     for (const gr of order) {
       if (gr === "namespaces") {
         prefetchAfter(gr);
@@ -272,12 +281,18 @@ export async function planRestore(
           bytes += planStep.body?.length ?? 0;
           steps.push(planStep);
         }
-        if (gr === CRDS && i >= items.length && !writes) prefetchAfter(gr);
+        if (gr === CRDS && i >= items.length && !writes) {
+          crdsSettled = true;
+          prefetchAfter(gr);
+        }
         if (steps.length) yield { groupResource: gr, ...(r ? { resource: r } : {}), steps };
       }
       // The CRDs are created (and established) by now: what they serve can be resolved. When the
       // restore wrote none (all there already), discovery is as it was.
-      if (gr === CRDS && writes) discovery = await discover(client);
+      if (gr === CRDS && writes) {
+        discovery = await discover(client);
+        crdsSettled = true;
+      }
     }
     // Last, what an earlier restore made that this backup no longer holds: pruned only when asked.
     const absent = new Map<ApiResource, PlanStep[]>();
