@@ -5,6 +5,10 @@
  * for (`.velero/<restore uid>` in the volume). A restore that fails, is canceled (it ran out of
  * time) or was cut short by an agent restart writes the marker too: the pod starts rather than
  * waiting forever, and the PodVolumeRestore says why it did not complete.
+ *
+ * A PodVolumeRestore in place (a restore of volume data into a volume in use, whose pod is a
+ * temporary one that mounts it) is written once its pod runs, with no marker; its settings say
+ * whether matching files are skipped, extra files deleted, or only some paths restored.
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
@@ -19,6 +23,7 @@ import type { AgentContext } from "./pod-volume-backup-controller.js";
 import { watchCancel } from "./cancel-watch.js";
 import { Throttle } from "./throttle.js";
 import { volumeDirectory, volumeDirectoryName } from "./volume-directory.js";
+import { inPlaceRestoreOf } from "../volumes/in-place-restore-settings.js";
 
 /** How often a restore waiting for its pod looks again. */
 const POD_WAIT_MS = 500;
@@ -59,8 +64,10 @@ export class PodVolumeRestoreController {
     }
     if (pod.spec?.nodeName !== this.ctx.node)
       return pod.spec?.nodeName ? "done" : { retryAfterMs: POD_WAIT_MS };
+    const inPlace = inPlaceRestoreOf(pvr) !== undefined;
     const helper = pod.status?.initContainerStatuses?.find((c) => c.name === RESTORE_HELPER_CONTAINER);
-    if (!helper?.state?.running) return { retryAfterMs: POD_WAIT_MS };
+    if (inPlace ? pod.status?.phase !== "Running" : !helper?.state?.running)
+      return { retryAfterMs: POD_WAIT_MS };
 
     this.taken.add(pvr.metadata.uid!);
     const name = pvr.metadata.name!;
@@ -75,8 +82,8 @@ export class PodVolumeRestoreController {
       cancel.signal.throwIfAborted();
       await this.write(pvr, dir, cancel.signal);
     } catch (err) {
-      if (dir) await this.markDone(pvr, dir).catch(() => undefined);
-      const released = dir ? "; the pod's restore-wait init container was released" : "";
+      if (dir && !inPlace) await this.markDone(pvr, dir).catch(() => undefined);
+      const released = dir && !inPlace ? "; the pod's restore-wait init container was released" : "";
       const message = cancel.signal.aborted
         ? `pod volume restore of ${where} was canceled: ${errorMessage(cancel.signal.reason)}${released}`
         : `pod volume restore of ${where} failed: ${errorMessage(err)}${released}`;
@@ -136,20 +143,35 @@ export class PodVolumeRestoreController {
       progress: { totalBytes: total, bytesDone: 0 },
     });
     const throttle = new Throttle(1000);
-    await kopia.restore(
-      pvr.spec.snapshotID,
-      dir,
-      (bytesDone) =>
-        throttle.run(() =>
-          this.patch(name, { progress: { totalBytes: Math.max(total, bytesDone), bytesDone } }),
-        ),
-      signal,
-    );
+    const inPlace = inPlaceRestoreOf(pvr);
+    // kopia writes into the volume itself, not through the kubelet's link to it.
+    const root = inPlace ? await fs.realpath(dir) : dir;
+    // Each path is written into its own place; the bytes of those before it count as done.
+    const parts = inPlace?.includePaths.length ? inPlace.includePaths : [""];
+    let before = 0;
+    for (const part of parts) {
+      let written = 0;
+      await kopia.restore(
+        part ? `${pvr.spec.snapshotID}/${part}` : pvr.spec.snapshotID,
+        part ? path.join(root, part) : root,
+        (bytesDone) => {
+          written = bytesDone;
+          const done = before + bytesDone;
+          throttle.run(() =>
+            this.patch(name, { progress: { totalBytes: Math.max(total, done), bytesDone: done } }),
+          );
+        },
+        signal,
+        { skipExisting: inPlace?.incremental ?? false, deleteExtra: inPlace?.deleteExtraFiles ?? false },
+      );
+      before += written;
+    }
     await throttle.idle();
-    await this.markDone(pvr, dir);
+    if (!inPlace) await this.markDone(pvr, dir);
+    const bytes = inPlace?.includePaths.length ? before : total;
     await this.patch(name, {
       phase: "Completed",
-      progress: { totalBytes: total, bytesDone: total },
+      progress: { totalBytes: bytes, bytesDone: bytes },
       completionTimestamp: now(),
     });
     this.ctx.log.info({ podVolumeRestore: name }, "pod volume restored");

@@ -118,3 +118,8 @@ export const DYNAMIC_PV_RESTORE_LABEL = "velero.io/dynamic-pv-restore";
 export const PVC_NAMESPACE_NAME_LABEL = "velero.io/pvc-namespace-name";
 /** On the ConfigMap a restore makes of a backed-up DataUpload: "DataUpload". */
 export const RESOURCE_USAGE_LABEL = "velero.io/resource-usage";
+
+/** velero-ts: on a workload a restore of volume data scaled to 0: the replicas it had, to scale back to. */
+export const STOPPED_REPLICAS_ANNOTATION = "velero-ts.io/replicas-before-data-restore";
+/** velero-ts: on the temporary pod that mounts a claim for a write in place: the claim's name. */
+export const DATA_RESTORE_CLAIM_LABEL = "velero-ts.io/data-restore-claim";

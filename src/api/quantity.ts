@@ -31,3 +31,6 @@ export function bytesToQuantity(bytes: number): string {
   }
   return String(bytes);
 }
+
+/** A byte count for people: "12.0 MiB". */
+export const mebibytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;

@@ -3,6 +3,7 @@
  * PodVolumeBackups or PodVolumeRestores and its DataUploads or DataDownloads, each with the bytes
  * done so far. `--wait` shows their sum, `describe` one line each.
  */
+import { mebibytes } from "../api/quantity.js";
 import { BACKUP_NAME_LABEL, RESTORE_NAME_LABEL } from "../api/labels.js";
 import { FINISHED_POD_VOLUME_PHASES, type PodVolumeBackup, type PodVolumeRestore } from "../api/v1/index.js";
 import type { DataDownload, DataUpload } from "../api/v2alpha1/data-movement.js";
@@ -62,7 +63,7 @@ export function transfersSummary(transfers: VolumeTransfer[]): string | undefine
   const done = transfers.reduce((n, t) => n + t.bytesDone, 0);
   const total = transfers.reduce((n, t) => n + t.totalBytes, 0);
   const finished = transfers.filter((t) => FINISHED_POD_VOLUME_PHASES.includes(t.phase)).length;
-  return `volume data ${mib(done)} of ${mib(total)} (${finished} of ${transfers.length} done)`;
+  return `volume data ${mebibytes(done)} of ${mebibytes(total)} (${finished} of ${transfers.length} done)`;
 }
 
 /** What `describe` shows of a backup or restore still running: a line per volume. */
@@ -72,9 +73,7 @@ export function transferLines(transfers: VolumeTransfer[]): string[] {
     "Volume Data Moving:",
     ...transfers.map(
       (t) =>
-        `  ${t.volume}: ${t.by} ${t.phase}, ${mib(t.bytesDone)} of ${mib(t.totalBytes)}${t.node ? ` on node ${t.node}` : ""}`,
+        `  ${t.volume}: ${t.by} ${t.phase}, ${mebibytes(t.bytesDone)} of ${mebibytes(t.totalBytes)}${t.node ? ` on node ${t.node}` : ""}`,
     ),
   ];
 }
-
-const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;

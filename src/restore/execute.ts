@@ -22,8 +22,11 @@ export interface ExecuteOptions {
   crdTimeoutMs?: number;
   /** Called just before an item whose actions asked for it is created: returns the body to send. */
   beforeCreate?: (step: PlanStep, body: Buffer) => Promise<Buffer>;
-  /** Called once an item whose actions asked for operations is created, to start them. */
-  onCreated?: (step: PlanStep, created: Item) => Promise<void>;
+  /**
+   * Called once an item whose actions asked for operations is created, updated, or left as the
+   * cluster holds it, with the object as it is then, to start them.
+   */
+  startOperations?: (step: PlanStep, item: Item) => Promise<void>;
   /** Told the size of each chunk of the plan as it starts (chunks of a wave of volume objects run at once). */
   onChunk?: (steps: number) => void;
   onOutcome: (
@@ -90,7 +93,7 @@ async function restoreStep(step: PlanStep, r: ApiResource | undefined, options: 
   const warnings = [...entry.warnings];
   const done = (outcome: ItemOutcome, error?: string) =>
     options.onOutcome(entry, outcome, { warnings, ...(error ? { error } : {}) });
-  if (entry.action === "skip") return done("skipped");
+  if (entry.action === "skip" && !step.operations) return done("skipped");
   if (entry.action === "fail") return done("failed", `error restoring ${where(entry)}: ${entry.reason}`);
   if (!r)
     return done(
@@ -100,6 +103,10 @@ async function restoreStep(step: PlanStep, r: ApiResource | undefined, options: 
   const itemPath = (path: string) => `${path}/${encodeURIComponent(entry.name)}`;
   try {
     const path = itemCollection(r, entry);
+    if (entry.action === "skip") {
+      await options.startOperations?.(step, await options.client.get<Item>(itemPath(path)));
+      return done("skipped");
+    }
     if (entry.action === "prune") {
       await deleteItem(options.client, itemPath(path), entry.uid);
       return done("pruned");
@@ -111,7 +118,8 @@ async function restoreStep(step: PlanStep, r: ApiResource | undefined, options: 
     if (entry.action === "update") {
       if (entry.madeByController) await waitMade(options, itemPath(path));
       try {
-        await mergePatch(options.client, itemPath(path), raw);
+        const updated = await mergePatch(options.client, itemPath(path), raw);
+        if (step.operations) await options.startOperations?.(step, updated as Item);
       } catch (err) {
         if (!entry.labelsFallback) throw err;
         // The design's fallback: the object keeps its fields and gets this restore's labels.
@@ -149,7 +157,7 @@ async function restoreStep(step: PlanStep, r: ApiResource | undefined, options: 
         const body = JSON.parse(raw.toString("utf8")) as Item;
         await restoreStatus(options.client, itemPath(path), created, body);
       }
-      if (step.operations) await options.onCreated?.(step, created);
+      if (step.operations) await options.startOperations?.(step, created);
       return done("created");
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;

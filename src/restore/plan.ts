@@ -146,7 +146,10 @@ export class RestorePlanner {
 
     if (inCluster && said.existing) {
       const { reason, patch } = said.existing;
-      return patch ? { entry: entry("update", reason), body: patch } : { entry: entry("skip", reason) };
+      // An operation asked for here runs on the object as the cluster holds it.
+      return patch
+        ? { entry: entry("update", reason), body: patch, ...operations }
+        : { entry: entry("skip", reason), ...operations };
     }
     if (inCluster)
       return {
@@ -202,6 +205,32 @@ export class RestorePlanner {
             labels: restoreLabels(this.options.backupName, this.options.restoreName),
           },
         };
+    // Actions have their say on namespaces too; only a skip (a data-only restore's) counts here.
+    const said = runRestoreActions(
+      this.actions,
+      "namespaces",
+      structuredClone(body),
+      identity?.item ?? body,
+      inCluster,
+      {
+        backupName: this.options.backupName,
+        restoreName: this.options.restoreName,
+        mapNamespace: (ns) => this.options.scope.mapNamespace(ns),
+        preserveNodePorts: false,
+      },
+    );
+    if (said.skip)
+      return {
+        entry: this.#entry(
+          "namespaces",
+          base,
+          where,
+          "skip",
+          [said.skip],
+          [...warnings, ...said.warnings],
+          to,
+        ),
+      };
     if (inCluster && !inCluster.metadata?.["deletionTimestamp"]) {
       if (identity) {
         return this.#planExisting(

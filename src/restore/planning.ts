@@ -106,7 +106,8 @@ export async function planRestore(
     );
   }
   const earlier =
-    options.dryRun || restore.spec.prune
+    // A data-only restore deletes nothing, so what earlier restores made is not its business.
+    (options.dryRun || restore.spec.prune) && !restore.spec.dataOnly
       ? await findEarlierRestoreObjects(
           client,
           discovery.resources,

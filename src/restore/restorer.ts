@@ -157,8 +157,8 @@ export async function runRestore(
       ...(deps.resourceTimeoutMs ? { crdTimeoutMs: deps.resourceTimeoutMs } : {}),
       onChunk: (steps) => (chunkLeft += steps),
       beforeCreate: (step, body) => operations.beforeCreate(step, body),
-      onCreated: (step, created) =>
-        operations.start(step, created).catch((err: unknown) => {
+      startOperations: (step, item) =>
+        operations.start(step, item).catch((err: unknown) => {
           const message = `error starting an operation for ${step.entry.groupResource} ${objectKey(step.entry.namespace, step.entry.name)}: ${errorMessage(err)}`;
           results.error(step.entry.namespace ? { namespace: step.entry.namespace } : "cluster", message);
           log.error(message);

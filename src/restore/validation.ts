@@ -4,9 +4,18 @@ import { validateSelectors } from "../filters/selector-validation.js";
 import { validateExistingResourcePolicy } from "./existing-policy.js";
 import { NEVER_RESTORED } from "./item-rules.js";
 import { validateNamespaceMapping } from "./namespace-mapping.js";
+import { validateVolumeDataSpec } from "../volumes/data-only-options.js";
 
 /** A reason the restore cannot start, found before anything was written to the cluster. */
-export class RestoreValidationError extends Error {}
+export class RestoreValidationError extends Error {
+  /** Each reason, for the Restore's validationErrors. */
+  readonly errors: string[];
+
+  constructor(message: string, errors?: string[]) {
+    super(message);
+    this.errors = errors ?? [message];
+  }
+}
 
 /**
  * Velero's validation of a restore spec, before anything is read or written: every problem,
@@ -31,5 +40,6 @@ export function validateRestoreSpec(
   errors.push(...validateSelectors(spec, "restore"));
   errors.push(...validateNamespaceMapping(spec.namespaceMapping ?? {}));
   errors.push(...validateExistingResourcePolicy(spec, canonical));
+  errors.push(...validateVolumeDataSpec(spec));
   return errors;
 }

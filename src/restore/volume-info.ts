@@ -22,4 +22,20 @@ export interface RestoreVolumeInfo {
   snapshotDataMovementInfo?: SnapshotDataMovementInfo;
   nativeSnapshotInfo?: NativeSnapshotInfo;
   pvrInfo?: PodVolumeInfo;
+  /** velero-ts: how a restore of volume data into an existing claim went (data-only, or Velero's existingVolumeDataPolicy). */
+  volumeDataRestoreInfo?: VolumeDataRestoreInfo;
+}
+
+export interface VolumeDataRestoreInfo {
+  mode: "in-place" | "replace";
+  /** In place: full writes every file of the backup, incremental only those that differ. */
+  policy?: "full" | "incremental";
+  /** How the data was backed up. */
+  backupMethod: "PodVolumeBackup" | "DataMover" | "CSISnapshot" | "NativeSnapshot";
+  deleteExtraFiles?: boolean;
+  includePaths?: string[];
+  /** Workloads scaled to 0 for the write and back: `Deployment app (1 replicas)`. */
+  stoppedWorkloads?: string[];
+  /** Pods that kept running while the data was written (--allow-running-pods). */
+  runningPods?: string[];
 }

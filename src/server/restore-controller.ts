@@ -96,7 +96,7 @@ export class RestoreController {
     } catch (err) {
       const status: RestoreStatus =
         err instanceof RestoreValidationError
-          ? { phase: "FailedValidation", validationErrors: [err.message] }
+          ? { phase: "FailedValidation", validationErrors: err.errors }
           : {
               phase: "Failed",
               failureReason: errorMessage(err),

@@ -130,6 +130,26 @@ export function podVolumeRestoreAction(state: PodVolumeRestoreState): RestoreIte
 }
 
 function podVolumeRestore(pvb: PodVolumeBackup, pod: V1Pod, restore: Restore): PodVolumeRestore {
+  return podVolumeRestoreOf(restore, pod, pvb.spec.volume, {
+    backupStorageLocation: pvb.spec.backupStorageLocation,
+    snapshotID: pvb.status!.snapshotID!,
+    sourceNamespace: pvb.spec.pod.namespace!,
+    ...(pvb.status?.progress?.totalBytes !== undefined
+      ? { snapshotSize: pvb.status.progress.totalBytes }
+      : {}),
+  });
+}
+
+/** A restore's PodVolumeRestore of one kopia snapshot into volume `volume` of `pod`. */
+export function podVolumeRestoreOf(
+  restore: Restore,
+  pod: V1Pod,
+  volume: string,
+  snapshot: Pick<
+    PodVolumeRestore["spec"],
+    "backupStorageLocation" | "snapshotID" | "sourceNamespace" | "snapshotSize" | "uploaderSettings"
+  >,
+): PodVolumeRestore {
   return {
     apiVersion: VELERO_API_VERSION,
     kind: "PodVolumeRestore",
@@ -141,15 +161,10 @@ function podVolumeRestore(pvb: PodVolumeBackup, pod: V1Pod, restore: Restore): P
         name: pod.metadata!.name!,
         uid: pod.metadata!.uid!,
       },
-      volume: pvb.spec.volume,
-      backupStorageLocation: pvb.spec.backupStorageLocation,
+      volume,
       repoIdentifier: "",
       uploaderType: "kopia",
-      snapshotID: pvb.status!.snapshotID!,
-      sourceNamespace: pvb.spec.pod.namespace!,
-      ...(pvb.status?.progress?.totalBytes !== undefined
-        ? { snapshotSize: pvb.status.progress.totalBytes }
-        : {}),
+      ...snapshot,
     },
   };
 }

@@ -20,6 +20,12 @@ export class RestoreVolumeRecords {
     this.byClaim.set(`${entry.pvcNamespace}/${entry.pvcName}`, entry);
   }
 
+  /** Changes some fields of a claim's entry, if it has one. */
+  update(pvcNamespace: string, pvcName: string, fields: Partial<RestoreVolumeInfo>): void {
+    const entry = this.byClaim.get(`${pvcNamespace}/${pvcName}`);
+    if (entry) Object.assign(entry, fields);
+  }
+
   forget(pvcNamespace: string, pvcName: string): void {
     this.byClaim.delete(`${pvcNamespace}/${pvcName}`);
   }

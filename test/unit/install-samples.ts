@@ -117,6 +117,12 @@ const restoreSpec: Required<RestoreSpec> = {
   existingResourcePolicyOverrides: { none: { includedResources: ["secrets"] } },
   prune: false,
   itemOperationTimeout: "4h0m0s",
+  dataOnly: false,
+  dataOnlyMode: "in-place",
+  dataOnlyIncludePaths: ["reports/2026"],
+  runningPods: "stop-workloads",
+  existingVolumeDataPolicy: "incremental",
+  uploaderConfig: { deleteExtraFiles: true, writeSparseFiles: false, parallelFilesDownload: 4 },
 };
 
 const restoreStatus: Required<RestoreStatus> = {

@@ -101,9 +101,20 @@ const spec: JsonSchema = object("What to restore from which backup, and how.", {
   ),
   itemOperationTimeout: duration("How long to wait for asynchronous item operations."),
   resourceModifier: typedLocalObjectReference("A ConfigMap of resource modifier rules.", true),
+  // Not enums: the server refuses an unknown value with FailedValidation and a message.
+  dataOnly: optionalBoolean(
+    "velero-ts: restore volume data only; no other object is created, updated or deleted.",
+  ),
+  dataOnlyMode: string("velero-ts: in-place (into the existing volumes) or replace (into new ones)."),
+  dataOnlyIncludePaths: stringList("velero-ts: with in-place, only these paths of each volume."),
+  runningPods: string("velero-ts: refuse, stop-workloads or allow: what to do about pods using a claim."),
+  existingVolumeDataPolicy: string(
+    "What to do with the data of a claim that exists: none, full or incremental.",
+  ),
   uploaderConfig: object(
     "Settings of the file-system restore.",
     {
+      deleteExtraFiles: optionalBoolean("Delete the files of the volume that the backup does not hold."),
       writeSparseFiles: optionalBoolean("Write files sparsely."),
       parallelFilesDownload: integer("Files downloaded at once."),
     },

@@ -66,6 +66,17 @@ export interface PodVolumeBackupStatus {
 
 export type PodVolumeBackup = VeleroObject<"PodVolumeBackup", PodVolumeBackupSpec, PodVolumeBackupStatus>;
 
+/**
+ * velero-ts's uploader settings of a PodVolumeRestore that writes into a volume in use rather
+ * than a new one (a restore of volume data in place): `RestoreType` is `InPlaceFull` or
+ * `InPlaceIncremental`; `DeleteExtraFiles` is `true` or absent; `IncludePaths` a JSON array.
+ */
+export const IN_PLACE_RESTORE_SETTINGS = {
+  restoreType: "RestoreType",
+  deleteExtraFiles: "DeleteExtraFiles",
+  includePaths: "IncludePaths",
+} as const;
+
 export interface PodVolumeRestoreSpec {
   pod: PodReference;
   volume: string;

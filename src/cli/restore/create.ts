@@ -2,9 +2,12 @@ import { Command } from "commander";
 import {
   FINISHED_RESTORE_PHASES,
   VELERO_API_VERSION,
+  type DataOnlyMode,
   type ExistingResourcePolicy,
+  type ExistingVolumeDataPolicy,
   type Restore,
 } from "../../api/v1/index.js";
+import { validateVolumeDataSpec } from "../../volumes/data-only-options.js";
 import { timestampedName } from "../../api/names.js";
 import { parseLabelSelector } from "../../filters/label-selector.js";
 import { discover } from "../../kube/discovery.js";
@@ -48,6 +51,13 @@ interface CreateFlags extends ClientFlags {
   existingResourcePolicyOverride?: string[];
   prune?: boolean;
   itemOperationTimeout?: string;
+  dataOnly?: boolean;
+  dataOnlyMode?: string;
+  existingVolumeDataPolicy?: string;
+  deleteExtraFiles?: boolean;
+  includePaths?: string[];
+  stopWorkloads?: boolean;
+  allowRunningPods?: boolean;
   labels?: string[];
   wait?: boolean;
   dryRun?: boolean;
@@ -81,7 +91,10 @@ export function restoreFromFlags(name: string | undefined, flags: CreateFlags, n
   const labels = labelsFromFlags(flags.labels);
   const mapping = flags.namespaceMappings ? parseNamespaceMappings(flags.namespaceMappings) : undefined;
   const status = flags.statusIncludeResources?.length || flags.statusExcludeResources?.length;
-  return {
+  if (flags.stopWorkloads && flags.allowRunningPods)
+    throw new Error("--stop-workloads and --allow-running-pods cannot be used together: pick one");
+  const runningPods = flags.stopWorkloads ? "stop-workloads" : flags.allowRunningPods ? "allow" : undefined;
+  const restore: Restore = {
     apiVersion: VELERO_API_VERSION,
     kind: "Restore",
     metadata: {
@@ -119,8 +132,19 @@ export function restoreFromFlags(name: string | undefined, flags: CreateFlags, n
       ...(overrides ? { existingResourcePolicyOverrides: overrides } : {}),
       ...(flags.prune ? { prune: true } : {}),
       ...(itemOperationTimeout ? { itemOperationTimeout } : {}),
+      ...(flags.dataOnly ? { dataOnly: true } : {}),
+      ...(flags.dataOnlyMode ? { dataOnlyMode: flags.dataOnlyMode as DataOnlyMode } : {}),
+      ...(flags.includePaths?.length ? { dataOnlyIncludePaths: flags.includePaths } : {}),
+      ...(runningPods ? { runningPods } : {}),
+      ...(flags.existingVolumeDataPolicy
+        ? { existingVolumeDataPolicy: flags.existingVolumeDataPolicy as ExistingVolumeDataPolicy }
+        : {}),
+      ...(flags.deleteExtraFiles ? { uploaderConfig: { deleteExtraFiles: true } } : {}),
     },
   };
+  const volumeData = validateVolumeDataSpec(restore.spec);
+  if (volumeData.length) throw new Error(volumeData.join("; "));
+  return restore;
 }
 
 export function restoreCreateCommand(): Command {
@@ -162,6 +186,29 @@ export function restoreCreateCommand(): Command {
       "--prune",
       "delete the objects in scope that an earlier restore made and this backup no longer holds (with --dry-run: list them)",
     )
+    .option(
+      "--data-only",
+      "restore volume data only, into the claims that exist (matched by namespace and name); create, update and delete nothing else",
+    )
+    .option(
+      "--data-only-mode <mode>",
+      "with --data-only: in-place (write into the existing volumes; default) or replace",
+    )
+    .option(
+      "--existing-volume-data-policy <policy>",
+      "Velero's: none (leave the data of existing claims), full (write all of the backup's files into them) or incremental (only files that differ or are missing)",
+    )
+    .option("--delete-extra-files", "in place: delete the files of a volume that the backup does not hold")
+    .option(
+      "--include-paths <list>",
+      "in place: restore only these paths of each volume, e.g. reports/2026,config",
+      commaList,
+    )
+    .option(
+      "--stop-workloads",
+      "in place: scale the Deployments and StatefulSets using a claim to 0 while its data is written, then back",
+    )
+    .option("--allow-running-pods", "in place: write into volumes that running pods use (at your own risk)")
     .option("--labels <list>", "labels for the restore, key=value,...", commaList)
     .option(
       "--item-operation-timeout <duration>",

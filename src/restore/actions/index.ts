@@ -13,6 +13,10 @@ import { csiSnapshotRestoreActions } from "../../volumes/csi-snapshot-restore-ac
 import { dataDownloadRestoreActions } from "../../volumes/data-download-restore-actions.js";
 import { nativeSnapshotRestoreAction } from "../../volumes/native-snapshot-restore-action.js";
 import { podVolumeRestoreAction } from "../../volumes/pod-volume-restore-actions.js";
+import { volumeDataOptions } from "../../volumes/data-only-options.js";
+import { volumeDataProblems, volumeDataTargets } from "../../volumes/data-only-targets.js";
+import { volumeDataRestoreActions, type VolumeDataState } from "../../volumes/volume-data-restore-actions.js";
+import { RestoreValidationError } from "../validation.js";
 import { RestoreVolumeRecords } from "../../volumes/restore-volume-records.js";
 import {
   volumeRestoreState,
@@ -53,6 +57,8 @@ export const KIND_RESTORE_ACTIONS: readonly RestoreItemAction[] = [
 export interface RestoreActionState extends VolumeRestoreState {
   /** Group-resources of custom resources the restore takes: their CRDs come too. */
   restoredGroupResources: Set<string>;
+  /** For a restore of volume data into existing claims: what it writes where. */
+  volumeData?: VolumeDataState;
 }
 
 /** Makes the actions of one restore; a plugin-like addition is another factory. */
@@ -60,9 +66,13 @@ export type RestoreActionsFactory = (state: RestoreActionState) => RestoreItemAc
 
 /** The actions of one restore, fresh: some remember what they decided for the items after. */
 export function restoreItemActions(state: RestoreActionState): RestoreItemAction[] {
+  const volumeData = state.volumeData ? volumeDataRestoreActions(state.volumeData) : [];
+  // A data-only restore takes nothing but volume data: its action skips every other item.
+  if (state.volumeData?.options.dataOnly) return volumeData;
   return [
     ...KIND_RESTORE_ACTIONS,
     customResourceDefinitionRestoreAction(state.restoredGroupResources),
+    ...volumeData,
     ...claimVolumeRestoreActions(state),
     ...csiSnapshotRestoreActions(state),
     ...dataDownloadRestoreActions(state),
@@ -114,8 +124,34 @@ export async function restoreActionState(
       )
       .map(([gr]) => gr),
   );
+  const volumes = await volumeRestoreState(
+    client,
+    resources,
+    index,
+    scope,
+    restore,
+    volumeFiles,
+    podVolumeTimeoutMs,
+  );
+  const options = volumeDataOptions(restore.spec);
+  if (!options) return { ...volumes, restoredGroupResources };
+  // The pre-flight of a restore of volume data: refused before anything is written.
+  const targets = await volumeDataTargets(client, index, scope, volumes);
+  const { errors, warnings } = volumeDataProblems(targets, options, restore.spec.backupName ?? "");
+  if (errors.length)
+    throw new RestoreValidationError(
+      `the volume data of backup ${restore.spec.backupName} cannot be restored: ${errors.join("; ")}`,
+      errors,
+    );
   return {
-    ...(await volumeRestoreState(client, resources, index, scope, restore, volumeFiles, podVolumeTimeoutMs)),
+    ...volumes,
     restoredGroupResources,
+    volumeData: {
+      options,
+      targets,
+      warnings,
+      writeTimeoutMs: volumes.podVolumeTimeoutMs,
+      volumes: volumes.volumes,
+    },
   };
 }

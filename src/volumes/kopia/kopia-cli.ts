@@ -72,15 +72,24 @@ export class KopiaCli {
     return { ...(JSON.parse(stdout) as KopiaSnapshot), hashedBytes: last?.hashedBytes ?? 0 };
   }
 
-  /** Writes snapshot `id` into `target`; `onProgress` hears the bytes written so far. */
+  /**
+   * Writes snapshot `id` (or `<id>/<path>`, a directory in it) into `target`; `onProgress` hears
+   * the bytes written so far. Into a directory that holds files already: `skipExisting` leaves
+   * those that match the snapshot's alone, `deleteExtra` removes those the snapshot does not hold.
+   */
   async restore(
     id: string,
     target: string,
     onProgress?: (bytesDone: number) => void,
     signal?: AbortSignal,
+    into: { skipExisting?: boolean; deleteExtra?: boolean } = {},
   ): Promise<void> {
+    const flags = [
+      ...(into.skipExisting ? ["--skip-existing"] : []),
+      ...(into.deleteExtra ? ["--delete-extra"] : []),
+    ];
     await this.run(
-      ["snapshot", "restore", id, target, "--write-files-atomically", ...PROGRESS_FLAGS],
+      ["snapshot", "restore", id, target, "--write-files-atomically", ...flags, ...PROGRESS_FLAGS],
       (line) => {
         const done = parseRestoreProgress(line);
         if (done !== undefined) onProgress?.(done);

@@ -1,0 +1,136 @@
+/**
+ * Restoring volume data into claims that exist, as restore item actions. A claim the pre-flight
+ * matched (data-only-targets.ts) is left as it is, and its data is written back in place as an
+ * item operation (in-place-write.ts). In a data-only restore the action applies to every item and
+ * every other one is skipped, so nothing but volume data changes, and the plan says so per item.
+ */
+import type { RestoreItemAction } from "../items/restore-item-action.js";
+import type { PodVolumeInfo } from "../backup/volume-info.js";
+import { mebibytes } from "../api/quantity.js";
+import type { VolumeDataOptions } from "./data-only-options.js";
+import { podsPlan, type KopiaData, type VolumeDataTarget } from "./data-only-targets.js";
+import { InPlaceWrite } from "./in-place-write.js";
+import type { RestoreVolumeRecords } from "./restore-volume-records.js";
+
+export interface VolumeDataState {
+  options: VolumeDataOptions;
+  targets: VolumeDataTarget[];
+  /** The pre-flight's warnings, by backed-up claim. */
+  warnings: Map<string, string>;
+  /** How long each write may take (the pod volume timeout). */
+  writeTimeoutMs: number;
+  volumes: RestoreVolumeRecords;
+}
+
+type Writable = VolumeDataTarget & { data: { kopia: KopiaData } };
+
+const ACTION = "velero-ts.io/volume-data-in-place";
+
+export function volumeDataRestoreActions(state: VolumeDataState): RestoreItemAction[] {
+  const { options } = state;
+  const bySource = new Map(state.targets.map((t) => [t.source, t]));
+  const writes = new Map<string, InPlaceWrite>();
+  const leftAlone = (why: string) => (options.dataOnly ? { skip: why } : undefined);
+  return [
+    {
+      name: ACTION,
+      appliesTo: options.dataOnly ? ["*"] : ["persistentvolumeclaims"],
+      execute({ groupResource, item, itemFromBackup, inCluster }) {
+        if (groupResource !== "persistentvolumeclaims")
+          return {
+            skip: `data-only restore: only volume data is restored; no ${item.kind ?? groupResource} is created, updated or deleted`,
+          };
+        const source = `${itemFromBackup.metadata?.namespace}/${itemFromBackup.metadata?.name}`;
+        const target = bySource.get(source);
+        const warning = state.warnings.get(source);
+        const warnings = warning ? { warnings: [warning] } : {};
+        if (!target?.data?.kopia || !target.claim || !inCluster) {
+          const out = leftAlone(
+            !target?.data
+              ? "data-only restore: the backup holds no data of this claim; it is left as it is"
+              : "data-only restore: no claim of this name is in the cluster, and a data-only restore creates nothing",
+          );
+          return out ? { ...out, ...warnings } : undefined;
+        }
+        return {
+          existing: { reason: planOf(target as Writable, options) },
+          operation: { input: target },
+          ...warnings,
+        };
+      },
+      startOperation(client, _claim, input, restore) {
+        const target = input as Writable;
+        const id = `${target.namespace}/${target.name}`;
+        writes.set(id, new InPlaceWrite(client, restore, target, options, state.writeTimeoutMs));
+        state.volumes.record({
+          pvcName: target.name,
+          pvcNamespace: target.namespace,
+          restoreMethod: "PodVolumeRestore",
+          snapshotDataMoved: target.data.method === "DataMover",
+          pvrInfo: pvrInfo(target, "New"),
+          volumeDataRestoreInfo: {
+            mode: "in-place",
+            policy: options.policy,
+            backupMethod: target.data.method,
+            ...(options.deleteExtraFiles ? { deleteExtraFiles: true } : {}),
+            ...(options.includePaths.length ? { includePaths: options.includePaths } : {}),
+            ...(options.runningPods === "stop-workloads" && target.workloads.length
+              ? {
+                  stoppedWorkloads: target.workloads.map(
+                    (w) => `${w.kind} ${w.name} (${w.replicas} replicas)`,
+                  ),
+                }
+              : {}),
+            ...(options.runningPods === "allow" && target.pods.length
+              ? { runningPods: target.pods.map((p) => p.metadata?.name ?? "") }
+              : {}),
+          },
+        });
+        return Promise.resolve(id);
+      },
+      progress(operationId) {
+        const write = writes.get(operationId);
+        if (!write)
+          return Promise.reject(new Error(`no write in place of claim ${operationId} in this server`));
+        const { pvr, target } = write;
+        if (pvr) {
+          const info = pvrInfo(target, pvr.status?.phase ?? "New");
+          info.podName = pvr.spec.pod.name ?? "";
+          if (pvr.status?.node) info.nodeName = pvr.status.node;
+          state.volumes.update(target.namespace, target.name, { pvrInfo: info });
+        }
+        return Promise.resolve(write.progress());
+      },
+      async cancel(operationId) {
+        return writes.get(operationId)?.cancel();
+      },
+    },
+  ];
+}
+
+function pvrInfo(target: Writable, phase: string): PodVolumeInfo {
+  return {
+    snapshotHandle: target.data.kopia.snapshotID,
+    size: target.data.kopia.bytes,
+    uploaderType: "kopia",
+    volumeName: "data",
+    podName: "",
+    podNamespace: target.namespace,
+    Phase: phase,
+  };
+}
+
+/** What the restore does with the claim, for the plan and --dry-run. */
+function planOf(t: Writable, options: VolumeDataOptions): string {
+  const { kopia } = t.data;
+  const what = options.includePaths.length ? `paths ${options.includePaths.join(", ")} of ` : "";
+  const extra = options.deleteExtraFiles
+    ? "files the backup does not hold are deleted"
+    : "files the backup does not hold are kept (--delete-extra-files deletes them)";
+  const policy =
+    options.policy === "incremental" ? "incremental: files that match are left as they are" : "full";
+  return (
+    `restores its volume data in place (${policy}): ${what}${t.data.from} (${mebibytes(kopia.bytes)}, kopia snapshot ${kopia.snapshotID}) ` +
+    `is written into its volume ${t.claim?.spec?.volumeName}; ${extra}; ${podsPlan(t, options)}; the claim itself is left as it is`
+  );
+}
