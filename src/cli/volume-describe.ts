@@ -46,7 +46,38 @@ export function describeRestoreVolumes(infos: RestoreVolumeInfo[] | undefined): 
   if (infos === undefined) return [];
   const pvrs = infos.filter((info) => info.restoreMethod === "PodVolumeRestore" && info.pvrInfo);
   const lines = pvrs.length ? ["", ...podVolumeRestores(pvrs.map((info) => info.pvrInfo!))] : [];
-  return [...lines, "", ...csiSnapshotRestores(infos.filter((info) => info.restoreMethod === "CSISnapshot"))];
+  const intoExisting = infos.filter((info) => info.volumeDataRestoreInfo);
+  return [
+    ...lines,
+    "",
+    ...csiSnapshotRestores(infos.filter((info) => info.restoreMethod === "CSISnapshot")),
+    ...(intoExisting.length ? ["", ...volumeDataRestores(intoExisting)] : []),
+  ];
+}
+
+/** velero-ts's section: the claims whose data was restored into them as they were (data-only, or existingVolumeDataPolicy). */
+function volumeDataRestores(infos: RestoreVolumeInfo[]): string[] {
+  return [
+    "Volume Data Restored Into Existing Claims:",
+    ...infos.flatMap((info) => {
+      const d = info.volumeDataRestoreInfo!;
+      const rows: [string, string][] = [
+        ["Mode:", d.mode + (d.policy ? ` (${d.policy})` : "")],
+        ["Backed Up By:", d.backupMethod],
+        ["Volume:", info.pvName ?? ""],
+      ];
+      if (info.pvrInfo) {
+        rows.push(["Phase:", info.pvrInfo.Phase ?? ""], ["Bytes:", String(info.pvrInfo.size ?? 0)]);
+        if (info.pvrInfo.nodeName) rows.push(["Node:", info.pvrInfo.nodeName]);
+      }
+      if (d.includePaths?.length) rows.push(["Paths:", d.includePaths.join(", ")]);
+      if (d.deleteExtraFiles) rows.push(["Extra Files:", "deleted"]);
+      if (d.stoppedWorkloads?.length)
+        rows.push(["Stopped And Started Again:", d.stoppedWorkloads.join(", ")]);
+      if (d.runningPods?.length) rows.push(["Kept Running:", d.runningPods.join(", ")]);
+      return [indent(1, `${claimOf(info)}:`), ...aligned(2, rows)];
+    }),
+  ];
 }
 
 /** Velero's line, right after "Restore PVs:", when the restore's volume info could not be read. */

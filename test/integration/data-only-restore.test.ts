@@ -253,3 +253,50 @@ test("--dry-run of a data-only restore shows, per claim, the volume, the method,
     /data-only restore: only volume data is restored; no ConfigMap is created, updated or deleted/,
   );
 });
+
+test("moved snapshot data (--snapshot-move-data) is written back in place too", async (t) => {
+  const ns = await testNamespace(t, "do-moved");
+  await appWithPodVolumes(ns, {});
+  const atBackup = await writeFiles(ns);
+  const backup = await volumeBackup(ns, "--snapshot-move-data");
+  await fs.writeFile(path.join(await claimDisk(ns, "data"), "state.txt"), "changed since the backup\n");
+
+  const { name, stdout } = await restoreToEnd(backup, "--data-only", "--stop-workloads");
+  assert.match(stdout, /Restore completed with status: Completed/);
+
+  assert.deepEqual(await checksums(ns), atBackup);
+  const [info] = await locationJson<RestoreVolumeInfo[]>("restores", name, `${name}-volumeinfo.json.gz`);
+  assert.equal(info!.volumeDataRestoreInfo?.backupMethod, "DataMover");
+  assert.equal(info!.snapshotDataMoved, true);
+});
+
+test("Velero's --existing-volume-data-policy incremental restores the rest of the backup as usual and rewrites only the files that differ", async (t) => {
+  const ns = await testNamespace(t, "do-velero");
+  const { backup, atBackup } = await backedUpApp(ns);
+  await kubectl(["delete", "configmap", "settings", "-n", ns]);
+  const disk = await claimDisk(ns, "data");
+  await fs.writeFile(path.join(disk, "state.txt"), "changed since the backup\n");
+  const untouched = (await fs.stat(path.join(disk, "blob.bin"))).ino;
+
+  const { name, stdout } = await restoreToEnd(
+    backup,
+    "--existing-volume-data-policy",
+    "incremental",
+    "--stop-workloads",
+  );
+  assert.match(stdout, /Restore completed with status: Completed/);
+
+  assert.deepEqual(await checksums(ns), atBackup);
+  assert.equal(
+    (await fs.stat(path.join(disk, "blob.bin"))).ino,
+    untouched,
+    "a file that matches is not written again",
+  );
+  assert.equal(
+    (await kubectl(["get", "configmap", "settings", "-n", ns, "-o", "jsonpath={.data.mode}"])).trim(),
+    "backed-up",
+    "what the cluster lacks is restored as by any restore",
+  );
+  const [pvr] = await veleroObjects<PodVolumeRestore>("podvolumerestores", `velero.io/restore-name=${name}`);
+  assert.equal(pvr!.spec.uploaderSettings?.["RestoreType"], "InPlaceIncremental");
+});

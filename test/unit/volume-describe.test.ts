@@ -191,3 +191,37 @@ test("a restore's pod volume restores come before its CSI snapshot restores, by 
     "CSI Snapshot Restores: <none included>",
   ]);
 });
+
+test("a restore of volume data in place lists each claim with its mode, method, volume and the workloads it stopped", () => {
+  const volumes: RestoreVolumeInfo[] = [
+    {
+      pvcName: "data",
+      pvcNamespace: "shop",
+      pvName: "pvc-1234",
+      restoreMethod: "PodVolumeRestore",
+      snapshotDataMoved: false,
+      pvrInfo: { ...podVolume("data-restore-x7", "data", "Completed", 1048610), nodeName: "local-node-1" },
+      volumeDataRestoreInfo: {
+        mode: "in-place",
+        policy: "incremental",
+        backupMethod: "PodVolumeBackup",
+        includePaths: ["reports"],
+        deleteExtraFiles: true,
+        stoppedWorkloads: ["Deployment app (2 replicas)"],
+      },
+    },
+  ];
+  assert.deepEqual(describeRestoreVolumes(volumes).slice(-11), [
+    "Volume Data Restored Into Existing Claims:",
+    "  shop/data:",
+    "    Mode:                       in-place (incremental)",
+    "    Backed Up By:               PodVolumeBackup",
+    "    Volume:                     pvc-1234",
+    "    Phase:                      Completed",
+    "    Bytes:                      1048610",
+    "    Node:                       local-node-1",
+    "    Paths:                      reports",
+    "    Extra Files:                deleted",
+    "    Stopped And Started Again:  Deployment app (2 replicas)",
+  ]);
+});
