@@ -123,3 +123,16 @@ export const RESOURCE_USAGE_LABEL = "velero.io/resource-usage";
 export const STOPPED_REPLICAS_ANNOTATION = "velero-ts.io/replicas-before-data-restore";
 /** velero-ts: on the temporary pod that mounts a claim for a write in place: the claim's name. */
 export const DATA_RESTORE_CLAIM_LABEL = "velero-ts.io/data-restore-claim";
+/** velero-ts: on a DaemonSet a restore of volume data stopped: its node selector before (JSON), to put back. */
+export const STOPPED_NODE_SELECTOR_ANNOTATION = "velero-ts.io/node-selector-before-data-restore";
+/** velero-ts: on a volume a data-only restore by replace took a claim away from (its rollback): the restore's name. */
+export const REPLACED_BY_RESTORE_LABEL = "velero-ts.io/replaced-by-restore";
+/** velero-ts: on such a volume: the claim it belonged to, `<namespace>/<name>`, and its reclaim policy before. */
+export const REPLACED_CLAIM_ANNOTATION = "velero-ts.io/replaced-claim";
+export const REPLACED_RECLAIM_POLICY_ANNOTATION = "velero-ts.io/reclaim-policy-before-replace";
+/** velero-ts: on a volume a data-only restore by replace made for a claim: the restore's name. */
+export const REPLACEMENT_BY_RESTORE_LABEL = "velero-ts.io/replacement-by-restore";
+/** Velero's: on the ConfigMap (in Velero's namespace) that maps storage classes at restore: old class to new. */
+export const CHANGE_STORAGE_CLASS_LABEL = "velero.io/change-storage-class";
+/** velero-ts: on a volume a replace made that `restore rollback` took the claim away from again: the restore's name. */
+export const ROLLED_BACK_FROM_RESTORE_LABEL = "velero-ts.io/rolled-back-from-restore";

@@ -8,7 +8,7 @@
 // aligned two spaces past its longest label.
 import type { BackupVolumeInfo, PodVolumeInfo } from "../backup/volume-info.js";
 import { DownloadNotFoundError } from "../kube/download-request.js";
-import type { RestoreVolumeInfo } from "../restore/volume-info.js";
+import type { RestoreVolumeInfo, VolumeDataRestoreInfo } from "../restore/volume-info.js";
 
 /** The download's value, or undefined when the server has no such file (an older backup or restore). */
 export function unlessNotFound<T>(download: Promise<T>): Promise<T | undefined> {
@@ -42,7 +42,18 @@ export function backupVolumeError(message: string): string[] {
  * The pod volume restores and CSI snapshot restores, each section opening with its blank line, to
  * follow the "Restore PVs:" line; nothing when the restore has no volume info file.
  */
-export function describeRestoreVolumes(infos: RestoreVolumeInfo[] | undefined): string[] {
+/** A replace's old volumes, as the cluster holds them now: kept for a rollback, or the claims' again. */
+export interface RollbackState {
+  /** Old volumes still kept for a rollback. */
+  kept: Set<string>;
+  /** New volumes a rollback took the claims away from. */
+  rolledBack: Set<string>;
+}
+
+export function describeRestoreVolumes(
+  infos: RestoreVolumeInfo[] | undefined,
+  rollback?: RollbackState,
+): string[] {
   if (infos === undefined) return [];
   const pvrs = infos.filter((info) => info.restoreMethod === "PodVolumeRestore" && info.pvrInfo);
   const lines = pvrs.length ? ["", ...podVolumeRestores(pvrs.map((info) => info.pvrInfo!))] : [];
@@ -51,12 +62,12 @@ export function describeRestoreVolumes(infos: RestoreVolumeInfo[] | undefined): 
     ...lines,
     "",
     ...csiSnapshotRestores(infos.filter((info) => info.restoreMethod === "CSISnapshot")),
-    ...(intoExisting.length ? ["", ...volumeDataRestores(intoExisting)] : []),
+    ...(intoExisting.length ? ["", ...volumeDataRestores(intoExisting, rollback)] : []),
   ];
 }
 
 /** velero-ts's section: the claims whose data was restored into them as they were (data-only, or existingVolumeDataPolicy). */
-function volumeDataRestores(infos: RestoreVolumeInfo[]): string[] {
+function volumeDataRestores(infos: RestoreVolumeInfo[], rollback: RollbackState | undefined): string[] {
   return [
     "Volume Data Restored Into Existing Claims:",
     ...infos.flatMap((info) => {
@@ -66,6 +77,11 @@ function volumeDataRestores(infos: RestoreVolumeInfo[]): string[] {
         ["Backed Up By:", d.backupMethod],
         ["Volume:", info.pvName ?? ""],
       ];
+      if (d.mode === "replace") {
+        rows.splice(2, 1, ["Old Volume:", d.oldVolume ?? ""], ["New Volume:", d.newVolume ?? ""]);
+        if (d.storageClass) rows.push(["New Storage Class:", d.storageClass]);
+        rows.push(["Rollback:", rollbackText(d, rollback)]);
+      }
       if (info.pvrInfo) {
         rows.push(["Phase:", info.pvrInfo.Phase ?? ""], ["Bytes:", String(info.pvrInfo.size ?? 0)]);
         if (info.pvrInfo.nodeName) rows.push(["Node:", info.pvrInfo.nodeName]);
@@ -78,6 +94,14 @@ function volumeDataRestores(infos: RestoreVolumeInfo[]): string[] {
       return [indent(1, `${claimOf(info)}:`), ...aligned(2, rows)];
     }),
   ];
+}
+
+function rollbackText(d: VolumeDataRestoreInfo, rollback: RollbackState | undefined): string {
+  if (!rollback) return "<unknown: the cluster's volumes could not be read>";
+  if (d.newVolume && rollback.rolledBack.has(d.newVolume))
+    return `rolled back: the claim is bound to ${d.oldVolume} again`;
+  if (d.oldVolume && rollback.kept.has(d.oldVolume)) return "available (velero-ts restore rollback)";
+  return d.newVolume ? "not available: the old volume is no longer kept" : "not replaced";
 }
 
 /** Velero's line, right after "Restore PVs:", when the restore's volume info could not be read. */

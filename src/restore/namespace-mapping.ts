@@ -3,17 +3,22 @@ import { isDnsLabel } from "../api/names.js";
 
 /** Parses the CLI's mapping list; throws with what to change when a pair is malformed. */
 export function parseNamespaceMappings(text: string): Record<string, string> {
+  return parseMappingList(text, "namespace", "ns1:ns1-copy,ns2:ns2-copy");
+}
+
+/** `old:new,...` pairs of the CLI (namespaces, storage classes): throws naming the pair to fix. */
+export function parseMappingList(text: string, what: string, example: string): Record<string, string> {
   const mapping: Record<string, string> = {};
   for (const pair of text.split(",")) {
     if (pair.trim() === "") continue;
     const parts = pair.split(":").map((p) => p.trim());
     if (parts.length !== 2 || !parts[0] || !parts[1]) {
       throw new Error(
-        `invalid namespace mapping "${pair}": write each as source:target, separated by commas (ns1:ns1-copy,ns2:ns2-copy)`,
+        `invalid ${what} mapping "${pair}": write each as source:target, separated by commas (${example})`,
       );
     }
     if (parts[0] in mapping) {
-      throw new Error(`namespace "${parts[0]}" is mapped twice: give each source namespace one target`);
+      throw new Error(`${what} "${parts[0]}" is mapped twice: give each source ${what} one target`);
     }
     mapping[parts[0]] = parts[1];
   }

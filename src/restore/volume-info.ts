@@ -38,4 +38,9 @@ export interface VolumeDataRestoreInfo {
   stoppedWorkloads?: string[];
   /** Pods that kept running while the data was written (--allow-running-pods). */
   runningPods?: string[];
+  /** Replace: the volume the claim had, kept for a rollback, and the one it has now. */
+  oldVolume?: string;
+  newVolume?: string;
+  /** Replace: the class the new volume was made in, when mapped. */
+  storageClass?: string;
 }

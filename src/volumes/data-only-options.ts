@@ -25,6 +25,8 @@ export interface VolumeDataOptions {
   /** Paths inside each volume to restore; empty for the whole volume. */
   includePaths: string[];
   runningPods: RunningPodPolicy;
+  /** Replace: the class each class's new volumes are made in (spec, then Velero's ConfigMap). */
+  storageClassMapping: Record<string, string>;
 }
 
 /** What the restore does with the data of claims that exist, or undefined when it leaves them. */
@@ -39,6 +41,7 @@ export function volumeDataOptions(spec: RestoreSpec): VolumeDataOptions | undefi
     deleteExtraFiles: spec.uploaderConfig?.deleteExtraFiles === true,
     includePaths: spec.dataOnlyIncludePaths ?? [],
     runningPods: spec.runningPods ?? "refuse",
+    storageClassMapping: spec.storageClassMapping ?? {},
   };
 }
 
@@ -67,6 +70,9 @@ export function validateVolumeDataSpec(spec: RestoreSpec): string[] {
       spec.dataOnlyIncludePaths?.length ? "dataOnlyIncludePaths (--include-paths)" : "",
       spec.runningPods ? "runningPods (--stop-workloads, --allow-running-pods)" : "",
       spec.uploaderConfig?.deleteExtraFiles ? "uploaderConfig.deleteExtraFiles (--delete-extra-files)" : "",
+      Object.keys(spec.storageClassMapping ?? {}).length
+        ? "storageClassMapping (--storage-class-mapping)"
+        : "",
     ].filter(Boolean);
     if (stray.length)
       errors.push(
@@ -83,11 +89,19 @@ export function validateVolumeDataSpec(spec: RestoreSpec): string[] {
       errors.push(
         "--include-paths restores parts of a volume in place: use it with --data-only-mode in-place",
       );
+    if (options.runningPods === "allow")
+      errors.push(
+        "--allow-running-pods applies to in-place writes; a replace always stops the workloads using a claim to re-point them: drop it",
+      );
     if (options.deleteExtraFiles)
       errors.push(
         "--delete-extra-files applies to in-place writes (a replaced volume holds only the backup's files): drop it, or use --data-only-mode in-place",
       );
   }
+  if (options.mode !== "replace" && Object.keys(options.storageClassMapping).length)
+    errors.push(
+      "storageClassMapping (--storage-class-mapping) makes the new volumes of a replace in other classes: use it with --data-only-mode replace",
+    );
   for (const p of options.includePaths) {
     const normal = path.posix.normalize(p);
     if (!p || path.posix.isAbsolute(p) || normal === "." || normal.startsWith(".."))

@@ -15,6 +15,9 @@ import type { BackupIndex } from "../restore/backup-index.js";
 import type { RestoreScope } from "../restore/scope.js";
 import type { VolumeDataOptions } from "./data-only-options.js";
 import type { VolumeRestoreState } from "./restore-setup.js";
+import type { StoppableWorkload } from "./workload-scaling.js";
+import type { BackedUpSnapshot } from "./csi-snapshot-restore-actions.js";
+import type { NativeVolumeSnapshot } from "./native-snapshots.js";
 
 /** A kopia snapshot of a volume's files, in the repository of a namespace: what is written in place. */
 export interface KopiaData {
@@ -31,13 +34,10 @@ export interface BackedUpData {
   /** What holds it, for the plan: `pod volume backup <name>`, `DataUpload <name>`. */
   from: string;
   kopia?: KopiaData;
-}
-
-/** A workload velero-ts can stop for the restore and start again: scaled to 0, then back. */
-export interface ScalableWorkload {
-  kind: "Deployment" | "StatefulSet";
-  name: string;
-  replicas: number;
+  /** The CSI snapshot, for a replacement volume provisioned from it. */
+  csi?: BackedUpSnapshot;
+  /** The native snapshot, for a replacement disk made from it by its location's provider. */
+  native?: NativeVolumeSnapshot;
 }
 
 export interface VolumeDataTarget {
@@ -52,10 +52,12 @@ export interface VolumeDataTarget {
   claim?: V1PersistentVolumeClaim;
   /** Pods using the claim that have not finished. */
   pods: V1Pod[];
-  /** The workloads that own them (each once). */
-  workloads: ScalableWorkload[];
-  /** Pods using it that no Deployment or StatefulSet owns: `<pod> (<owner kind or bare pod>)`. */
+  /** The workloads that own them (each once), or the pods themselves when bare. */
+  workloads: StoppableWorkload[];
+  /** Pods using it whose owner velero-ts cannot stop and start: `<pod> (owned by <kind> <name>)`. */
   unscalable: string[];
+  /** Replace: the class its new volume is made in, when the restore maps the claim's class. */
+  mappedClass?: string;
 }
 
 const podUses = (pod: V1Pod, claim: string) =>
@@ -152,10 +154,10 @@ function backedUpData(
       },
     };
   const csi = state.claimSnapshots.get(source);
-  if (csi) return { method: "CSISnapshot", from: `CSI snapshot ${csi.namespace}/${csi.name}` };
+  if (csi) return { method: "CSISnapshot", from: `CSI snapshot ${csi.namespace}/${csi.name}`, csi };
   const native = claim.spec?.volumeName ? state.nativeSnapshots.get(claim.spec.volumeName) : undefined;
   if (native)
-    return { method: "NativeSnapshot", from: `native snapshot ${native.status.providerSnapshotID}` };
+    return { method: "NativeSnapshot", from: `native snapshot ${native.status.providerSnapshotID}`, native };
   return undefined;
 }
 
@@ -173,41 +175,59 @@ function podVolumeBackupOf(
 
 interface Owned {
   metadata?: { ownerReferences?: { kind: string; name: string; controller?: boolean }[] };
-  spec?: { replicas?: number };
+  spec?: { replicas?: number; template?: { spec?: { nodeSelector?: Record<string, string> } } };
 }
 
 const controllerOf = (o: Owned | undefined) =>
   o?.metadata?.ownerReferences?.find((r) => r.controller) ?? o?.metadata?.ownerReferences?.[0];
 
-/** The Deployments and StatefulSets owning the pods, and the pods owned by neither. */
-async function owners(
+const PLURALS: Record<string, string> = {
+  Deployment: "deployments",
+  StatefulSet: "statefulsets",
+  DaemonSet: "daemonsets",
+};
+
+/**
+ * The workloads owning the pods (Deployments through their ReplicaSets, StatefulSets, DaemonSets,
+ * and bare pods as themselves), and the pods whose owner is none of those.
+ */
+export async function owners(
   client: KubeClient,
   namespace: string,
   pods: V1Pod[],
-): Promise<{ workloads: ScalableWorkload[]; unscalable: string[] }> {
+): Promise<{ workloads: StoppableWorkload[]; unscalable: string[] }> {
   const apps = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}`;
-  const workloads = new Map<string, ScalableWorkload>();
+  const workloads = new Map<string, StoppableWorkload>();
   const unscalable: string[] = [];
   for (const pod of pods) {
     let owner = controllerOf(pod as Owned);
-    if (owner?.kind === "ReplicaSet") {
+    if (!owner) {
+      workloads.set(`Pod/${pod.metadata?.name}`, { kind: "Pod", name: pod.metadata!.name!, pod });
+      continue;
+    }
+    if (owner.kind === "ReplicaSet") {
       const rs = await getOrUndefined<Owned>(client, `${apps}/replicasets/${owner.name}`);
       const deployment = controllerOf(rs);
       owner = deployment?.kind === "Deployment" ? deployment : owner;
     }
-    if (owner?.kind === "Deployment" || owner?.kind === "StatefulSet") {
-      const key = `${owner.kind}/${owner.name}`;
-      if (workloads.has(key)) continue;
-      const path = `${apps}/${owner.kind === "Deployment" ? "deployments" : "statefulsets"}/${owner.name}`;
-      const workload = await getOrUndefined<Owned>(client, path);
-      if (workload) {
-        workloads.set(key, { kind: owner.kind, name: owner.name, replicas: workload.spec?.replicas ?? 1 });
-        continue;
-      }
+    const plural = PLURALS[owner.kind];
+    const workload = plural
+      ? await getOrUndefined<Owned>(client, `${apps}/${plural}/${owner.name}`)
+      : undefined;
+    if (!workload) {
+      unscalable.push(`${pod.metadata?.name} (owned by ${owner.kind} ${owner.name})`);
+      continue;
     }
-    unscalable.push(
-      `${pod.metadata?.name} (${owner ? `owned by ${owner.kind} ${owner.name}` : "a bare pod"})`,
-    );
+    const key = `${owner.kind}/${owner.name}`;
+    if (owner.kind === "DaemonSet") {
+      const nodeSelector = workload.spec?.template?.spec?.nodeSelector;
+      workloads.set(key, { kind: "DaemonSet", name: owner.name, ...(nodeSelector ? { nodeSelector } : {}) });
+    } else
+      workloads.set(key, {
+        kind: owner.kind as "Deployment" | "StatefulSet",
+        name: owner.name,
+        replicas: workload.spec?.replicas ?? 1,
+      });
   }
   return { workloads: [...workloads.values()], unscalable };
 }
@@ -223,6 +243,8 @@ export function volumeDataProblems(
   targets: VolumeDataTarget[],
   options: VolumeDataOptions,
   backupName: string,
+  /** Replace: the cluster's storage classes, which the mapped classes must be among. */
+  knownClasses: Set<string> = new Set(),
 ): { errors: string[]; warnings: Map<string, string> } {
   const errors: string[] = [];
   /** By backed-up claim: for the plan entry of that claim. */
@@ -249,16 +271,10 @@ export function volumeDataProblems(
         );
       continue;
     }
-    if (options.mode === "replace") {
-      errors.push(
-        `${where}: data-only mode replace is not available in this velero-ts yet; use --data-only-mode in-place (file-system backups and moved snapshot data)`,
-      );
-      continue;
-    }
     const volume = t.claim.spec?.volumeName;
     if (!volume || t.claim.status?.phase !== "Bound") {
       errors.push(
-        `${where} is not bound to a volume (it is ${t.claim.status?.phase ?? "Pending"}): in-place restore writes into a bound volume; wait until it is bound, or start a pod that uses it`,
+        `${where} is not bound to a volume (it is ${t.claim.status?.phase ?? "Pending"}): a restore of volume data needs the claim bound; wait until it is bound, or start a pod that uses it`,
       );
       continue;
     }
@@ -271,6 +287,10 @@ export function volumeDataProblems(
       errors.push(
         `${where} is bound to volume ${volume}, but at backup time it was bound to ${t.backedUp.volumeName}: the data would go into another volume than the one backed up; check that this is the claim you mean and bind it back, or restore into a new claim with --namespace-mappings`,
       );
+    if (options.mode === "replace") {
+      errors.push(...replaceProblems(t, where, knownClasses));
+      continue;
+    }
     if (t.claim.spec?.volumeMode === "Block")
       errors.push(
         `${where} is a block-mode volume: in-place restore writes files, so it cannot restore a raw device; use --data-only-mode replace`,
@@ -291,14 +311,34 @@ export function volumeDataProblems(
     if (!t.pods.length) continue;
     if (options.runningPods === "refuse")
       errors.push(
-        `${where} is in use by pods ${podNames(t)}, which would see their files change under them: stop them first, or pass --stop-workloads (their Deployments and StatefulSets are scaled to 0 for the restore and back after), or --allow-running-pods (at your own risk)`,
+        `${where} is in use by pods ${podNames(t)}, which would see their files change under them: stop them first, or pass --stop-workloads (their Deployments, StatefulSets and DaemonSets are stopped for the restore and started again after, bare pods made again), or --allow-running-pods (at your own risk)`,
       );
     else if (options.runningPods === "stop-workloads" && t.unscalable.length)
       errors.push(
-        `${where} is in use by ${t.unscalable.map((p) => `${t.namespace}/${p}`).join(", ")}, which --stop-workloads cannot stop (it scales Deployments and StatefulSets): delete those pods first, or use --allow-running-pods (at your own risk)`,
+        `${where} is in use by ${t.unscalable.map((p) => `${t.namespace}/${p}`).join(", ")}, which --stop-workloads cannot stop and start again (it does Deployments, StatefulSets, DaemonSets and bare pods): delete those pods first, or use --allow-running-pods (at your own risk)`,
       );
   }
   return { errors, warnings };
+}
+
+/** What stops a replace of one bound claim's volume. */
+function replaceProblems(t: VolumeDataTarget, where: string, knownClasses: Set<string>): string[] {
+  const errors: string[] = [];
+  if (t.data?.kopia && t.claim?.spec?.volumeMode === "Block")
+    errors.push(
+      `${where} is a block-mode volume, but its backed-up data is files (${t.data.from}): restore it into a claim of volume mode Filesystem`,
+    );
+  if (t.unscalable.length)
+    errors.push(
+      `${where} is in use by ${t.unscalable.map((p) => `${t.namespace}/${p}`).join(", ")}, which a replace cannot stop and start again to re-point them (it does Deployments, StatefulSets, DaemonSets and bare pods): delete those pods first`,
+    );
+  const from = t.claim?.spec?.storageClassName ?? "";
+  const to = t.mappedClass;
+  if (to && !knownClasses.has(to))
+    errors.push(
+      `${where}: storage class ${to}, which --storage-class-mapping maps ${from} to, does not exist: create it, or fix the mapping`,
+    );
+  return errors;
 }
 
 /** What the restore does to the pods using a claim, for the plan. */
@@ -307,8 +347,14 @@ export function podsPlan(t: VolumeDataTarget, options: VolumeDataOptions): strin
   const pods = `used by ${podNames(t)}`;
   if (options.runningPods === "allow")
     return `${pods}, which keep running (--allow-running-pods): a temporary pod on the same node mounts it for the write`;
-  const scaled = t.workloads.map(
-    (w) => `${w.kind} ${w.name} scaled ${w.replicas} → 0, then back to ${w.replicas}`,
-  );
-  return `${pods}: ${scaled.join(", ")}; a temporary pod mounts it for the write`;
+  return `${pods}: ${t.workloads.map(stopPlan).join(", ")}; a temporary pod mounts it for the write`;
+}
+
+/** What stopping a workload does, for the plan. */
+export function stopPlan(w: StoppableWorkload): string {
+  return w.kind === "Deployment" || w.kind === "StatefulSet"
+    ? `${w.kind} ${w.name} scaled ${w.replicas} → 0, then back to ${w.replicas}`
+    : w.kind === "DaemonSet"
+      ? `DaemonSet ${w.name} stopped (a node selector no node matches), then put back`
+      : `bare pod ${w.name} deleted, then made again from its spec`;
 }

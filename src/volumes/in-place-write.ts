@@ -8,10 +8,7 @@
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DATA_RESTORE_CLAIM_LABEL, RESTORE_NAME_LABEL } from "../api/labels.js";
 import { FINISHED_POD_VOLUME_PHASES, type PodVolumeRestore, type Restore } from "../api/v1/index.js";
-import { labelValue } from "../filters/label-value.js";
-import { DEFAULT_IMAGE } from "../install/options.js";
 import type { OperationProgress } from "../items/item-operation.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage } from "../kube/errors.js";
@@ -22,13 +19,12 @@ import { normalIncludePaths } from "./data-only-options.js";
 import type { KopiaData, VolumeDataTarget } from "./data-only-targets.js";
 import { inPlaceSettings } from "./in-place-restore-settings.js";
 import { podVolumeRestoreOf } from "./pod-volume-restore-actions.js";
-import { scaleBack, scaleDown, waitUnused } from "./workload-scaling.js";
+import { HOLDER_VOLUME, holderPod } from "./holder-pod.js";
+import { startWorkloads, stopWorkloads, waitUnused, workloadText } from "./workload-scaling.js";
 
 const POLL_MS = 500;
 /** How long a canceled PodVolumeRestore gets to stop before its pod is removed anyway. */
 const CANCEL_WAIT_MS = 30_000;
-/** The temporary pod's volume: the name the PodVolumeRestore gives. */
-const VOLUME = "data";
 
 export class InPlaceWrite {
   private step = "starting";
@@ -95,8 +91,8 @@ export class InPlaceWrite {
         undone.push(`temporary pod ${namespace}/${pod!.metadata?.name} is left: ${errorMessage(err)}`),
       );
     if (stopping) {
-      this.step = `starting ${workloads.map((w) => `${w.kind} ${w.name}`).join(", ")} again`;
-      await scaleBack(this.client, namespace, workloads).catch((err: unknown) =>
+      this.step = `starting ${workloads.map(workloadText).join(", ")} again`;
+      await startWorkloads(this.client, namespace, workloads).catch((err: unknown) =>
         undone.push(errorMessage(err)),
       );
     }
@@ -109,9 +105,9 @@ export class InPlaceWrite {
     const { namespace, name, workloads } = this.target;
     const signal = this.abort.signal;
     if (stopping) {
-      this.step = `stopping ${workloads.map((w) => `${w.kind} ${w.name}`).join(", ")}`;
-      await scaleDown(this.client, namespace, workloads);
-      await waitUnused(this.client, namespace, name, deadline, signal);
+      this.step = `stopping ${workloads.map(workloadText).join(", ")}`;
+      await stopWorkloads(this.client, namespace, workloads);
+      await waitUnused(this.client, namespace, [name], deadline, signal);
     }
     this.step = "starting a temporary pod that mounts the claim";
     const pod = await this.client.request<V1Pod>(
@@ -178,38 +174,18 @@ export class InPlaceWrite {
     const { namespace, name, pods } = this.target;
     const node =
       this.options.runningPods === "allow" ? pods.find((p) => p.spec?.nodeName)?.spec?.nodeName : undefined;
-    return {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        generateName: `${name.slice(0, 40)}-data-restore-`,
-        namespace,
-        labels: {
-          [RESTORE_NAME_LABEL]: labelValue(this.restore.metadata.name!),
-          [DATA_RESTORE_CLAIM_LABEL]: labelValue(name),
-        },
-      },
-      spec: {
-        ...(node ? { nodeName: node } : {}),
-        restartPolicy: "Never",
-        terminationGracePeriodSeconds: 0,
-        containers: [
-          {
-            name: "hold",
-            image: DEFAULT_IMAGE,
-            imagePullPolicy: "IfNotPresent",
-            command: ["sleep", "infinity"],
-            volumeMounts: [{ name: VOLUME, mountPath: `/${VOLUME}` }],
-          },
-        ],
-        volumes: [{ name: VOLUME, persistentVolumeClaim: { claimName: name } }],
-      },
-    };
+    return holderPod({
+      restore: this.restore,
+      namespace,
+      claim: name,
+      forClaim: name,
+      ...(node ? { nodeName: node } : {}),
+    });
   }
 
   private podVolumeRestore(pod: V1Pod): PodVolumeRestore {
     const { kopia } = this.target.data;
-    return podVolumeRestoreOf(this.restore, pod, VOLUME, {
+    return podVolumeRestoreOf(this.restore, pod, HOLDER_VOLUME, {
       backupStorageLocation: kopia.backupStorageLocation,
       snapshotID: kopia.snapshotID,
       sourceNamespace: kopia.repositoryNamespace,

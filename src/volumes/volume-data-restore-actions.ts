@@ -8,8 +8,12 @@ import type { RestoreItemAction } from "../items/restore-item-action.js";
 import type { PodVolumeInfo } from "../backup/volume-info.js";
 import { mebibytes } from "../api/quantity.js";
 import type { VolumeDataOptions } from "./data-only-options.js";
-import { podsPlan, type KopiaData, type VolumeDataTarget } from "./data-only-targets.js";
+import { podsPlan, stopPlan, type KopiaData, type VolumeDataTarget } from "./data-only-targets.js";
+import type { VolumeDataRestoreInfo } from "../restore/volume-info.js";
 import { InPlaceWrite } from "./in-place-write.js";
+import { workloadText } from "./workload-scaling.js";
+import { ReplaceRun } from "./replace-run.js";
+import type { VolumeSnapshotter } from "./snapshotters/volume-snapshotter.js";
 import type { RestoreVolumeRecords } from "./restore-volume-records.js";
 
 export interface VolumeDataState {
@@ -20,17 +24,23 @@ export interface VolumeDataState {
   /** How long each write may take (the pod volume timeout). */
   writeTimeoutMs: number;
   volumes: RestoreVolumeRecords;
+  /** Replace: the class each class's new volumes are provisioned as. */
+  storageClassMapping: Record<string, string>;
+  snapshotters: Map<string, VolumeSnapshotter | Error>;
 }
 
 type Writable = VolumeDataTarget & { data: { kopia: KopiaData } };
 
-const ACTION = "velero-ts.io/volume-data-in-place";
+const ACTION = "velero-ts.io/volume-data";
 
 export function volumeDataRestoreActions(state: VolumeDataState): RestoreItemAction[] {
   const { options } = state;
   const bySource = new Map(state.targets.map((t) => [t.source, t]));
-  const writes = new Map<string, InPlaceWrite>();
   const leftAlone = (why: string) => (options.dataOnly ? { skip: why } : undefined);
+  const replacing = options.mode === "replace";
+  const writes = new Map<string, InPlaceWrite>();
+  let replace: ReplaceRun | undefined;
+  const restored = (t: VolumeDataTarget) => !!t.claim && !!(replacing ? t.data : t.data?.kopia);
   return [
     {
       name: ACTION,
@@ -44,7 +54,7 @@ export function volumeDataRestoreActions(state: VolumeDataState): RestoreItemAct
         const target = bySource.get(source);
         const warning = state.warnings.get(source);
         const warnings = warning ? { warnings: [warning] } : {};
-        if (!target?.data?.kopia || !target.claim || !inCluster) {
+        if (!target || !restored(target) || !inCluster) {
           const out = leftAlone(
             !target?.data
               ? "data-only restore: the backup holds no data of this claim; it is left as it is"
@@ -53,33 +63,52 @@ export function volumeDataRestoreActions(state: VolumeDataState): RestoreItemAct
           return out ? { ...out, ...warnings } : undefined;
         }
         return {
-          existing: { reason: planOf(target as Writable, options) },
+          existing: { reason: replacing ? replacePlan(target, state) : planOf(target as Writable, options) },
           operation: { input: target },
           ...warnings,
         };
       },
       startOperation(client, _claim, input, restore) {
-        const target = input as Writable;
+        const target = input as VolumeDataTarget;
         const id = `${target.namespace}/${target.name}`;
-        writes.set(id, new InPlaceWrite(client, restore, target, options, state.writeTimeoutMs));
+        if (replacing) {
+          replace ??= new ReplaceRun(client, restore, state.targets.filter(restored), {
+            storageClassMapping: state.storageClassMapping,
+            snapshotters: state.snapshotters,
+            timeoutMs: state.writeTimeoutMs,
+            onVolume: (t, volume) =>
+              state.volumes.update(t.namespace, t.name, {
+                volumeDataRestoreInfo: { ...replaceInfo(t, options), newVolume: volume },
+              }),
+          });
+          state.volumes.record({
+            pvcName: target.name,
+            pvcNamespace: target.namespace,
+            restoreMethod:
+              target.data!.method === "CSISnapshot" || target.data!.method === "NativeSnapshot"
+                ? target.data!.method
+                : "PodVolumeRestore",
+            snapshotDataMoved: target.data!.method === "DataMover",
+            volumeDataRestoreInfo: replaceInfo(target, options),
+          });
+          return Promise.resolve(id);
+        }
+        const writable = target as Writable;
+        writes.set(id, new InPlaceWrite(client, restore, writable, options, state.writeTimeoutMs));
         state.volumes.record({
           pvcName: target.name,
           pvcNamespace: target.namespace,
           restoreMethod: "PodVolumeRestore",
-          snapshotDataMoved: target.data.method === "DataMover",
-          pvrInfo: pvrInfo(target, "New"),
+          snapshotDataMoved: target.data!.method === "DataMover",
+          pvrInfo: pvrInfo(writable, "New"),
           volumeDataRestoreInfo: {
             mode: "in-place",
             policy: options.policy,
-            backupMethod: target.data.method,
+            backupMethod: target.data!.method,
             ...(options.deleteExtraFiles ? { deleteExtraFiles: true } : {}),
             ...(options.includePaths.length ? { includePaths: options.includePaths } : {}),
             ...(options.runningPods === "stop-workloads" && target.workloads.length
-              ? {
-                  stoppedWorkloads: target.workloads.map(
-                    (w) => `${w.kind} ${w.name} (${w.replicas} replicas)`,
-                  ),
-                }
+              ? { stoppedWorkloads: target.workloads.map(workloadText) }
               : {}),
             ...(options.runningPods === "allow" && target.pods.length
               ? { runningPods: target.pods.map((p) => p.metadata?.name ?? "") }
@@ -89,9 +118,10 @@ export function volumeDataRestoreActions(state: VolumeDataState): RestoreItemAct
         return Promise.resolve(id);
       },
       progress(operationId) {
+        if (replace) return Promise.resolve(replace.progress(operationId));
         const write = writes.get(operationId);
         if (!write)
-          return Promise.reject(new Error(`no write in place of claim ${operationId} in this server`));
+          return Promise.reject(new Error(`no write of claim ${operationId}'s data in this server`));
         const { pvr, target } = write;
         if (pvr) {
           const info = pvrInfo(target, pvr.status?.phase ?? "New");
@@ -102,10 +132,34 @@ export function volumeDataRestoreActions(state: VolumeDataState): RestoreItemAct
         return Promise.resolve(write.progress());
       },
       async cancel(operationId) {
-        return writes.get(operationId)?.cancel();
+        return replace ? replace.cancel() : writes.get(operationId)?.cancel();
       },
     },
   ];
+}
+
+function replaceInfo(t: VolumeDataTarget, options: VolumeDataOptions): VolumeDataRestoreInfo {
+  return {
+    mode: "replace",
+    backupMethod: t.data!.method,
+    oldVolume: t.claim?.spec?.volumeName ?? "",
+    ...(t.workloads.length ? { stoppedWorkloads: t.workloads.map(workloadText) } : {}),
+    ...(options.storageClassMapping[t.claim?.spec?.storageClassName ?? ""]
+      ? { storageClass: options.storageClassMapping[t.claim?.spec?.storageClassName ?? ""] }
+      : {}),
+  };
+}
+
+/** What a replace does with the claim, for the plan and --dry-run. */
+function replacePlan(t: VolumeDataTarget, state: VolumeDataState): string {
+  const from = t.claim?.spec?.storageClassName ?? "";
+  const to = state.storageClassMapping[from];
+  const cls = to ? `of class ${to} (mapped from ${from})` : `of class ${from}`;
+  const stop = t.workloads.length ? t.workloads.map(stopPlan).join(", ") : "no pod uses it";
+  return (
+    `replaces its volume: a new volume ${cls} is made from ${t.data!.from}; once every claim's new volume is ready, ${stop}, ` +
+    `the claim is made again bound to the new volume, and its old volume ${t.claim?.spec?.volumeName} is kept (Retain) for \`velero-ts restore rollback\``
+  );
 }
 
 function pvrInfo(target: Writable, phase: string): PodVolumeInfo {

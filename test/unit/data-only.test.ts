@@ -13,7 +13,11 @@ function claim(
 ) {
   return {
     metadata: { name: "data", namespace: "shop", uid: fields.uid ?? "uid-now" },
-    spec: { volumeName: fields.volume ?? "pv-now", ...(fields.mode ? { volumeMode: fields.mode } : {}) },
+    spec: {
+      storageClassName: "standard",
+      volumeName: fields.volume ?? "pv-now",
+      ...(fields.mode ? { volumeMode: fields.mode } : {}),
+    },
     status: { phase: fields.phase ?? "Bound", capacity: { storage: fields.capacity ?? "1Gi" } },
   } as V1PersistentVolumeClaim;
 }
@@ -90,14 +94,62 @@ test("a claim in use by running pods is refused by default, naming them and the 
   assert.match(error!, /--stop-workloads .* or --allow-running-pods/);
 });
 
-test("--stop-workloads refuses a claim a bare pod uses, which it cannot scale", () => {
+test("--stop-workloads refuses a claim that a Job's pod uses, which it cannot stop and start again", () => {
   const options = volumeDataOptions({ dataOnly: true, runningPods: "stop-workloads" })!;
-  const used = target({ pods: [pod("debug")], unscalable: ["debug (a bare pod)"] });
+  const used = target({ pods: [pod("migrate-x")], unscalable: ["migrate-x (owned by Job migrate)"] });
   const [error] = volumeDataProblems([used], options, "b").errors;
   assert.match(
     error!,
-    /^claim shop\/data is in use by shop\/debug \(a bare pod\), which --stop-workloads cannot stop/,
+    /^claim shop\/data is in use by shop\/migrate-x \(owned by Job migrate\), which --stop-workloads cannot stop and start again/,
   );
+});
+
+const replace = volumeDataOptions({ dataOnly: true, dataOnlyMode: "replace" })!;
+const csi = () =>
+  target({
+    data: {
+      method: "CSISnapshot",
+      from: "CSI snapshot shop/velero-data-x",
+      csi: {
+        namespace: "shop",
+        name: "velero-data-x",
+        handle: "snap-1",
+        driver: "d",
+        restoreSizeBytes: 2 ** 30,
+      },
+    },
+  });
+
+test("a replace takes a CSI snapshot, which in place cannot", () => {
+  assert.deepEqual(volumeDataProblems([csi()], replace, "b").errors, []);
+});
+
+test("a replace refuses a storage class mapping to a class the cluster lacks", () => {
+  const mapped = { ...csi(), mappedClass: "fast" };
+  assert.deepEqual(volumeDataProblems([mapped], replace, "b", new Set(["standard"])).errors, [
+    "claim shop/data: storage class fast, which --storage-class-mapping maps standard to, does not exist: create it, or fix the mapping",
+  ]);
+});
+
+test("a replace refuses --allow-running-pods and in-place options, saying why", () => {
+  assert.deepEqual(
+    validateVolumeDataSpec({
+      dataOnly: true,
+      dataOnlyMode: "replace",
+      runningPods: "allow",
+      dataOnlyIncludePaths: ["a"],
+    }),
+    [
+      "--include-paths restores parts of a volume in place: use it with --data-only-mode in-place",
+      "--allow-running-pods applies to in-place writes; a replace always stops the workloads using a claim to re-point them: drop it",
+    ],
+  );
+});
+
+test("a storage class mapping without a replace is refused", () => {
+  assert.deepEqual(validateVolumeDataSpec({ dataOnly: true, storageClassMapping: { standard: "fast" } }), [
+    "storageClassMapping (--storage-class-mapping) makes the new volumes of a replace in other classes: use it with --data-only-mode replace",
+  ]);
 });
 
 test("a backed-up claim with no claim of its name in the cluster is a warning of a data-only restore, not an error", () => {

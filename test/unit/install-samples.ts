@@ -121,6 +121,7 @@ const restoreSpec: Required<RestoreSpec> = {
   dataOnlyMode: "in-place",
   dataOnlyIncludePaths: ["reports/2026"],
   runningPods: "stop-workloads",
+  storageClassMapping: { standard: "fast" },
   existingVolumeDataPolicy: "incremental",
   uploaderConfig: { deleteExtraFiles: true, writeSparseFiles: false, parallelFilesDownload: 4 },
 };

@@ -108,6 +108,7 @@ const spec: JsonSchema = object("What to restore from which backup, and how.", {
   dataOnlyMode: string("velero-ts: in-place (into the existing volumes) or replace (into new ones)."),
   dataOnlyIncludePaths: stringList("velero-ts: with in-place, only these paths of each volume."),
   runningPods: string("velero-ts: refuse, stop-workloads or allow: what to do about pods using a claim."),
+  storageClassMapping: stringMap("velero-ts: with replace, the class each class's new volumes are made in."),
   existingVolumeDataPolicy: string(
     "What to do with the data of a claim that exists: none, full or incremental.",
   ),

@@ -42,6 +42,8 @@ export interface RestoreSpec {
   dataOnlyMode?: DataOnlyMode;
   /** velero-ts: with dataOnly in place, restore only these paths of each volume (relative to its root). */
   dataOnlyIncludePaths?: string[];
+  /** velero-ts: with dataOnly by replace, the storage class each class's new volumes are made in. */
+  storageClassMapping?: Record<string, string>;
   /** velero-ts: with dataOnly, what to do about running pods that use a claim (default refuse). */
   runningPods?: RunningPodPolicy;
   /** Velero's: `full` or `incremental` restores the data of claims that exist in place ("" and none: leave them). */

@@ -18,7 +18,7 @@ import {
   parsePolicyOverrides,
   validateExistingResourcePolicy,
 } from "../../restore/existing-policy.js";
-import { parseNamespaceMappings } from "../../restore/namespace-mapping.js";
+import { parseMappingList, parseNamespaceMappings } from "../../restore/namespace-mapping.js";
 import { canonicalName } from "../../restore/planning.js";
 import { readRestoreSettings, settingsFromData } from "../../restore/server-settings.js";
 import { loadAndPlan } from "../../restore/restorer.js";
@@ -58,6 +58,7 @@ interface CreateFlags extends ClientFlags {
   includePaths?: string[];
   stopWorkloads?: boolean;
   allowRunningPods?: boolean;
+  storageClassMapping?: string;
   labels?: string[];
   wait?: boolean;
   dryRun?: boolean;
@@ -140,6 +141,15 @@ export function restoreFromFlags(name: string | undefined, flags: CreateFlags, n
         ? { existingVolumeDataPolicy: flags.existingVolumeDataPolicy as ExistingVolumeDataPolicy }
         : {}),
       ...(flags.deleteExtraFiles ? { uploaderConfig: { deleteExtraFiles: true } } : {}),
+      ...(flags.storageClassMapping
+        ? {
+            storageClassMapping: parseMappingList(
+              flags.storageClassMapping,
+              "storage class",
+              "standard:fast,slow:standard",
+            ),
+          }
+        : {}),
     },
   };
   const volumeData = validateVolumeDataSpec(restore.spec);
@@ -206,9 +216,13 @@ export function restoreCreateCommand(): Command {
     )
     .option(
       "--stop-workloads",
-      "in place: scale the Deployments and StatefulSets using a claim to 0 while its data is written, then back",
+      "in place: stop the Deployments, StatefulSets, DaemonSets and bare pods using a claim while its data is written, then start them again",
     )
     .option("--allow-running-pods", "in place: write into volumes that running pods use (at your own risk)")
+    .option(
+      "--storage-class-mapping <mappings>",
+      "replace: make the new volumes of claims of one class in another, old:new,... (Velero's change-storage-class ConfigMap is read too; these win)",
+    )
     .option("--labels <list>", "labels for the restore, key=value,...", commaList)
     .option(
       "--item-operation-timeout <duration>",

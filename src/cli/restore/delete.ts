@@ -5,6 +5,8 @@ import { veleroClient, withClientFlags, type ClientFlags } from "../client-flags
 import { confirmed } from "../confirm.js";
 import { checkDeleteSelection, namedOrSelected } from "../select.js";
 import { restoreStore } from "./store-of.js";
+import { replacedVolumes } from "../../volumes/replace-rollback.js";
+import { REPLACED_CLAIM_ANNOTATION } from "../../api/labels.js";
 
 interface DeleteFlags extends ClientFlags {
   confirm?: boolean;
@@ -44,6 +46,11 @@ export function restoreDeleteCommand(): Command {
         }
         await velero.client.request("DELETE", velero.path("restores", name));
         console.log(`Restore "${name}" deleted.`);
+        // A replace's old volumes are the user's data: they stay, and say which they are.
+        for (const pv of await replacedVolumes(velero.client, name))
+          console.log(
+            `  kept volume ${pv.metadata?.name}: claim ${pv.metadata?.annotations?.[REPLACED_CLAIM_ANNOTATION]}'s data before this restore replaced it (Retain); delete it with kubectl delete pv ${pv.metadata?.name} once you no longer need it (a rollback is no longer offered)`,
+          );
       }
     });
 }

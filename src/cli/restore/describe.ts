@@ -16,7 +16,13 @@ import {
 } from "../describe-text.js";
 import { formatTimestamp } from "../output.js";
 import { namedOrSelected } from "../select.js";
-import { describeRestoreVolumes, restoreVolumeError, unlessNotFound } from "../volume-describe.js";
+import {
+  describeRestoreVolumes,
+  restoreVolumeError,
+  unlessNotFound,
+  type RollbackState,
+} from "../volume-describe.js";
+import { replacedVolumes, rolledBackVolumes } from "../../volumes/replace-rollback.js";
 
 const OUTCOMES = ["created", "updated", "recreated", "skipped", "pruned", "failed"] as const;
 
@@ -41,7 +47,7 @@ async function describeText(velero: VeleroClient, restore: Restore, details: boo
   if (!["Completed", "PartiallyFailed", "Failed"].includes(restore.status?.phase ?? ""))
     return describeRestore(restore).join("\n");
   // Asked for at once: with no server answering, describe waits one timeout, not three.
-  const [files, volumes] = await Promise.allSettled([
+  const [files, volumes, rollback] = await Promise.allSettled([
     Promise.all([
       downloadJson<ResultsFile>(velero, { kind: "RestoreResults", name }),
       downloadJson<Record<string, string[]>>(velero, { kind: "RestoreResourceList", name }),
@@ -49,12 +55,13 @@ async function describeText(velero: VeleroClient, restore: Restore, details: boo
     details
       ? unlessNotFound(downloadJson<RestoreVolumeInfo[]>(velero, { kind: "RestoreVolumeInfo", name }))
       : undefined,
+    details ? rollbackState(velero, name) : undefined,
   ]);
   const volumeLines = !details
     ? []
     : volumes.status === "rejected"
       ? restoreVolumeError(errorMessage(volumes.reason))
-      : describeRestoreVolumes(volumes.value);
+      : describeRestoreVolumes(volumes.value, rollback.status === "fulfilled" ? rollback.value : undefined);
   const lines = describeRestore(restore, volumeLines);
   if (files.status === "fulfilled") {
     const [results, resources] = files.value;
@@ -148,4 +155,16 @@ function existingPolicyOverrides(spec: Restore["spec"]): string[] {
     "Existing Resource Policy Overrides:",
     ...overrides.map(([policy, list]) => `  ${policy}:  ${(list?.includedResources ?? []).join(", ")}`),
   ];
+}
+
+/** Which old volumes of a replace are still kept for a rollback, and which were rolled back to, from the cluster. */
+async function rollbackState(velero: VeleroClient, name: string): Promise<RollbackState> {
+  const [kept, rolledBack] = await Promise.all([
+    replacedVolumes(velero.client, name),
+    rolledBackVolumes(velero.client, name),
+  ]);
+  return {
+    kept: new Set(kept.map((pv) => pv.metadata?.name ?? "")),
+    rolledBack: new Set(rolledBack.map((pv) => pv.metadata?.name ?? "")),
+  };
 }

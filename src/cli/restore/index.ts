@@ -4,6 +4,7 @@ import { restoreDeleteCommand } from "./delete.js";
 import { restoreDescribeCommand } from "./describe.js";
 import { restoreGetCommand } from "./get.js";
 import { restoreLogsCommand } from "./logs.js";
+import { restoreRollbackCommand } from "./rollback.js";
 
 export function restoreCommand(): Command {
   return new Command("restore")
@@ -12,5 +13,6 @@ export function restoreCommand(): Command {
     .addCommand(restoreGetCommand())
     .addCommand(restoreDescribeCommand())
     .addCommand(restoreLogsCommand())
-    .addCommand(restoreDeleteCommand());
+    .addCommand(restoreDeleteCommand())
+    .addCommand(restoreRollbackCommand());
 }
