@@ -9,14 +9,17 @@ import { test } from "node:test";
 import type { V1PersistentVolume, V1Pod } from "@kubernetes/client-node";
 import type { RestoreVolumeInfo } from "../../src/restore/volume-info.js";
 import { jsonOf, kubectl, testNamespace, waitAvailable } from "./support.js";
-import { velero } from "./velero.js";
+import { restoreFiles, velero } from "./velero.js";
 import {
   APP_WITH_CLAIM,
   appWithPodVolumes,
   claimDisk,
   FS_OPT_IN,
   locationJson,
+  podVolumeBackups,
+  repositoryKopia,
   restoreToEnd,
+  snapshotLocation,
   storage,
   volumeBackup,
 } from "./volumes.js";
@@ -201,4 +204,69 @@ test("scenario 6: an app deployed again on an empty block-mode volume gets the b
     "Block",
   );
   await waitAvailable(ns, "app");
+});
+
+test("a replace restores from a native snapshot onto a new disk of the location's provider", async (t) => {
+  const location = await snapshotLocation(t);
+  const ns = await testNamespace(t, "dr-native");
+  await appWithPodVolumes(ns, {});
+  const atBackup = await writeFiles(ns);
+  const backup = await volumeBackup(
+    ns,
+    "--volume-snapshot-locations",
+    location,
+    "--snapshot-move-data=false",
+  );
+  const oldVolume = await volumeOf(ns);
+  const oldHandle = (await pv(oldVolume)).spec?.csi?.volumeHandle;
+  await fs.writeFile(path.join(await claimDisk(ns, "data"), "state.txt"), "the latest data\n");
+
+  const { name, stdout } = await restoreToEnd(backup, "--data-only", "--data-only-mode", "replace");
+  assert.match(stdout, /Restore completed with status: Completed/);
+
+  const newVolume = await volumeOf(ns);
+  assert.match(newVolume, /^velero-replace-/);
+  assert.notEqual((await pv(newVolume)).spec?.csi?.volumeHandle, oldHandle, "a disk of its own");
+  assert.deepEqual(await checksums(await diskOf(newVolume)), atBackup);
+  const [info] = await locationJson<RestoreVolumeInfo[]>("restores", name, `${name}-volumeinfo.json.gz`);
+  assert.equal(info!.restoreMethod, "NativeSnapshot");
+  await waitAvailable(ns, "app");
+});
+
+test("a replace whose new volume cannot be made changes nothing in the application, and says so", async (t) => {
+  const ns = await testNamespace(t, "dr-fails");
+  await appWithPodVolumes(ns, FS_OPT_IN);
+  await writeFiles(ns);
+  const backup = await volumeBackup(ns);
+  const [pvb] = await podVolumeBackups(backup);
+  const kopia = await repositoryKopia(t, ns);
+  await kopia.deleteSnapshot(pvb!.status!.snapshotID!);
+  const oldVolume = await volumeOf(ns);
+  const [podBefore] = await appPods(ns);
+
+  const { name, stdout } = await restoreToEnd(backup, "--data-only", "--data-only-mode", "replace");
+  assert.match(stdout, /Restore completed with status: PartiallyFailed/);
+
+  const { results } = await restoreFiles(name);
+  const errors = JSON.stringify(results.errors);
+  assert.match(errors, new RegExp(`no new volume with the backed-up data of claim ${ns}/data could be made`));
+  assert.match(errors, /every new volume of the restore was deleted and nothing in the application changed/);
+  assert.equal(await volumeOf(ns), oldVolume);
+  assert.deepEqual(await appPods(ns), [podBefore], "the app was never stopped");
+  const made = await jsonOf<{ items: unknown[] }>([
+    "get",
+    "pv",
+    "-l",
+    `velero-ts.io/replacement-by-restore=${name}`,
+  ]);
+  assert.deepEqual(made.items, [], "the new volume is gone");
+  const temporary = await jsonOf<{ items: unknown[] }>([
+    "get",
+    "pvc,pods",
+    "-n",
+    ns,
+    "-l",
+    "velero-ts.io/data-restore-claim",
+  ]);
+  assert.deepEqual(temporary.items, []);
 });

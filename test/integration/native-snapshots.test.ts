@@ -6,6 +6,7 @@ import type { NativeVolumeSnapshot } from "../../src/volumes/native-snapshots.js
 import { clusterDir, jsonOf, kubectl, testNamespace, waitAvailable, waitUntil } from "./support.js";
 import { restoreFiles, velero } from "./velero.js";
 import {
+  snapshotLocation,
   appReads,
   appWithClaim,
   appWrites,
@@ -17,25 +18,6 @@ import {
   storage,
   volumeBackup,
 } from "./volumes.js";
-
-/** A VolumeSnapshotLocation of the local cluster's block storage, made through the CLI. */
-async function snapshotLocation(t: { after: (fn: () => Promise<unknown>) => void }): Promise<string> {
-  const name = `local-${id()}`;
-  const created = await velero([
-    "snapshot-location",
-    "create",
-    name,
-    "--provider",
-    "local-cluster",
-    "--config",
-    `clusterDir=${clusterDir()}`,
-  ]);
-  assert.equal(created.code, 0, created.stderr);
-  t.after(() =>
-    kubectl(["delete", "volumesnapshotlocations.velero.io", name, "-n", "velero", "--ignore-not-found"]),
-  );
-  return name;
-}
 
 test("a native snapshot restores into a mapped namespace as a clone: a renamed PV on a disk of its own", async (t) => {
   const location = await snapshotLocation(t);

@@ -290,3 +290,22 @@ export async function startNodeAgentAgain(node: string, flags: string[] = []): P
   if ((await runningPid(layout(), nodeAgentComponent(node))) !== undefined) return;
   await startNodeAgent(layout(), (await readState(layout()))!, node, flags);
 }
+
+/** A VolumeSnapshotLocation of the local cluster's block storage, made through the CLI. */
+export async function snapshotLocation(t: { after: (fn: () => Promise<unknown>) => void }): Promise<string> {
+  const name = `local-${id()}`;
+  const created = await velero([
+    "snapshot-location",
+    "create",
+    name,
+    "--provider",
+    "local-cluster",
+    "--config",
+    `clusterDir=${clusterDir()}`,
+  ]);
+  assert.equal(created.code, 0, created.stderr);
+  t.after(() =>
+    kubectl(["delete", "volumesnapshotlocations.velero.io", name, "-n", "velero", "--ignore-not-found"]),
+  );
+  return name;
+}
