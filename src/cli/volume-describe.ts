@@ -80,6 +80,7 @@ function volumeDataRestores(infos: RestoreVolumeInfo[], rollback: RollbackState 
       if (d.mode === "replace") {
         rows.splice(2, 1, ["Old Volume:", d.oldVolume ?? ""], ["New Volume:", d.newVolume ?? ""]);
         if (d.storageClass) rows.push(["New Storage Class:", d.storageClass]);
+        if (d.bytes) rows.push(["Bytes:", String(d.bytes)]);
         rows.push(["Rollback:", rollbackText(d, rollback)]);
       }
       if (info.pvrInfo) {

@@ -41,6 +41,8 @@ export interface VolumeDataRestoreInfo {
   /** Replace: the volume the claim had, kept for a rollback, and the one it has now. */
   oldVolume?: string;
   newVolume?: string;
+  /** Replace: the size of the backed-up data (a kopia snapshot's bytes, a CSI snapshot's restore size). */
+  bytes?: number;
   /** Replace: the class the new volume was made in, when mapped. */
   storageClass?: string;
 }

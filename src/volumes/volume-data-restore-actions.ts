@@ -143,6 +143,7 @@ function replaceInfo(t: VolumeDataTarget, options: VolumeDataOptions): VolumeDat
     mode: "replace",
     backupMethod: t.data!.method,
     oldVolume: t.claim?.spec?.volumeName ?? "",
+    bytes: t.data?.kopia?.bytes ?? t.data?.csi?.restoreSizeBytes ?? 0,
     ...(t.workloads.length ? { stoppedWorkloads: t.workloads.map(workloadText) } : {}),
     ...(options.storageClassMapping[t.claim?.spec?.storageClassName ?? ""]
       ? { storageClass: options.storageClassMapping[t.claim?.spec?.storageClassName ?? ""] }
@@ -155,7 +156,10 @@ function replacePlan(t: VolumeDataTarget, state: VolumeDataState): string {
   const from = t.claim?.spec?.storageClassName ?? "";
   const to = state.storageClassMapping[from];
   const cls = to ? `of class ${to} (mapped from ${from})` : `of class ${from}`;
-  const stop = t.workloads.length ? t.workloads.map(stopPlan).join(", ") : "no pod uses it";
+  const pods = t.pods.map((p) => `${t.namespace}/${p.metadata?.name}`).join(", ");
+  const stop = t.workloads.length
+    ? `for the pods using it (${pods}): ${t.workloads.map(stopPlan).join(", ")}`
+    : "no pod uses it";
   return (
     `replaces its volume: a new volume ${cls} is made from ${t.data!.from}; once every claim's new volume is ready, ${stop}, ` +
     `the claim is made again bound to the new volume, and its old volume ${t.claim?.spec?.volumeName} is kept (Retain) for \`velero-ts restore rollback\``

@@ -8,7 +8,7 @@ import path from "node:path";
 import { test } from "node:test";
 import type { V1PersistentVolume, V1Pod } from "@kubernetes/client-node";
 import type { RestoreVolumeInfo } from "../../src/restore/volume-info.js";
-import { jsonOf, kubectl, testNamespace, waitAvailable } from "./support.js";
+import { jsonOf, kubectl, testNamespace, waitAvailable, waitUntil } from "./support.js";
 import { restoreFiles, velero } from "./velero.js";
 import {
   APP_WITH_CLAIM,
@@ -105,6 +105,7 @@ test("scenario 2: the app's data goes back to the backup's in a new volume from 
     mode: "replace",
     backupMethod: "CSISnapshot",
     oldVolume,
+    bytes: 2 ** 30,
     newVolume,
     stoppedWorkloads: ["Deployment app (1 replicas)"],
   });
@@ -153,6 +154,19 @@ test("scenario 5: a replace moves the data of a file-system backup onto another 
   assert.equal(info!.volumeDataRestoreInfo?.backupMethod, "PodVolumeBackup");
   assert.equal(info!.volumeDataRestoreInfo?.storageClass, "standard-immediate");
   await waitAvailable(ns, "app");
+
+  const oldVolume = info!.volumeDataRestoreInfo?.oldVolume;
+  const deleted = await velero(["restore", "delete", name, "--confirm"]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.match(
+    deleted.stdout,
+    new RegExp(`kept volume ${oldVolume}: claim ${ns}/data's data before this restore replaced it`),
+  );
+  assert.equal(
+    (await pv(oldVolume!)).spec?.persistentVolumeReclaimPolicy,
+    "Retain",
+    "restore delete leaves it",
+  );
 });
 
 /** APP_WITH_CLAIM with its claim in block mode, which the container sees as a device. */
@@ -269,4 +283,48 @@ test("a replace whose new volume cannot be made changes nothing in the applicati
     "velero-ts.io/data-restore-claim",
   ]);
   assert.deepEqual(temporary.items, []);
+});
+
+const STATEFUL_APP = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web, labels: {app: web}}
+spec:
+  replicas: 1
+  serviceName: web
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: app, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {storageClassName: standard, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+`;
+
+test("a replace re-points a StatefulSet's claim: scaled to 0, the claim made again on the new volume, scaled back", async (t) => {
+  const ns = await testNamespace(t, "dr-sts");
+  await kubectl(["apply", "-n", ns, "-f", "-"], STATEFUL_APP);
+  const claimVolume = async () =>
+    (await kubectl(["get", "pvc", "data-web-0", "-n", ns, "-o", "jsonpath={.spec.volumeName}"])).trim();
+  const disk = async () => diskOf(await waitUntil("data-web-0 to bind", 60_000, claimVolume));
+  await fs.writeFile(path.join(await disk(), "state.txt"), "at backup time\n");
+  const backup = await volumeBackup(ns);
+  const oldVolume = await claimVolume();
+  await fs.writeFile(path.join(await disk(), "state.txt"), "the latest data\n");
+
+  const { stdout } = await restoreToEnd(backup, "--data-only", "--data-only-mode", "replace");
+  assert.match(stdout, /Restore completed with status: Completed/);
+
+  assert.notEqual(await claimVolume(), oldVolume);
+  assert.equal(await fs.readFile(path.join(await disk(), "state.txt"), "utf8"), "at backup time\n");
+  await waitUntil(
+    "the StatefulSet to run its pod again",
+    60_000,
+    async () =>
+      (
+        await kubectl(["get", "statefulset", "web", "-n", ns, "-o", "jsonpath={.status.readyReplicas}"])
+      ).trim() === "1",
+  );
+  const sts = await jsonOf<{ spec: { replicas: number } }>(["get", "statefulset", "web", "-n", ns]);
+  assert.equal(sts.spec.replicas, 1);
 });

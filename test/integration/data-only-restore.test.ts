@@ -8,7 +8,7 @@ import { test } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { PodVolumeRestore, Restore } from "../../src/api/v1/index.js";
 import type { RestoreVolumeInfo } from "../../src/restore/volume-info.js";
-import { jsonOf, kubectl, testNamespace, waitAvailable } from "./support.js";
+import { jsonOf, kubectl, testNamespace, waitAvailable, waitUntil } from "./support.js";
 import { velero } from "./velero.js";
 import {
   appWithPodVolumes,
@@ -55,6 +55,17 @@ async function backedUpApp(ns: string): Promise<{ backup: string; atBackup: Reco
   const atBackup = await writeFiles(ns);
   await kubectl(["create", "configmap", "settings", "-n", ns, "--from-literal=mode=backed-up"]);
   return { backup: await volumeBackup(ns), atBackup };
+}
+
+/** backedUpApp, its Deployment then stopped and `user` (a pod or workload using claim data) applied in its place. */
+async function backedUpAppUsedBy(
+  ns: string,
+  user: object,
+): Promise<{ backup: string; atBackup: Record<string, string> }> {
+  const backedUp = await backedUpApp(ns);
+  await kubectl(["scale", "deployment", "app", "-n", ns, "--replicas=0"]);
+  await kubectl(["apply", "-n", ns, "-f", "-"], JSON.stringify(user));
+  return backedUp;
 }
 
 async function restoreOf(name: string): Promise<Restore> {
@@ -299,4 +310,77 @@ test("Velero's --existing-volume-data-policy incremental restores the rest of th
   );
   const [pvr] = await veleroObjects<PodVolumeRestore>("podvolumerestores", `velero.io/restore-name=${name}`);
   assert.equal(pvr!.spec.uploaderSettings?.["RestoreType"], "InPlaceIncremental");
+});
+
+test("--stop-workloads makes a bare pod that uses the claim again from its spec after the write", async (t) => {
+  const ns = await testNamespace(t, "do-bare");
+  const { backup, atBackup } = await backedUpAppUsedBy(ns, {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "debug", labels: { role: "debug" } },
+    spec: {
+      containers: [{ name: "shell", image: "busybox", volumeMounts: [{ name: "data", mountPath: "/data" }] }],
+      volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }],
+    },
+  });
+  await kubectl(["wait", "pod/debug", "-n", ns, "--for=condition=Ready", "--timeout=60s"]);
+  const uidBefore = (
+    await kubectl(["get", "pod", "debug", "-n", ns, "-o", "jsonpath={.metadata.uid}"])
+  ).trim();
+  await fs.writeFile(path.join(await claimDisk(ns, "data"), "state.txt"), "changed since the backup\n");
+
+  const { stdout } = await restoreToEnd(backup, "--data-only", "--stop-workloads");
+  assert.match(stdout, /Restore completed with status: Completed/);
+
+  assert.deepEqual(await checksums(ns), atBackup);
+  await kubectl(["wait", "pod/debug", "-n", ns, "--for=condition=Ready", "--timeout=60s"]);
+  const uidAfter = (
+    await kubectl(["get", "pod", "debug", "-n", ns, "-o", "jsonpath={.metadata.uid}"])
+  ).trim();
+  assert.notEqual(uidAfter, uidBefore, "the pod was made again");
+  assert.equal(
+    (await kubectl(["get", "pod", "debug", "-n", ns, "-o", "jsonpath={.metadata.labels.role}"])).trim(),
+    "debug",
+  );
+});
+
+test("--stop-workloads stops a DaemonSet that uses the claim with a node selector no node has, and puts its own back", async (t) => {
+  const ns = await testNamespace(t, "do-ds");
+  const { backup, atBackup } = await backedUpAppUsedBy(ns, {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { name: "agent" },
+    spec: {
+      selector: { matchLabels: { role: "agent" } },
+      template: {
+        metadata: { labels: { role: "agent" } },
+        spec: {
+          nodeSelector: { "kubernetes.io/os": "linux" },
+          containers: [
+            { name: "agent", image: "busybox", volumeMounts: [{ name: "data", mountPath: "/data" }] },
+          ],
+          volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }],
+        },
+      },
+    },
+  });
+  const ready = async () =>
+    Number(
+      (await kubectl(["get", "ds", "agent", "-n", ns, "-o", "jsonpath={.status.numberReady}"])).trim() || 0,
+    );
+  await waitUntil("the DaemonSet's pods to run", 60_000, async () => (await ready()) > 0);
+  const nodes = await ready();
+  await fs.writeFile(path.join(await claimDisk(ns, "data"), "state.txt"), "changed since the backup\n");
+
+  const { stdout } = await restoreToEnd(backup, "--data-only", "--stop-workloads");
+  assert.match(stdout, /Restore completed with status: Completed/);
+
+  assert.deepEqual(await checksums(ns), atBackup);
+  const ds = await jsonOf<{
+    spec: { template: { spec: { nodeSelector?: Record<string, string> } } };
+    metadata: { annotations?: Record<string, string> };
+  }>(["get", "ds", "agent", "-n", ns]);
+  assert.deepEqual(ds.spec.template.spec.nodeSelector, { "kubernetes.io/os": "linux" });
+  assert.equal(ds.metadata.annotations?.["velero-ts.io/node-selector-before-data-restore"], undefined);
+  await waitUntil("the DaemonSet to run on every node again", 60_000, async () => (await ready()) === nodes);
 });

@@ -225,3 +225,37 @@ test("a restore of volume data in place lists each claim with its mode, method, 
     "    Stopped And Started Again:  Deployment app (2 replicas)",
   ]);
 });
+
+test("a replace lists old and new volume, and the rollback state the cluster shows", () => {
+  const volumes: RestoreVolumeInfo[] = [
+    {
+      pvcName: "data",
+      pvcNamespace: "shop",
+      pvName: "pv-new",
+      restoreMethod: "CSISnapshot",
+      snapshotDataMoved: false,
+      volumeDataRestoreInfo: {
+        mode: "replace",
+        backupMethod: "CSISnapshot",
+        oldVolume: "pv-old",
+        newVolume: "pv-new",
+        bytes: 1024,
+      },
+    },
+  ];
+  const kept = { kept: new Set(["pv-old"]), rolledBack: new Set<string>() };
+  assert.deepEqual(describeRestoreVolumes(volumes, kept).slice(-7), [
+    "  shop/data:",
+    "    Mode:          replace",
+    "    Backed Up By:  CSISnapshot",
+    "    Old Volume:    pv-old",
+    "    New Volume:    pv-new",
+    "    Bytes:         1024",
+    "    Rollback:      available (velero-ts restore rollback)",
+  ]);
+  const rolledBack = { kept: new Set<string>(), rolledBack: new Set(["pv-new"]) };
+  assert.equal(
+    describeRestoreVolumes(volumes, rolledBack).at(-1),
+    "    Rollback:      rolled back: the claim is bound to pv-old again",
+  );
+});
