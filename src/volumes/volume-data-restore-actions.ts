@@ -1,8 +1,10 @@
 /**
- * Restoring volume data into claims that exist, as restore item actions. A claim the pre-flight
- * matched (data-only-targets.ts) is left as it is, and its data is written back in place as an
- * item operation (in-place-write.ts). In a data-only restore the action applies to every item and
- * every other one is skipped, so nothing but volume data changes, and the plan says so per item.
+ * Restoring volume data into claims that exist, as a restore item action. A claim the pre-flight
+ * matched (data-only-targets.ts) is left as it is, and its data comes back as an item operation:
+ * written in place (in-place-write.ts), or, by replace, into a new volume the claim is re-pointed
+ * at (replace-run.ts, one run for all the claims). In a data-only restore the action applies to
+ * every item and skips every other one, so nothing but volume data changes, and the plan says so
+ * per item.
  */
 import type { RestoreItemAction } from "../items/restore-item-action.js";
 import type { PodVolumeInfo } from "../backup/volume-info.js";
@@ -24,8 +26,6 @@ export interface VolumeDataState {
   /** How long each write may take (the pod volume timeout). */
   writeTimeoutMs: number;
   volumes: RestoreVolumeRecords;
-  /** Replace: the class each class's new volumes are provisioned as. */
-  storageClassMapping: Record<string, string>;
   snapshotters: Map<string, VolumeSnapshotter | Error>;
 }
 
@@ -73,7 +73,7 @@ export function volumeDataRestoreActions(state: VolumeDataState): RestoreItemAct
         const id = `${target.namespace}/${target.name}`;
         if (replacing) {
           replace ??= new ReplaceRun(client, restore, state.targets.filter(restored), {
-            storageClassMapping: state.storageClassMapping,
+            storageClassMapping: options.storageClassMapping,
             snapshotters: state.snapshotters,
             timeoutMs: state.writeTimeoutMs,
             onVolume: (t, volume) =>
@@ -154,7 +154,7 @@ function replaceInfo(t: VolumeDataTarget, options: VolumeDataOptions): VolumeDat
 /** What a replace does with the claim, for the plan and --dry-run. */
 function replacePlan(t: VolumeDataTarget, state: VolumeDataState): string {
   const from = t.claim?.spec?.storageClassName ?? "";
-  const to = state.storageClassMapping[from];
+  const to = state.options.storageClassMapping[from];
   const cls = to ? `of class ${to} (mapped from ${from})` : `of class ${from}`;
   const pods = t.pods.map((p) => `${t.namespace}/${p.metadata?.name}`).join(", ");
   const stop = t.workloads.length

@@ -13,11 +13,8 @@ import { csiSnapshotRestoreActions } from "../../volumes/csi-snapshot-restore-ac
 import { dataDownloadRestoreActions } from "../../volumes/data-download-restore-actions.js";
 import { nativeSnapshotRestoreAction } from "../../volumes/native-snapshot-restore-action.js";
 import { podVolumeRestoreAction } from "../../volumes/pod-volume-restore-actions.js";
-import { volumeDataOptions } from "../../volumes/data-only-options.js";
-import { volumeDataProblems, volumeDataTargets } from "../../volumes/data-only-targets.js";
 import { volumeDataRestoreActions, type VolumeDataState } from "../../volumes/volume-data-restore-actions.js";
-import { RestoreValidationError } from "../validation.js";
-import { CHANGE_STORAGE_CLASS_LABEL } from "../../api/labels.js";
+import { volumeDataState } from "../../volumes/volume-data-setup.js";
 import { RestoreVolumeRecords } from "../../volumes/restore-volume-records.js";
 import {
   volumeRestoreState,
@@ -134,60 +131,6 @@ export async function restoreActionState(
     volumeFiles,
     podVolumeTimeoutMs,
   );
-  const spec = volumeDataOptions(restore.spec);
-  if (!spec) return { ...volumes, restoredGroupResources };
-  const options =
-    spec.mode === "replace"
-      ? {
-          ...spec,
-          storageClassMapping: {
-            ...(await changeStorageClassConfig(client, restore.metadata.namespace ?? "velero")),
-            ...spec.storageClassMapping,
-          },
-        }
-      : spec;
-  // The pre-flight of a restore of volume data: refused before anything is written.
-  const targets = await volumeDataTargets(client, index, scope, volumes);
-  let classes = new Set<string>();
-  if (options.mode === "replace") {
-    for (const t of targets) {
-      const mapped = options.storageClassMapping[t.claim?.spec?.storageClassName ?? ""];
-      if (mapped) t.mappedClass = mapped;
-    }
-    const listed = await client.get<{ items: { metadata?: { name?: string } }[] }>(
-      "/apis/storage.k8s.io/v1/storageclasses",
-    );
-    classes = new Set(listed.items.map((c) => c.metadata?.name ?? ""));
-  }
-  const { errors, warnings } = volumeDataProblems(targets, options, restore.spec.backupName ?? "", classes);
-  if (errors.length)
-    throw new RestoreValidationError(
-      `the volume data of backup ${restore.spec.backupName} cannot be restored: ${errors.join("; ")}`,
-      errors,
-    );
-  return {
-    ...volumes,
-    restoredGroupResources,
-    volumeData: {
-      options,
-      targets,
-      warnings,
-      writeTimeoutMs: volumes.podVolumeTimeoutMs,
-      volumes: volumes.volumes,
-      storageClassMapping: options.storageClassMapping,
-      snapshotters: volumes.snapshotters,
-    },
-  };
-}
-
-/** Velero's change-storage-class ConfigMap of the server's namespace: old class to new, if there is one. */
-async function changeStorageClassConfig(
-  client: KubeClient,
-  namespace: string,
-): Promise<Record<string, string>> {
-  const { items } = await client.get<{ items: { data?: Record<string, string> }[] }>(
-    `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`,
-    { labelSelector: `${CHANGE_STORAGE_CLASS_LABEL}=RestoreItemAction` },
-  );
-  return Object.assign({}, ...items.map((c) => c.data ?? {})) as Record<string, string>;
+  const volumeData = await volumeDataState(client, index, scope, restore, volumes);
+  return { ...volumes, restoredGroupResources, ...(volumeData ? { volumeData } : {}) };
 }
