@@ -57,14 +57,19 @@ async function backedUpApp(ns: string): Promise<{ backup: string; atBackup: Reco
   return { backup: await volumeBackup(ns), atBackup };
 }
 
-/** backedUpApp, its Deployment then stopped and `user` (a pod or workload using claim data) applied in its place. */
+/**
+ * backedUpApp, its Deployment then stopped and `user(node)` (a pod or workload using claim data)
+ * applied in its place; `node` is where the app ran, which the claim's volume is bound to.
+ */
 async function backedUpAppUsedBy(
   ns: string,
-  user: object,
+  user: (node: string) => object,
 ): Promise<{ backup: string; atBackup: Record<string, string> }> {
   const backedUp = await backedUpApp(ns);
+  const pods = await jsonOf<{ items: V1Pod[] }>(["get", "pods", "-n", ns, "-l", "app=web"]);
+  const node = pods.items[0]!.spec!.nodeName!;
   await kubectl(["scale", "deployment", "app", "-n", ns, "--replicas=0"]);
-  await kubectl(["apply", "-n", ns, "-f", "-"], JSON.stringify(user));
+  await kubectl(["apply", "-n", ns, "-f", "-"], JSON.stringify(user(node)));
   return backedUp;
 }
 
@@ -314,7 +319,7 @@ test("Velero's --existing-volume-data-policy incremental restores the rest of th
 
 test("--stop-workloads makes a bare pod that uses the claim again from its spec after the write", async (t) => {
   const ns = await testNamespace(t, "do-bare");
-  const { backup, atBackup } = await backedUpAppUsedBy(ns, {
+  const { backup, atBackup } = await backedUpAppUsedBy(ns, () => ({
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name: "debug", labels: { role: "debug" } },
@@ -322,7 +327,7 @@ test("--stop-workloads makes a bare pod that uses the claim again from its spec 
       containers: [{ name: "shell", image: "busybox", volumeMounts: [{ name: "data", mountPath: "/data" }] }],
       volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }],
     },
-  });
+  }));
   await kubectl(["wait", "pod/debug", "-n", ns, "--for=condition=Ready", "--timeout=60s"]);
   const uidBefore = (
     await kubectl(["get", "pod", "debug", "-n", ns, "-o", "jsonpath={.metadata.uid}"])
@@ -346,7 +351,7 @@ test("--stop-workloads makes a bare pod that uses the claim again from its spec 
 
 test("--stop-workloads stops a DaemonSet that uses the claim with a node selector no node has, and puts its own back", async (t) => {
   const ns = await testNamespace(t, "do-ds");
-  const { backup, atBackup } = await backedUpAppUsedBy(ns, {
+  const { backup, atBackup } = await backedUpAppUsedBy(ns, (node) => ({
     apiVersion: "apps/v1",
     kind: "DaemonSet",
     metadata: { name: "agent" },
@@ -355,7 +360,8 @@ test("--stop-workloads stops a DaemonSet that uses the claim with a node selecto
       template: {
         metadata: { labels: { role: "agent" } },
         spec: {
-          nodeSelector: { "kubernetes.io/os": "linux" },
+          // The node of the claim's volume only: a one-node DaemonSet, as a claim's volume is on one node.
+          nodeSelector: { "kubernetes.io/hostname": node },
           containers: [
             { name: "agent", image: "busybox", volumeMounts: [{ name: "data", mountPath: "/data" }] },
           ],
@@ -363,13 +369,23 @@ test("--stop-workloads stops a DaemonSet that uses the claim with a node selecto
         },
       },
     },
-  });
-  const ready = async () =>
-    Number(
-      (await kubectl(["get", "ds", "agent", "-n", ns, "-o", "jsonpath={.status.numberReady}"])).trim() || 0,
-    );
-  await waitUntil("the DaemonSet's pods to run", 60_000, async () => (await ready()) > 0);
-  const nodes = await ready();
+  }));
+  // Ready on every node it is scheduled to, counted once all have come up.
+  const onEveryNode = async () => {
+    const status = (
+      await jsonOf<{ status?: { numberReady?: number; desiredNumberScheduled?: number } }>([
+        "get",
+        "ds",
+        "agent",
+        "-n",
+        ns,
+      ])
+    ).status;
+    const desired = status?.desiredNumberScheduled ?? 0;
+    return desired > 0 && status?.numberReady === desired ? desired : undefined;
+  };
+  const nodes = await waitUntil("the DaemonSet's pods to run on every node", 60_000, onEveryNode);
+  assert.equal(nodes, 1);
   await fs.writeFile(path.join(await claimDisk(ns, "data"), "state.txt"), "changed since the backup\n");
 
   const { stdout } = await restoreToEnd(backup, "--data-only", "--stop-workloads");
@@ -380,7 +396,7 @@ test("--stop-workloads stops a DaemonSet that uses the claim with a node selecto
     spec: { template: { spec: { nodeSelector?: Record<string, string> } } };
     metadata: { annotations?: Record<string, string> };
   }>(["get", "ds", "agent", "-n", ns]);
-  assert.deepEqual(ds.spec.template.spec.nodeSelector, { "kubernetes.io/os": "linux" });
+  assert.deepEqual(Object.keys(ds.spec.template.spec.nodeSelector ?? {}), ["kubernetes.io/hostname"]);
   assert.equal(ds.metadata.annotations?.["velero-ts.io/node-selector-before-data-restore"], undefined);
-  await waitUntil("the DaemonSet to run on every node again", 60_000, async () => (await ready()) === nodes);
+  assert.equal(await waitUntil("the DaemonSet to run on every node again", 60_000, onEveryNode), nodes);
 });
