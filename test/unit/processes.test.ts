@@ -53,6 +53,16 @@ test("a port someone listens on is seen as in use", async () => {
   }
 });
 
+test("a chosen port lies below the kernel's ephemeral range, where no outgoing connection can take it", async () => {
+  const range = await fs.readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8");
+  const low = Number(range.trim().split(/\s+/)[0]);
+  const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+  assert.deepEqual(
+    ports.filter((port) => port >= low),
+    [],
+  );
+});
+
 test("a lock held by a running process refuses a second holder; a dead holder's lock is taken over", async () => {
   const layout = await tempLayout();
   await fs.mkdir(layout.dir, { recursive: true });
