@@ -14,7 +14,7 @@ import type { BackupStore, CsiSideFiles } from "../storage/backup-store.js";
 import { makeWorkDir } from "../workdirs/work-dirs.js";
 import { ItemActionRegistry } from "../items/registry.js";
 import { unfinishedMessage, type BackupOperation } from "../items/item-operation.js";
-import { operationCounts, pollOperations } from "../items/operation-poller.js";
+import { operationCounts, pollOperations, watchedCollections } from "../items/operation-poller.js";
 import { backupItemActions } from "./actions/index.js";
 import { BackupVolumeRecords } from "../volumes/backup-volume-records.js";
 import type { NativeLocation } from "../volumes/native-snapshots.js";
@@ -155,6 +155,14 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       await pollOperations(operations, (op) => actionOf(op).progress!(op.spec.OperationID, backup), {
         timeoutMs: parseDuration(backup.spec.itemOperationTimeout ?? "4h"),
         intervalMs: deps.operationPollMs ?? 5000,
+        watch: {
+          kubeConfig: deps.client.kubeConfig,
+          collections: watchedCollections(
+            operations,
+            (op) => op.spec.backupItemAction,
+            (name, ids) => actions.named(name)?.operationWatches?.(ids, backup),
+          ),
+        },
         onTimeout: (op) => actionOf(op).cancel?.(op.spec.OperationID, backup) ?? Promise.resolve(undefined),
       });
       for (const op of operations.filter((o) => o.status.phase !== "Completed")) {

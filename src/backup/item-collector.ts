@@ -32,6 +32,13 @@ const ACTION_CONCURRENCY = 64;
 /** Resources whose items a volume method marks must-include: the VolumeSnapshots it makes. */
 const MUST_INCLUDE_CAPABLE = new Set(["volumesnapshots.snapshot.storage.k8s.io"]);
 
+/**
+ * Core resources whose items start the long work of a backup, listed before the rest: a pod's
+ * file-system backups, a claim's snapshot. That work then runs while the rest is listed; in
+ * discovery's order a claim's snapshot waited for the LISTs of the resources before it.
+ */
+const LISTED_FIRST = ["pods", "persistentvolumeclaims"];
+
 const CORE = (resource: string) => (r: ApiResource) => r.group === "" && r.resource === resource;
 
 /**
@@ -131,10 +138,15 @@ export class ItemCollector {
     yield namespaceObjects;
   }
 
+  /** What the walk lists, in discovery's order but for LISTED_FIRST. */
   private listable(): ApiResource[] {
-    return withoutCohabitants(this.resources).filter(
-      (r) => r.verbs.includes("list") && r.verbs.includes("get") && this.scope.includesResource(r),
-    );
+    const rank = (r: ApiResource) => {
+      const i = r.group === "" ? LISTED_FIRST.indexOf(r.resource) : -1;
+      return i < 0 ? LISTED_FIRST.length : i;
+    };
+    return withoutCohabitants(this.resources)
+      .filter((r) => r.verbs.includes("list") && r.verbs.includes("get") && this.scope.includesResource(r))
+      .sort((a, b) => rank(a) - rank(b));
   }
 
   private async *listResource(

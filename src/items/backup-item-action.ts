@@ -5,6 +5,7 @@
 import type { Backup } from "../api/v1/index.js";
 import type { Item, ResourceIdentifier } from "./item.js";
 import type { OperationProgress } from "./item-operation.js";
+import type { WatchedCollection } from "../kube/change-watch.js";
 
 export interface BackupItemActionInput {
   groupResource: string;
@@ -42,6 +43,8 @@ export interface BackupItemAction {
   execute(input: BackupItemActionInput): Promise<BackupItemActionOutput | undefined>;
   /** How an operation this action started is going; required of an action that starts any. */
   progress?(operationId: string, backup: Backup): Promise<OperationProgress>;
+  /** The collections whose changes may end the given operations: watched while the backup waits (see the restore's). */
+  operationWatches?(operationIds: string[], backup: Backup): WatchedCollection[];
   /**
    * Velero's Cancel: the operation ran out of time (`itemOperationTimeout`); stops it, and says
    * what became of what it made, for the backup's results.

@@ -5,6 +5,9 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { forEachConcurrently } from "../concurrency/pool.js";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { Wakeup } from "../concurrency/wakeup.js";
+import { watchChanges, type WatchedCollection } from "../kube/change-watch.js";
 import {
   operationEnded,
   polledStatus,
@@ -31,6 +34,11 @@ export interface PollOptions<O extends PolledOperation = PolledOperation> {
    * undoes what the operation made, and says what, for the operation's error.
    */
   onTimeout?: (op: O) => Promise<string | undefined>;
+  /**
+   * What the operations wait on (their actions' operationWatches), watched while they are
+   * polled: a change ends the wait between two rounds early.
+   */
+  watch?: { kubeConfig: KubeConfig; collections: WatchedCollection[] };
   /** Called after each round, with how many have ended. */
   onRound?: (ended: number, all: number) => void;
   now?: () => number;
@@ -40,6 +48,23 @@ export async function pollOperations<O extends PolledOperation>(
   operations: O[],
   progressOf: (op: O) => Promise<OperationProgress>,
   options: PollOptions<O>,
+): Promise<void> {
+  const { watch } = options;
+  if (!watch?.collections.length) return pollRounds(operations, progressOf, options);
+  const wakeup = new Wakeup();
+  const stop = watchChanges(watch.kubeConfig, watch.collections, () => wakeup.notify());
+  try {
+    await pollRounds(operations, progressOf, options, wakeup);
+  } finally {
+    stop();
+  }
+}
+
+async function pollRounds<O extends PolledOperation>(
+  operations: O[],
+  progressOf: (op: O) => Promise<OperationProgress>,
+  options: PollOptions<O>,
+  wakeup?: Wakeup,
 ): Promise<void> {
   const now = options.now ?? Date.now;
   const deadline = now() + options.timeoutMs;
@@ -76,7 +101,7 @@ export async function pollOperations<O extends PolledOperation>(
       }
       return;
     }
-    await sleep(wait);
+    await (wakeup ? wakeup.sleep(wait) : sleep(wait));
     wait = Math.min(wait * 2, options.intervalMs);
   }
 }
@@ -92,4 +117,18 @@ export function operationCounts(operations: PolledOperation[]): {
     completed: operations.filter((op) => op.status.phase === "Completed").length,
     failed: operations.filter((op) => op.status.phase === "Failed" || op.status.phase === "Canceled").length,
   };
+}
+
+/** What the actions of these operations watch: each action is asked once, with its own operations' IDs. */
+export function watchedCollections<O extends PolledOperation>(
+  operations: O[],
+  actionOf: (op: O) => string,
+  watchesOf: (action: string, operationIds: string[]) => WatchedCollection[] | undefined,
+): WatchedCollection[] {
+  const ids = new Map<string, string[]>();
+  for (const op of operations) {
+    const action = actionOf(op);
+    ids.set(action, [...(ids.get(action) ?? []), op.spec.OperationID]);
+  }
+  return [...ids].flatMap(([action, operationIds]) => watchesOf(action, operationIds) ?? []);
 }

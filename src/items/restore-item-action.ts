@@ -8,6 +8,7 @@ import type { Restore } from "../api/v1/index.js";
 import type { KubeClient } from "../kube/client.js";
 import type { Item } from "./item.js";
 import type { OperationProgress } from "./item-operation.js";
+import type { WatchedCollection } from "../kube/change-watch.js";
 
 /** What every action of one restore may know about it. */
 export interface RestoreActionContext {
@@ -70,6 +71,12 @@ export interface RestoreItemAction {
   /** Starts the operation asked for in `execute`, once the item exists; returns its ID. */
   startOperation?(client: KubeClient, created: Item, input: unknown, restore: Restore): Promise<string>;
   progress?(operationId: string, restore: Restore, client: KubeClient): Promise<OperationProgress>;
+  /**
+   * The collections whose changes may end the given operations (a VolumeSnapshot becoming
+   * ready, a PodVolumeRestore finishing): watched while the restore waits, so it polls the
+   * moment one changes rather than at its next interval.
+   */
+  operationWatches?(operationIds: string[], restore: Restore): WatchedCollection[];
   /**
    * Velero's Cancel: the operation ran out of time (`itemOperationTimeout`); undoes what it
    * made, and says what, for the restore's results.

@@ -3,6 +3,12 @@ import { VELERO_V2ALPHA1 } from "../api/v2alpha1/data-movement.js";
 import type { KubeClient } from "./client.js";
 import { isNotFound } from "./errors.js";
 
+/** The API path of Velero's objects of one kind in `namespace` (the collection, or one by name). */
+export function veleroPath(namespace: string, plural: VeleroPlural, name?: string): string {
+  const base = `/apis/${VELERO_GROUP}/${veleroVersion(plural)}/namespaces/${namespace}/${plural}`;
+  return name ? `${base}/${encodeURIComponent(name)}` : base;
+}
+
 export type VeleroPlural =
   | "backups"
   | "restores"
@@ -33,8 +39,7 @@ export class VeleroClient {
   ) {}
 
   path(plural: VeleroPlural, name?: string): string {
-    const base = `/apis/${VELERO_GROUP}/${veleroVersion(plural)}/namespaces/${this.namespace}/${plural}`;
-    return name ? `${base}/${encodeURIComponent(name)}` : base;
+    return veleroPath(this.namespace, plural, name);
   }
 
   async list<T>(plural: VeleroPlural, labelSelector?: string): Promise<T[]> {

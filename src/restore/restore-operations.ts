@@ -2,7 +2,7 @@ import type { Restore, RestoreStatus } from "../api/v1/index.js";
 import type { KubeClient } from "../kube/client.js";
 import type { Item } from "../items/item.js";
 import { storedIdentifier, type RestoreOperation } from "../items/item-operation.js";
-import { operationCounts, pollOperations } from "../items/operation-poller.js";
+import { operationCounts, pollOperations, watchedCollections } from "../items/operation-poller.js";
 import type { ItemActionRegistry } from "../items/registry.js";
 import type { RestoreItemAction } from "../items/restore-item-action.js";
 import type { PlanStep } from "./planning.js";
@@ -77,6 +77,14 @@ export class RestoreOperations {
       {
         timeoutMs,
         intervalMs,
+        watch: {
+          kubeConfig: this.client.kubeConfig,
+          collections: watchedCollections(
+            this.list,
+            (op) => op.spec.restoreItemAction,
+            (name, ids) => this.actions.named(name)?.operationWatches?.(ids, this.restore),
+          ),
+        },
         onTimeout: (op) =>
           this.actions
             .named(op.spec.restoreItemAction)

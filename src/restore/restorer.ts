@@ -219,12 +219,19 @@ export async function runRestore(
   const volumes = await volumeInfo(plan, deps, log);
   try {
     const logFile = await log.close();
-    await deps.store.putRestoreResults(name, await gzipJson(results.file));
-    await deps.store.putRestoreResourceList(name, createReadStream(await resourceList.gzippedFile()));
-    // Velero writes both even when empty.
-    await deps.store.putRestoreItemOperations(name, operations.list);
-    await deps.store.putRestoreVolumeInfo(name, await gzipJson(volumes));
-    await deps.store.putRestoreLog(name, createReadStream(logFile));
+    // At once, each on its own (the files they read are removed only once all have ended).
+    const uploads = await Promise.allSettled([
+      gzipJson(results.file).then((gz) => deps.store.putRestoreResults(name, gz)),
+      resourceList
+        .gzippedFile()
+        .then((file) => deps.store.putRestoreResourceList(name, createReadStream(file))),
+      // Velero writes both even when empty.
+      deps.store.putRestoreItemOperations(name, operations.list),
+      gzipJson(volumes).then((gz) => deps.store.putRestoreVolumeInfo(name, gz)),
+      deps.store.putRestoreLog(name, createReadStream(logFile)),
+    ]);
+    const failed = uploads.find((u) => u.status === "rejected");
+    if (failed) throw failed.reason;
   } catch (err) {
     const reason = `could not upload the restore's files to the storage location: ${errorMessage(err)}`;
     status.phase = "Failed";

@@ -119,14 +119,18 @@ export class BackupStore {
       [keys.backupVolumeSnapshotsKey(name), await gzipJson(parts.volumeSnapshots)],
       [keys.backupItemOperationsKey(name), await gzipJson(parts.itemOperations)],
       ...(await csiUploads(name, parts.csiSnapshots)),
-      [keys.backupMetadataKey(name), `${JSON.stringify(parts.metadata, null, 2)}\n`],
     ];
-    const attempted: string[] = [];
+    const attempted = uploads.map(([key]) => this.key(key));
     try {
-      for (const [key, body] of uploads) {
-        attempted.push(this.key(key));
-        await this.store.putObject(this.key(key), body);
-      }
+      // The parts at once; velero-backup.json only after them, so a backup is listed only once whole.
+      const settled = await Promise.allSettled(
+        uploads.map(([key, body]) => this.store.putObject(this.key(key), body)),
+      );
+      const failed = settled.find((u) => u.status === "rejected");
+      if (failed) throw failed.reason;
+      const metadataKey = this.key(keys.backupMetadataKey(name));
+      attempted.push(metadataKey);
+      await this.store.putObject(metadataKey, `${JSON.stringify(parts.metadata, null, 2)}\n`);
     } catch (err) {
       for (const [, body] of uploads) if (body instanceof Readable) body.destroy();
       // Best effort: without velero-backup.json any leftover is never listed as a backup.

@@ -36,6 +36,7 @@ import { SnapshotWatch } from "./snapshot-watch.js";
 import {
   cancelDataUpload,
   dataUploadProgress,
+  dataUploadsWatch,
   moveKeptSnapshotData,
   moveSnapshotData,
 } from "./data-upload-backup.js";
@@ -125,6 +126,7 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
     },
     // The operations of claims whose snapshot's data is moved (snapshotMoveData).
     progress: (operationId) => dataUploadProgress(ctx, operationId),
+    operationWatches: () => [dataUploadsWatch(ctx.backup)],
     cancel: (operationId) => cancelDataUpload(ctx, operationId),
   };
 

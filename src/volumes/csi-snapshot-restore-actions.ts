@@ -178,6 +178,11 @@ export function csiSnapshotRestoreActions(state: CsiRestoreState): RestoreItemAc
       return Promise.resolve(`${created.metadata?.namespace}/${created.metadata?.name}`);
     },
     progress: (operationId, restore, client) => snapshotProgress(client, operationId, restore, state),
+    operationWatches: (operationIds, restore) =>
+      [...new Set(operationIds.map((id) => id.split("/")[0]!))].map((namespace) => ({
+        path: snapshotsPath(namespace),
+        labelSelector: restoredBy(restore),
+      })),
     async cancel(operationId, restore, client) {
       const [namespace, name] = operationId.split("/") as [string, string];
       const { said } = await removeRestored(client, namespace, name, restore, state);

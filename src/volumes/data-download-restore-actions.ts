@@ -24,7 +24,7 @@ import { isNotFound } from "../kube/errors.js";
 import { VeleroClient } from "../kube/velero-client.js";
 import { DATA_UPLOADS } from "./data-upload-backup.js";
 import type { RestoreVolumeRecords } from "./restore-volume-records.js";
-import { restoreOwnedMetadata } from "./restore-owned.js";
+import { restoreOwnedMetadata, restoreOwnedWatch } from "./restore-owned.js";
 import type { SnapshotDataMovementInfo } from "../backup/volume-info.js";
 
 /** Where the data of a claim's snapshot was moved to, as its DataUpload in the backup says. */
@@ -146,6 +146,7 @@ export function dataDownloadRestoreActions(state: DataMoverRestoreState): Restor
       if (info) info.Phase = dd.status?.phase ?? "New";
       return downloadProgress(dd);
     },
+    operationWatches: (_, restore) => [restoreOwnedWatch(restore, "datadownloads")],
     async cancel(operationId, restore, client) {
       const dd = await downloadOf(client, restore, operationId);
       if (!dd) return undefined;

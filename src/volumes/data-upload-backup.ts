@@ -24,7 +24,8 @@ import type { BackupItemActionOutput } from "../items/backup-item-action.js";
 import type { OperationProgress } from "../items/item-operation.js";
 import type { Item } from "../items/item.js";
 import { isNotFound } from "../kube/errors.js";
-import { VeleroClient } from "../kube/velero-client.js";
+import type { WatchedCollection } from "../kube/change-watch.js";
+import { VeleroClient, veleroPath } from "../kube/velero-client.js";
 import type { VolumeSnapshot } from "../api/csi-snapshots.js";
 import type { CsiSnapshotRecord } from "./backup-volume-records.js";
 import type { CsiBackupContext } from "./csi-snapshot-backup-actions.js";
@@ -191,6 +192,14 @@ function withDataUpload(
 }
 
 /** How a claim's DataUpload is going; one that failed takes the claim's snapshot with it, if the exposer left it. */
+/** The backup's DataUploads, for its operations to watch. */
+export function dataUploadsWatch(backup: Backup): WatchedCollection {
+  return {
+    path: veleroPath(backup.metadata.namespace!, "datauploads"),
+    labelSelector: `${BACKUP_NAME_LABEL}=${labelValue(backup.metadata.name!)}`,
+  };
+}
+
 export async function dataUploadProgress(
   ctx: CsiBackupContext,
   operationId: string,

@@ -27,7 +27,8 @@ import type { BackupItemAction } from "../items/backup-item-action.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage } from "../kube/errors.js";
 import { VeleroClient } from "../kube/velero-client.js";
-import { setTimeout as sleep } from "node:timers/promises";
+import { Wakeup } from "../concurrency/wakeup.js";
+import { watchChanges } from "../kube/change-watch.js";
 import type { BackupRepositories } from "./backup-repositories.js";
 import type { BackupVolumeRecords } from "./backup-volume-records.js";
 import { nodeAgentRunning } from "./node-agent-presence.js";
@@ -214,17 +215,28 @@ export async function finishPodVolumeBackups(
   const velero = new VeleroClient(client, backup.metadata.namespace!);
   const deadline = Date.now() + timeoutMs;
   const selector = `${BACKUP_NAME_LABEL}=${labelValue(backup.metadata.name!)}`;
-  for (;;) {
-    const byUid = new Map(
-      (await velero.list<PodVolumeBackup>("podvolumebackups", selector)).map((p) => [p.metadata.uid, p]),
-    );
-    for (const r of records.podVolumeBackups)
-      r.podVolumeBackup = byUid.get(r.podVolumeBackup.metadata.uid) ?? r.podVolumeBackup;
-    const open = records.podVolumeBackups.filter(
-      (r) => !FINISHED_POD_VOLUME_PHASES.includes(r.podVolumeBackup.status?.phase ?? "New"),
-    );
-    if (!open.length || Date.now() > deadline) break;
-    await sleep(POLL_MS);
+  // Read again as soon as one of them changes, not only every POLL_MS.
+  const wakeup = new Wakeup();
+  const stopWatching = watchChanges(
+    client.kubeConfig,
+    [{ path: velero.path("podvolumebackups"), labelSelector: selector }],
+    () => wakeup.notify(),
+  );
+  try {
+    for (;;) {
+      const byUid = new Map(
+        (await velero.list<PodVolumeBackup>("podvolumebackups", selector)).map((p) => [p.metadata.uid, p]),
+      );
+      for (const r of records.podVolumeBackups)
+        r.podVolumeBackup = byUid.get(r.podVolumeBackup.metadata.uid) ?? r.podVolumeBackup;
+      const open = records.podVolumeBackups.filter(
+        (r) => !FINISHED_POD_VOLUME_PHASES.includes(r.podVolumeBackup.status?.phase ?? "New"),
+      );
+      if (!open.length || Date.now() > deadline) break;
+      await wakeup.sleep(POLL_MS);
+    }
+  } finally {
+    stopWatching();
   }
   const errors: { namespace: string; message: string }[] = [];
   for (const r of records.podVolumeBackups) {

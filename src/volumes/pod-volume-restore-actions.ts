@@ -30,7 +30,7 @@ import type { KubeClient } from "../kube/client.js";
 import type { SharedReads } from "../kube/shared-reads.js";
 import { VeleroClient } from "../kube/velero-client.js";
 import type { PodVolumeInfo } from "../backup/volume-info.js";
-import { restoreOwnedMetadata } from "./restore-owned.js";
+import { restoreOwnedMetadata, restoreOwnedWatch } from "./restore-owned.js";
 import type { RestoreVolumeRecords } from "./restore-volume-records.js";
 import { restoreHelperContainer, withRestoreHelper } from "./restore-helper.js";
 
@@ -126,6 +126,7 @@ export function podVolumeRestoreAction(state: PodVolumeRestoreState): RestoreIte
       return `${pod.metadata!.namespace}/${pod.metadata!.name}`;
     },
     progress: (operationId, restore, client) => restoreProgress(client, operationId, restore, state, infos),
+    operationWatches: (_, restore) => [restoreOwnedWatch(restore, "podvolumerestores")],
   };
 }
 

@@ -1,0 +1,57 @@
+/**
+ * Watches collections only to learn that something in them changed: no cache and no LIST, only
+ * the API server's watch events, for a poller to read at once rather than at its next interval.
+ * A watch the server ends is started again a second later until stopped; while one is down the
+ * poller still polls, and only learns of changes later.
+ */
+import { Watch } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+
+/** A collection to watch: an API path (`/apis/velero.io/v1/namespaces/velero/podvolumerestores`) and a label selector. */
+export interface WatchedCollection {
+  path: string;
+  labelSelector?: string;
+}
+
+const RESTART_MS = 1000;
+
+/** Calls `changed` on every event of every collection (each watched once); returns what stops them. */
+export function watchChanges(
+  kubeConfig: KubeConfig,
+  collections: WatchedCollection[],
+  changed: () => void,
+): () => void {
+  let stopped = false;
+  const running = new Set<AbortController>();
+  const start = (c: WatchedCollection) => {
+    if (stopped) return;
+    let restarted = false;
+    const restart = () => {
+      if (restarted) return;
+      restarted = true;
+      setTimeout(() => start(c), RESTART_MS).unref();
+    };
+    let controller: AbortController | undefined;
+    const ended = () => {
+      if (controller) running.delete(controller);
+      restart();
+    };
+    new Watch(kubeConfig)
+      .watch(c.path, c.labelSelector ? { labelSelector: c.labelSelector } : {}, () => changed(), ended)
+      .then(
+        (started) => {
+          controller = started;
+          if (stopped) started.abort();
+          else running.add(started);
+        },
+        () => restart(),
+      );
+  };
+  const unique = new Map(collections.map((c) => [`${c.path}?${c.labelSelector ?? ""}`, c]));
+  for (const c of unique.values()) start(c);
+  return () => {
+    stopped = true;
+    for (const controller of running) controller.abort();
+    running.clear();
+  };
+}
