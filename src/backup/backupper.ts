@@ -147,6 +147,11 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       results.error(namespace ? { namespace } : "cluster", message);
       log.error(message);
     }
+    // Every item is collected, so every snapshot the backup took is ready and in it.
+    for (const warning of await releaseSnapshots(deps.client, volumeRecords)) {
+      results.warning("velero", warning);
+      log.warn(warning);
+    }
     operations = collector.operations;
     if (operations.length) {
       await deps.onPhase?.("WaitingForPluginOperations");
@@ -186,10 +191,6 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
     )) {
       results.error({ namespace }, message);
       log.error(message);
-    }
-    for (const warning of await releaseSnapshots(deps.client, volumeRecords)) {
-      results.warning("velero", warning);
-      log.warn(warning);
     }
   } catch (err) {
     failure = errorMessage(err);

@@ -81,32 +81,37 @@ export class BackupController {
     const started = new Date().toISOString();
     const ttl = backup.spec.ttl ?? this.defaultTtl;
     // What Velero's controller fills in when it accepts a backup, kept on the Backup and in velero-backup.json.
-    const inProgress = await this.velero.patch<Backup>("backups", name, {
-      metadata: {
-        labels: { [STORAGE_LOCATION_LABEL]: location.metadata.name },
-        annotations: backupAnnotations(await serverVersion(this.velero.client), this.defaults),
-      },
-      spec: withBackupDefaults(
-        { ...backup.spec, storageLocation: location.metadata.name, ttl },
-        this.defaults,
-      ),
-    });
-    await this.setStatus(inProgress, {
-      phase: "InProgress",
-      startTimestamp: started,
-      expiration: new Date(Date.parse(started) + parseDuration(ttl)).toISOString(),
-      version: 1,
-    });
-    this.log.info({ backup: name, location: location.metadata.name }, "backup started");
-
-    // A location that cannot be reached fails the backup now rather than after all the work.
-    const unreachable =
+    // A location that cannot be reached fails the backup now rather than after all the work;
+    // it is checked while the Backup is marked InProgress (the two patches go at once too).
+    const reachable =
       store instanceof Error
-        ? store
-        : await store.validate().then(
+        ? Promise.resolve(store)
+        : store.validate().then(
             () => undefined,
             (err: unknown) => err as Error,
           );
+    const [inProgress] = await Promise.all([
+      serverVersion(this.velero.client).then((version) =>
+        this.velero.patch<Backup>("backups", name, {
+          metadata: {
+            labels: { [STORAGE_LOCATION_LABEL]: location.metadata.name },
+            annotations: backupAnnotations(version, this.defaults),
+          },
+          spec: withBackupDefaults(
+            { ...backup.spec, storageLocation: location.metadata.name, ttl },
+            this.defaults,
+          ),
+        }),
+      ),
+      this.setStatus(backup, {
+        phase: "InProgress",
+        startTimestamp: started,
+        expiration: new Date(Date.parse(started) + parseDuration(ttl)).toISOString(),
+        version: 1,
+      }),
+    ]);
+    this.log.info({ backup: name, location: location.metadata.name }, "backup started");
+    const unreachable = await reachable;
     if (store instanceof Error || unreachable) {
       await this.setStatus(inProgress, {
         phase: "Failed",

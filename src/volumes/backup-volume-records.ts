@@ -22,8 +22,6 @@ export interface CsiSnapshotRecord {
   startTimestamp: string;
   completionTimestamp?: string;
   succeeded: boolean;
-  /** The backup holds the VolumeSnapshot: it may be let go of once the content is held too. */
-  snapshotInBackup?: boolean;
   /** Its content set to Retain and the VolumeSnapshot deleted (see releaseSnapshots). */
   released?: boolean;
 }

@@ -7,10 +7,12 @@
 import type { V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/client.js";
 import type { RestoreVolumeInfo } from "../restore/volume-info.js";
-import { setTimeout as sleep } from "node:timers/promises";
+import { Wakeup } from "../concurrency/wakeup.js";
+import { watchChanges } from "../kube/change-watch.js";
 
 const BIND_WAIT_MS = 15_000;
-const POLL_MS = 250;
+/** A claim just restored binds within a second or two: read often, and at once when one changes. */
+const POLL_MS = 1000;
 
 export class RestoreVolumeRecords {
   private readonly byClaim = new Map<string, RestoreVolumeInfo>();
@@ -39,21 +41,29 @@ export class RestoreVolumeRecords {
     const deadline = Date.now() + bindWaitMs;
     const volumeOf = new Map<string, string | undefined>();
     const namespaces = new Set([...this.byClaim.values()].map((e) => e.pvcNamespace!));
+    const claimsPath = (ns: string) => `/api/v1/namespaces/${encodeURIComponent(ns)}/persistentvolumeclaims`;
     await Promise.all(
       [...namespaces].map(async (ns) => {
         const wanted = [...this.byClaim.values()].filter((e) => e.pvcNamespace === ns);
-        for (;;) {
-          const { items } = await client.get<{ items: V1PersistentVolumeClaim[] }>(
-            `/api/v1/namespaces/${encodeURIComponent(ns)}/persistentvolumeclaims`,
-          );
-          for (const claim of items)
-            volumeOf.set(`${ns}/${claim.metadata?.name}`, claim.spec?.volumeName || undefined);
-          const unbound = wanted.some((e) => {
-            const key = `${ns}/${e.pvcName}`;
-            return volumeOf.has(key) && volumeOf.get(key) === undefined;
-          });
-          if (!unbound || Date.now() >= deadline) return;
-          await sleep(POLL_MS);
+        // Read again as soon as a claim changes, not only every POLL_MS.
+        const wakeup = new Wakeup();
+        const stopWatching = watchChanges(client.kubeConfig, [{ path: claimsPath(ns) }], () =>
+          wakeup.notify(),
+        );
+        try {
+          for (;;) {
+            const { items } = await client.get<{ items: V1PersistentVolumeClaim[] }>(claimsPath(ns));
+            for (const claim of items)
+              volumeOf.set(`${ns}/${claim.metadata?.name}`, claim.spec?.volumeName || undefined);
+            const unbound = wanted.some((e) => {
+              const key = `${ns}/${e.pvcName}`;
+              return volumeOf.has(key) && volumeOf.get(key) === undefined;
+            });
+            if (!unbound || Date.now() >= deadline) return;
+            await wakeup.sleep(POLL_MS);
+          }
+        } finally {
+          stopWatching();
         }
       }),
     );
