@@ -90,17 +90,15 @@ export class BackupController {
             () => undefined,
             (err: unknown) => err as Error,
           );
+    const locationName = location.metadata.name;
     const [inProgress] = await Promise.all([
       serverVersion(this.velero.client).then((version) =>
         this.velero.patch<Backup>("backups", name, {
           metadata: {
-            labels: { [STORAGE_LOCATION_LABEL]: location.metadata.name },
+            labels: { [STORAGE_LOCATION_LABEL]: locationName },
             annotations: backupAnnotations(version, this.defaults),
           },
-          spec: withBackupDefaults(
-            { ...backup.spec, storageLocation: location.metadata.name, ttl },
-            this.defaults,
-          ),
+          spec: withBackupDefaults({ ...backup.spec, storageLocation: locationName, ttl }, this.defaults),
         }),
       ),
       this.setStatus(backup, {
