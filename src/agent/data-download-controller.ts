@@ -40,21 +40,22 @@ export class DataDownloadController {
 
   /** Accepts a new DataDownload, and exposes one this node accepted until it is Prepared. */
   async prepare(key: string): Promise<Outcome> {
-    const dd = getByKey(this.cache, key);
+    let dd = getByKey(this.cache, key);
     // Ended here already: the cache may not show it yet, and a second look would undo the end.
     if (!dd || !builtInDataMover(dd.spec) || this.taken.has(dd.metadata.uid!)) return "done";
     const phase = dd.status?.phase ?? "New";
     if (phase === "New") {
       if (dd.spec.cancel) return this.end(dd, "Canceled", "canceled before it was accepted");
+      // Connected from the first look, while the volume is exposed (every agent may write some of
+      // a restore's volumes); a failed connection is made again when the write asks.
+      this.ctx.repositories
+        .connect(dd.spec.backupStorageLocation, dd.spec.sourceNamespace)
+        .catch(() => undefined);
       const accepted = await acceptExclusively(this.ctx.velero, "datadownloads", dd, this.ctx.node);
-      return accepted ? { retryAfterMs: 0 } : "done";
-    }
-    if (phase !== "Accepted" || dd.status?.acceptedByNode !== this.ctx.node) return "done";
+      if (!accepted) return "done";
+      dd = accepted;
+    } else if (phase !== "Accepted" || dd.status?.acceptedByNode !== this.ctx.node) return "done";
     if (dd.spec.cancel) return this.end(dd, "Canceled", "canceled while its volume was being exposed");
-    // Connected while the volume is exposed, not after; a failed connection is made again when the write asks.
-    this.ctx.repositories
-      .connect(dd.spec.backupStorageLocation, dd.spec.sourceNamespace)
-      .catch(() => undefined);
     return lookAtExposure(
       dd,
       {

@@ -26,21 +26,23 @@ export function builtInDataMover(spec: { datamover?: string }): boolean {
   return !spec.datamover || spec.datamover === "velero";
 }
 
-/** Accepts the data movement for this node; false when another agent accepted it first. */
-export async function acceptExclusively(
+/**
+ * Accepts the data movement for this node: returns it as accepted, for exposing to start at
+ * once rather than when the cache shows it; undefined when another agent accepted it first.
+ */
+export async function acceptExclusively<T extends DataUpload | DataDownload>(
   velero: VeleroClient,
   plural: "datauploads" | "datadownloads",
-  movement: { metadata: { name?: string; resourceVersion?: string } },
+  movement: T,
   node: string,
-): Promise<boolean> {
+): Promise<T | undefined> {
   try {
-    await velero.patch(plural, movement.metadata.name!, {
+    return await velero.patch<T>(plural, movement.metadata.name!, {
       metadata: { resourceVersion: movement.metadata.resourceVersion },
       status: { phase: "Accepted", acceptedByNode: node, acceptedTimestamp: now() },
     });
-    return true;
   } catch (err) {
-    if (statusCode(err) === 409) return false;
+    if (statusCode(err) === 409) return undefined;
     throw err;
   }
 }

@@ -49,7 +49,7 @@ export class DataUploadController {
 
   /** Accepts a new DataUpload, and exposes one this node accepted until it is Prepared. */
   async prepare(key: string): Promise<Outcome> {
-    const du = getByKey(this.cache, key);
+    let du = getByKey(this.cache, key);
     // Ended here already: the cache may not show it yet, and a second look would undo the end.
     if (!du || !builtInDataMover(du.spec) || this.taken.has(du.metadata.uid!)) return "done";
     const phase = du.status?.phase ?? "New";
@@ -64,9 +64,9 @@ export class DataUploadController {
         return "done";
       }
       const accepted = await acceptExclusively(this.ctx.velero, "datauploads", du, this.ctx.node);
-      return accepted ? { retryAfterMs: 0 } : "done";
-    }
-    if (phase !== "Accepted" || du.status?.acceptedByNode !== this.ctx.node) return "done";
+      if (!accepted) return "done";
+      du = accepted;
+    } else if (phase !== "Accepted" || du.status?.acceptedByNode !== this.ctx.node) return "done";
     if (du.spec.cancel) return this.end(du, "Canceled", "canceled while its snapshot was being exposed");
     return lookAtExposure(
       du,

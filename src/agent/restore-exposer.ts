@@ -35,9 +35,11 @@ export async function exposeRestore(client: KubeClient, dd: DataDownload, image:
   const ns = dd.metadata.namespace!;
   const name = dd.metadata.name!;
   const { namespace: targetNs, pvc: targetName } = dd.spec.targetVolume;
-  const target = await getOrUndefined<V1PersistentVolumeClaim>(client, claimPath(targetNs, targetName));
+  const [target, exposed] = await Promise.all([
+    getOrUndefined<V1PersistentVolumeClaim>(client, claimPath(targetNs, targetName)),
+    getOrUndefined<V1PersistentVolumeClaim>(client, claimPath(ns, name)),
+  ]);
   if (!target) return { waiting: `claim ${targetNs}/${targetName} to be created` };
-  const exposed = await getOrUndefined<V1PersistentVolumeClaim>(client, claimPath(ns, name));
   if (!exposed) {
     if (target.spec?.volumeName || target.status?.phase === "Bound")
       throw new Error(`Target PVC ${targetNs}/${targetName} has already been bound, abort`);

@@ -168,3 +168,42 @@ spec:
     ["Succeeded"],
   );
 });
+
+test("pods created at once are spread over the nodes, as kube-scheduler's assumed pods spread them", async (t) => {
+  const ns = await testNamespace(t, "spread");
+  const core = kubeConfig().makeApiClient(CoreV1Api);
+  const podsPerNode = async () => {
+    const counts = new Map<string, number>();
+    for (const pod of (await core.listPodForAllNamespaces()).items)
+      if (pod.spec?.nodeName) counts.set(pod.spec.nodeName, (counts.get(pod.spec.nodeName) ?? 0) + 1);
+    return counts;
+  };
+  // Pods going away meanwhile would change the loads the scheduler weighs.
+  await waitUntil("no pod to be terminating", 120_000, async () =>
+    (await core.listPodForAllNamespaces()).items.every((p) => !p.metadata?.deletionTimestamp),
+  );
+  const nodes = (await core.listNode()).items.map((n) => n.metadata!.name!).sort();
+  const before = await podsPerNode();
+  const [fewer, more] = nodes.map((n) => before.get(n) ?? 0).sort((a, b) => a - b);
+  const PODS = 10;
+  assert.ok(
+    more! - fewer! <= PODS,
+    `the nodes' loads ${JSON.stringify([...before])} differ by more than ${PODS}`,
+  );
+
+  await Promise.all(
+    Array.from({ length: PODS }, (_, i) =>
+      core.createNamespacedPod({
+        namespace: ns,
+        body: { metadata: { name: `p${i}` }, spec: { containers: [{ name: "c", image: "busybox" }] } },
+      }),
+    ),
+  );
+  await waitUntil("every pod to be scheduled", 60_000, async () =>
+    (await core.listNamespacedPod({ namespace: ns })).items.every((p) => p.spec?.nodeName),
+  );
+
+  const after = await podsPerNode();
+  const loads = nodes.map((n) => after.get(n) ?? 0);
+  assert.ok(Math.max(...loads) - Math.min(...loads) <= 1, `pods per node after: ${JSON.stringify(loads)}`);
+});

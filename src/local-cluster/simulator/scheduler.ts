@@ -1,6 +1,6 @@
 import { CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { getByKey } from "../../kube/informer.js";
+import { getByKey, keyOf } from "../../kube/informer.js";
 import type { Caches } from "./informers.js";
 import { SELECTED_NODE_ANNOTATION } from "./names.js";
 import { MERGE_PATCH } from "./patch.js";
@@ -17,6 +17,12 @@ const WAIT_MS = 500;
  */
 export class Scheduler {
   private readonly core: CoreV1Api;
+  /**
+   * The node of each pod this scheduler chose a node for, until its cache shows the pod bound
+   * (kube-scheduler's assumed pods): pods created at once are spread, not all put on the node
+   * the cache still shows least loaded.
+   */
+  private readonly assumed = new Map<string, string>();
 
   constructor(
     kc: KubeConfig,
@@ -66,6 +72,7 @@ export class Scheduler {
       return { retryAfterMs: WAIT_MS };
     }
 
+    this.assumed.set(key, node);
     try {
       await this.core.createNamespacedBinding({
         namespace,
@@ -74,7 +81,10 @@ export class Scheduler {
       this.log.info({ pod: key, node }, "pod bound to node");
     } catch (err) {
       // 409: another binding won, or the pod is gone: nothing left to do.
-      if (statusCode(err) !== 409 && statusCode(err) !== 404) throw err;
+      if (statusCode(err) !== 409 && statusCode(err) !== 404) {
+        this.assumed.delete(key);
+        throw err;
+      }
     }
     return "done";
   }
@@ -90,9 +100,15 @@ export class Scheduler {
     }
     const selector = pod.spec?.nodeSelector ?? {};
     const load = new Map<string, number>();
+    const listed = new Set<string>();
     for (const p of this.caches.pods.list()) {
-      if (p.spec?.nodeName) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
+      const key = keyOf(p);
+      listed.add(key);
+      if (p.spec?.nodeName) this.assumed.delete(key);
+      const node = p.spec?.nodeName ?? this.assumed.get(key);
+      if (node) load.set(node, (load.get(node) ?? 0) + 1);
     }
+    for (const key of this.assumed.keys()) if (!listed.has(key)) this.assumed.delete(key);
     const candidates = this.nodeNames.filter((name) => {
       const node = getByKey(this.caches.nodes, name);
       const ready = node?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
