@@ -259,6 +259,8 @@ async function main(): Promise<void> {
   const veleroClient = new VeleroClient(client, VELERO_NS);
   const server = startServer(kubeconfig);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), "velero-ts-bench-fs-"));
+  // The round's node agents, stopped at its end, or here when the run fails.
+  let agents: ReturnType<typeof startAgent>[] = [];
   try {
     await secondLocation(veleroClient, path.join(dir, "storage-2"));
     for (const [round, mib] of [
@@ -268,7 +270,7 @@ async function main(): Promise<void> {
       const ns = `fsb-${round}`;
       const volume = await appWithVolume(client, layout, ns);
       // An agent per node: the restored pod may land on either.
-      const agents = NODES.map((node) => startAgent(kubeconfig, layout, node));
+      agents = NODES.map((node) => startAgent(kubeconfig, layout, node));
       await sleep(2000);
       // kopia alone is timed from a repository already made and connected: so is velero-ts, by a
       // backup of the still empty volume into each location first (their repositories are made then).
@@ -307,6 +309,7 @@ async function main(): Promise<void> {
       console.log(`  node agent peak memory (the larger of the two): ${agentMiB.toFixed(0)} MiB`);
     }
   } finally {
+    agents.forEach((a) => a.kill());
     await stopServer(server);
     await fs.rm(work, { recursive: true, force: true });
     await stopBenchCluster(dir);
