@@ -6,8 +6,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { forEachConcurrently } from "../concurrency/pool.js";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { Wakeup } from "../concurrency/wakeup.js";
-import { watchChanges, type WatchedCollection } from "../kube/change-watch.js";
+import type { Wakeup } from "../concurrency/wakeup.js";
+import { withChangeWakeup, type WatchedCollection } from "../kube/change-watch.js";
 import {
   operationEnded,
   polledStatus,
@@ -51,13 +51,9 @@ export async function pollOperations<O extends PolledOperation>(
 ): Promise<void> {
   const { watch } = options;
   if (!watch?.collections.length) return pollRounds(operations, progressOf, options);
-  const wakeup = new Wakeup();
-  const stop = watchChanges(watch.kubeConfig, watch.collections, () => wakeup.notify());
-  try {
-    await pollRounds(operations, progressOf, options, wakeup);
-  } finally {
-    stop();
-  }
+  await withChangeWakeup(watch.kubeConfig, watch.collections, (wakeup) =>
+    pollRounds(operations, progressOf, options, wakeup),
+  );
 }
 
 async function pollRounds<O extends PolledOperation>(

@@ -6,6 +6,7 @@
  */
 import { Watch } from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { Wakeup } from "../concurrency/wakeup.js";
 
 /** A collection to watch: an API path (`/apis/velero.io/v1/namespaces/velero/podvolumerestores`) and a label selector. */
 export interface WatchedCollection {
@@ -54,4 +55,22 @@ export function watchChanges(
     for (const controller of running) controller.abort();
     running.clear();
   };
+}
+
+/**
+ * Runs `use` with a Wakeup told of every change of the collections while it runs: a poller's
+ * sleep that ends as soon as what it polls changes.
+ */
+export async function withChangeWakeup<T>(
+  kubeConfig: KubeConfig,
+  collections: WatchedCollection[],
+  use: (wakeup: Wakeup) => Promise<T>,
+): Promise<T> {
+  const wakeup = new Wakeup();
+  const stop = watchChanges(kubeConfig, collections, () => wakeup.notify());
+  try {
+    return await use(wakeup);
+  } finally {
+    stop();
+  }
 }

@@ -27,8 +27,7 @@ import type { BackupItemAction } from "../items/backup-item-action.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage } from "../kube/errors.js";
 import { VeleroClient } from "../kube/velero-client.js";
-import { Wakeup } from "../concurrency/wakeup.js";
-import { watchChanges } from "../kube/change-watch.js";
+import { withChangeWakeup } from "../kube/change-watch.js";
 import type { BackupRepositories } from "./backup-repositories.js";
 import type { BackupVolumeRecords } from "./backup-volume-records.js";
 import { nodeAgentRunning } from "./node-agent-presence.js";
@@ -216,28 +215,24 @@ export async function finishPodVolumeBackups(
   const deadline = Date.now() + timeoutMs;
   const selector = `${BACKUP_NAME_LABEL}=${labelValue(backup.metadata.name!)}`;
   // Read again as soon as one of them changes, not only every POLL_MS.
-  const wakeup = new Wakeup();
-  const stopWatching = watchChanges(
+  await withChangeWakeup(
     client.kubeConfig,
     [{ path: velero.path("podvolumebackups"), labelSelector: selector }],
-    () => wakeup.notify(),
+    async (wakeup) => {
+      for (;;) {
+        const byUid = new Map(
+          (await velero.list<PodVolumeBackup>("podvolumebackups", selector)).map((p) => [p.metadata.uid, p]),
+        );
+        for (const r of records.podVolumeBackups)
+          r.podVolumeBackup = byUid.get(r.podVolumeBackup.metadata.uid) ?? r.podVolumeBackup;
+        const open = records.podVolumeBackups.filter(
+          (r) => !FINISHED_POD_VOLUME_PHASES.includes(r.podVolumeBackup.status?.phase ?? "New"),
+        );
+        if (!open.length || Date.now() > deadline) break;
+        await wakeup.sleep(POLL_MS);
+      }
+    },
   );
-  try {
-    for (;;) {
-      const byUid = new Map(
-        (await velero.list<PodVolumeBackup>("podvolumebackups", selector)).map((p) => [p.metadata.uid, p]),
-      );
-      for (const r of records.podVolumeBackups)
-        r.podVolumeBackup = byUid.get(r.podVolumeBackup.metadata.uid) ?? r.podVolumeBackup;
-      const open = records.podVolumeBackups.filter(
-        (r) => !FINISHED_POD_VOLUME_PHASES.includes(r.podVolumeBackup.status?.phase ?? "New"),
-      );
-      if (!open.length || Date.now() > deadline) break;
-      await wakeup.sleep(POLL_MS);
-    }
-  } finally {
-    stopWatching();
-  }
   const errors: { namespace: string; message: string }[] = [];
   for (const r of records.podVolumeBackups) {
     const pvb = r.podVolumeBackup;

@@ -7,8 +7,7 @@
 import type { V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/client.js";
 import type { RestoreVolumeInfo } from "../restore/volume-info.js";
-import { Wakeup } from "../concurrency/wakeup.js";
-import { watchChanges } from "../kube/change-watch.js";
+import { withChangeWakeup } from "../kube/change-watch.js";
 
 const BIND_WAIT_MS = 15_000;
 /** A claim just restored binds within a second or two: read often, and at once when one changes. */
@@ -46,11 +45,7 @@ export class RestoreVolumeRecords {
       [...namespaces].map(async (ns) => {
         const wanted = [...this.byClaim.values()].filter((e) => e.pvcNamespace === ns);
         // Read again as soon as a claim changes, not only every POLL_MS.
-        const wakeup = new Wakeup();
-        const stopWatching = watchChanges(client.kubeConfig, [{ path: claimsPath(ns) }], () =>
-          wakeup.notify(),
-        );
-        try {
+        await withChangeWakeup(client.kubeConfig, [{ path: claimsPath(ns) }], async (wakeup) => {
           for (;;) {
             const { items } = await client.get<{ items: V1PersistentVolumeClaim[] }>(claimsPath(ns));
             for (const claim of items)
@@ -62,9 +57,7 @@ export class RestoreVolumeRecords {
             if (!unbound || Date.now() >= deadline) return;
             await wakeup.sleep(POLL_MS);
           }
-        } finally {
-          stopWatching();
-        }
+        });
       }),
     );
     const out: RestoreVolumeInfo[] = [];
