@@ -40,6 +40,7 @@ const MUST_INCLUDE_CAPABLE = new Set(["volumesnapshots.snapshot.storage.k8s.io"]
 const LISTED_FIRST = ["pods", "persistentvolumeclaims"];
 
 const CORE = (resource: string) => (r: ApiResource) => r.group === "" && r.resource === resource;
+const isListedFirst = (r: ApiResource) => r.group === "" && LISTED_FIRST.includes(r.resource);
 
 /**
  * Walks the cluster and yields, page by page, every item a backup takes: the items of
@@ -113,22 +114,43 @@ export class ItemCollector {
       r: ApiResource,
       namespace: string | undefined,
       keep: (o: KubernetesObject) => boolean,
+      begun?: () => void,
     ): AsyncGenerator<CollectedItem[]> {
+      for (const action of self.actions.for(groupResource(r)))
+        action.prepare?.(namespace ? [namespace] : namespaces);
       try {
-        yield* self.listResource(r, namespace, keep);
+        yield* self.listResource(r, namespace, keep, begun);
       } catch (err) {
         onError({ resource: groupResource(r), namespace }, err);
+      } finally {
+        begun?.();
       }
     };
+    // The other resources are listed once the first-listed ones' first pages have begun their long
+    // work: their LISTs would otherwise slow down the requests that start it.
+    const firstBegun: Promise<void>[] = [];
+    const afterFirst = async function* (source: AsyncGenerator<CollectedItem[]>) {
+      await Promise.all(firstBegun);
+      yield* source;
+    };
     const sources: (() => AsyncGenerator<CollectedItem[]>)[] = [];
+    const add = (r: ApiResource, namespace: string | undefined, keep: (o: KubernetesObject) => boolean) => {
+      if (!isListedFirst(r)) {
+        sources.push(() => afterFirst(guarded(this, r, namespace, keep)));
+        return;
+      }
+      let begun = () => {};
+      firstBegun.push(new Promise<void>((resolve) => (begun = resolve)));
+      sources.push(() => guarded(this, r, namespace, keep, begun));
+    };
     for (const r of this.listable()) {
       if (CORE("namespaces")(r)) continue;
       if (!r.namespaced) {
-        if (this.scope.includesClusterScoped(r)) sources.push(() => guarded(this, r, undefined, () => true));
+        if (this.scope.includesClusterScoped(r)) add(r, undefined, () => true);
       } else if (named) {
-        for (const ns of named) if (inScope.has(ns)) sources.push(() => guarded(this, r, ns, () => true));
+        for (const ns of named) if (inScope.has(ns)) add(r, ns, () => true);
       } else {
-        sources.push(() => guarded(this, r, undefined, (o) => inScope.has(o.metadata?.namespace ?? "")));
+        add(r, undefined, (o) => inScope.has(o.metadata?.namespace ?? ""));
       }
     }
     this.namespacesPending = namespaces.length;
@@ -140,25 +162,25 @@ export class ItemCollector {
 
   /** What the walk lists, in discovery's order but for LISTED_FIRST. */
   private listable(): ApiResource[] {
-    const rank = (r: ApiResource) => {
-      const i = r.group === "" ? LISTED_FIRST.indexOf(r.resource) : -1;
-      return i < 0 ? LISTED_FIRST.length : i;
-    };
+    const rank = (r: ApiResource) =>
+      isListedFirst(r) ? LISTED_FIRST.indexOf(r.resource) : LISTED_FIRST.length;
     return withoutCohabitants(this.resources)
       .filter((r) => r.verbs.includes("list") && r.verbs.includes("get") && this.scope.includesResource(r))
       .sort((a, b) => rank(a) - rank(b));
   }
 
+  /** Lists one resource; `begun` is told once the items of its first page have begun their work. */
   private async *listResource(
     r: ApiResource,
     namespace: string | undefined,
     keep: (o: KubernetesObject) => boolean,
+    begun?: () => void,
   ): AsyncGenerator<CollectedItem[]> {
     let count = 0;
     const inFlight = {};
     const onRemaining = (n: number) => this.remainingInFlight.set(inFlight, n);
     try {
-      yield* this.listPagesOf(r, namespace, keep, onRemaining, (n) => (count += n));
+      yield* this.listPagesOf(r, namespace, keep, onRemaining, (n) => (count += n), begun);
     } finally {
       this.remainingInFlight.delete(inFlight);
     }
@@ -171,13 +193,19 @@ export class ItemCollector {
     keep: (o: KubernetesObject) => boolean,
     onRemaining: (n: number) => void,
     onTaken: (n: number) => void,
+    begun?: () => void,
   ): AsyncGenerator<CollectedItem[]> {
+    let firstPage = begun;
     for (const labelSelector of this.scope.selectors) {
       for await (const page of listPages(this.client, r, { namespace, labelSelector, onRemaining })) {
         const taken = page.filter((object) => keep(object) && this.take(r, object));
         const acted: CollectedItem[][] = new Array<CollectedItem[]>(taken.length);
+        let toBegin = taken.length;
+        const itemBegun = firstPage && (() => --toBegin === 0 && begun?.());
+        if (!toBegin) firstPage?.();
+        firstPage = undefined;
         await forEachConcurrently(taken.keys(), ACTION_CONCURRENCY, async (i) => {
-          acted[i] = await this.acted(r, taken[i]!);
+          acted[i] = await this.acted(r, taken[i]!, false, itemBegun);
         });
         const items = acted.flat();
         onTaken(items.length);
@@ -207,33 +235,44 @@ export class ItemCollector {
     r: ApiResource,
     object: KubernetesObject,
     mustInclude = false,
+    begun?: () => void,
   ): Promise<CollectedItem[]> {
     const gr = groupResource(r);
     let item = object as Item;
     const related: CollectedItem[] = [];
-    for (const action of this.actions.for(gr)) {
-      const out = await action.execute({ groupResource: gr, item, backup: this.backup });
-      if (!out) continue;
-      if (out.skip) {
-        this.log.info(`Skipped by item action ${action.name}: ${out.skip}`, {
-          resource: gr,
-          namespace: item.metadata?.namespace,
-          name: item.metadata?.name,
-        });
-        return related;
+    let told = false;
+    // Told once: by an action whose item now waits long, or else once the actions are done.
+    const started = () => {
+      if (!told) begun?.();
+      told = true;
+    };
+    try {
+      for (const action of this.actions.for(gr)) {
+        const out = await action.execute({ groupResource: gr, item, backup: this.backup, started });
+        if (!out) continue;
+        if (out.skip) {
+          this.log.info(`Skipped by item action ${action.name}: ${out.skip}`, {
+            resource: gr,
+            namespace: item.metadata?.namespace,
+            name: item.metadata?.name,
+          });
+          return related;
+        }
+        if (out.item) item = out.item;
+        for (const message of out.errors ?? [])
+          this.itemErrors.push({
+            ...(item.metadata?.namespace ? { namespace: item.metadata.namespace } : {}),
+            message,
+          });
+        const must =
+          mustInclude || item.metadata?.annotations?.[MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION] === "true";
+        for (const id of out.additionalItems ?? []) related.push(...(await this.additionalItem(id, must)));
+        if (out.operationId) this.recordOperation(action, gr, item, out.operationId, out.postOperationItems);
       }
-      if (out.item) item = out.item;
-      for (const message of out.errors ?? [])
-        this.itemErrors.push({
-          ...(item.metadata?.namespace ? { namespace: item.metadata.namespace } : {}),
-          message,
-        });
-      const must =
-        mustInclude || item.metadata?.annotations?.[MUST_INCLUDE_ADDITIONAL_ITEMS_ANNOTATION] === "true";
-      for (const id of out.additionalItems ?? []) related.push(...(await this.additionalItem(id, must)));
-      if (out.operationId) this.recordOperation(action, gr, item, out.operationId, out.postOperationItems);
+      return [{ resource: r, object: item }, ...related];
+    } finally {
+      started();
     }
-    return [{ resource: r, object: item }, ...related];
   }
 
   private recordOperation(

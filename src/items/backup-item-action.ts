@@ -11,6 +11,12 @@ export interface BackupItemActionInput {
   groupResource: string;
   item: Item;
   backup: Backup;
+  /**
+   * For an action whose item then waits long (a CSI snapshot until it is ready to use): called
+   * once what starts the wait is done. The collector lists the other resources from then on, not
+   * while the requests that start the wait are still to go out.
+   */
+  started?: () => void;
 }
 
 /**
@@ -41,6 +47,14 @@ export interface BackupItemAction {
   /** Group-resources (`pods`, `deployments.apps`), or `*` for every resource. */
   readonly appliesTo: readonly string[];
   execute(input: BackupItemActionInput): Promise<BackupItemActionOutput | undefined>;
+  /**
+   * Told, as the collector starts to list a resource the action applies to, the namespaces its
+   * items come from (maybe more than once): the action may start the reads its items will need, so
+   * they go out with the LIST rather than after it. An API server serves a LIST from its watch
+   * cache once the cache has caught up with etcd, which after a write can take up to 100 ms (its
+   * progress requests go out that often): LISTs made one after another each wait their turn.
+   */
+  prepare?(namespaces: readonly string[]): void;
   /** How an operation this action started is going; required of an action that starts any. */
   progress?(operationId: string, backup: Backup): Promise<OperationProgress>;
   /** The collections whose changes may end the given operations: watched while the backup waits (see the restore's). */

@@ -52,6 +52,20 @@ export function collectionPath(r: ApiResource, namespace?: string): string {
     : `${base}/${r.resource}`;
 }
 
+/** A core (v1) resource every API server serves, for a LIST that need not wait for discovery. */
+export function coreResource(resource: string, kind: string, namespaced: boolean): ApiResource {
+  return {
+    group: "",
+    version: "v1",
+    resource,
+    kind,
+    namespaced,
+    verbs: ["list", "get"],
+    shortNames: [],
+    singularName: kind.toLowerCase(),
+  };
+}
+
 /** The aggregated discovery document (apidiscovery.k8s.io/v2): every group in one answer. */
 interface APIGroupDiscoveryList {
   kind?: string;

@@ -123,7 +123,70 @@ export async function planRestore(
     );
   }
   const nsResource = findResource(discovery.resources, "namespaces")!;
+  // Objects in a terminating namespace go with it: the restore waits for it, so they are not "existing".
+  // Filled once the namespaces are listed, with the plan's other first reads.
+  const clusterNamespaces = new Map<string, Item>();
+  const terminating = (ns: string | undefined) =>
+    ns !== undefined && clusterNamespaces.get(ns)?.metadata?.["deletionTimestamp"] !== undefined;
+  const order = orderGroupResources(
+    new Set([...index.byResource.keys(), "namespaces"]),
+    priorities,
+    canonical,
+  );
+
+  /**
+   * What a tier's LIST must cover, or undefined when it needs none: a resource the restore does
+   * not take is never compared, and a namespace that did not exist when the restore began holds
+   * only what its controllers make, which the plan predicts (an object made there meanwhile meets
+   * the create's AlreadyExists path).
+   */
+  const listScope = (gr: string): { r: ApiResource; targets: Set<string> } | undefined => {
+    const r = findResource(discovery.resources, gr);
+    const items = index.byResource.get(gr);
+    if (!r || !items || !scope.includesResource(gr)) return undefined;
+    if (!r.namespaced) return { r, targets: new Set() };
+    const targets = new Set(
+      items
+        .namespaces()
+        .filter((ns) => ns !== undefined && scope.includesNamespace(ns))
+        .map((ns) => scope.mapNamespace(ns!))
+        .filter((ns) => clusterNamespaces.has(ns) && !terminating(ns)),
+    );
+    return targets.size === 0 ? undefined : { r, targets };
+  };
+  /** What the cluster holds of a tier's resource in the namespaces the backup's items go to. */
+  const existingOf = (gr: string): Promise<Map<string, SpoolRef>> => {
+    const what = listScope(gr);
+    return what
+      ? snapshot(client, what.r, what.targets, index.spool)
+      : Promise.resolve(new Map<string, SpoolRef>());
+  };
+  // The LISTs of the next few tiers run while this tier is executed, so tiers do not wait on
+  // their LIST in turn. An object made in between (a controller's) meets the create's
+  // AlreadyExists path. Past the CRDs' tier only once it is done when the restore may change
+  // existing CRDs: their custom resources resolve only once discovery is read again (those of
+  // CRDs it creates are not served before, so never listed early). Those of cluster-scoped
+  // resources go out with the plan's first reads, before the restore writes anything: after a
+  // write, a LIST waits for the API server's watch cache to catch up, up to 100 ms.
+  const prefetched = new Map<string, Promise<Map<string, SpoolRef>>>();
+  let crdsSettled =
+    !order.includes(CRDS) || !index.byResource.has(CRDS) || policies.policyFor(CRDS) === "none";
+  const prefetchFrom = (start: number) => {
+    const upcoming = order.slice(start);
+    const reach =
+      crdsSettled || !upcoming.includes(CRDS) ? upcoming : upcoming.slice(0, upcoming.indexOf(CRDS) + 1);
+    // Until the namespaces are listed, only cluster-scoped tiers have a scope.
+    for (const next of reach.filter((g) => g !== "namespaces" && listScope(g)).slice(0, PREFETCH_TIERS)) {
+      if (prefetched.has(next)) continue;
+      const listing = existingOf(next);
+      listing.catch(() => undefined); // awaited, and its failure reported, when its tier comes
+      prefetched.set(next, listing);
+    }
+  };
+  const prefetchAfter = (gr: string) => prefetchFrom(order.indexOf(gr) + 1);
+
   // What the plan reads of the cluster before its first tier, read at once.
+  prefetchFrom(0);
   const [actionState, namespaceList, rootCa] = await Promise.all([
     restoreActionState(
       client,
@@ -137,6 +200,7 @@ export async function planRestore(
     listAll<Item>(client, nsResource),
     index.byResource.has("configmaps") ? anyRootCa(client) : undefined,
   ]);
+  for (const ns of namespaceList) clusterNamespaces.set(ns.metadata?.name ?? "", ns);
   const planner = new RestorePlanner({
     scope,
     backupName: restore.spec.backupName ?? "",
@@ -145,19 +209,9 @@ export async function planRestore(
     policies,
     actions: (options.actions ?? restoreItemActions)(actionState),
   });
-
-  // Objects in a terminating namespace go with it: the restore waits for it, so they are not "existing".
-  const clusterNamespaces = new Map(namespaceList.map((ns) => [ns.metadata?.name ?? "", ns]));
-  const terminating = (ns: string | undefined) =>
-    ns !== undefined && clusterNamespaces.get(ns)?.metadata?.["deletionTimestamp"] !== undefined;
   const namespacesNeeded = await neededNamespaces(index, scope);
   const createdNamespaces = new Set<string>();
 
-  const order = orderGroupResources(
-    new Set([...index.byResource.keys(), "namespaces"]),
-    priorities,
-    canonical,
-  );
   const step = ({ entry, body, operations, beforeCreate }: PlannedItem): PlanStep => ({
     entry,
     ...(body ? { body: Buffer.from(JSON.stringify(body)) } : {}),
@@ -165,52 +219,6 @@ export async function planRestore(
     ...(beforeCreate ? { beforeCreate } : {}),
   });
   let unplanned = index.itemCount;
-
-  /**
-   * What a tier's LIST must cover, or undefined when it needs none: a resource the restore does
-   * not take is never compared, and a namespace that did not exist when the restore began holds
-   * only what its controllers make, which the plan predicts (an object made there meanwhile meets
-   * the create's AlreadyExists path).
-   */
-  const listScope = (gr: string): { r: ApiResource; targets: Set<string> } | undefined => {
-    const r = findResource(discovery.resources, gr);
-    const items = index.byResource.get(gr);
-    if (!r || !items || !scope.includesResource(gr)) return undefined;
-    const targets = new Set(
-      items
-        .namespaces()
-        .filter((ns) => ns !== undefined && scope.includesNamespace(ns))
-        .map((ns) => scope.mapNamespace(ns!))
-        .filter((ns) => clusterNamespaces.has(ns) && !terminating(ns)),
-    );
-    return r.namespaced && targets.size === 0 ? undefined : { r, targets };
-  };
-  /** What the cluster holds of a tier's resource in the namespaces the backup's items go to. */
-  const existingOf = (gr: string): Promise<Map<string, SpoolRef>> => {
-    const what = listScope(gr);
-    return what
-      ? snapshot(client, what.r, what.targets, index.spool)
-      : Promise.resolve(new Map<string, SpoolRef>());
-  };
-  // The LISTs of the next few tiers run while this tier is executed, so tiers do not wait on
-  // their LIST in turn. An object made in between (a controller's) meets the create's
-  // AlreadyExists path. Past the CRDs' tier only once it is done: the custom resources of CRDs
-  // it creates or changes resolve only once discovery is read again.
-  const prefetched = new Map<string, Promise<Map<string, SpoolRef>>>();
-  let crdsSettled = !order.includes(CRDS) || !index.byResource.has(CRDS);
-  const prefetchFrom = (start: number) => {
-    const upcoming = order.slice(start);
-    const reach =
-      crdsSettled || !upcoming.includes(CRDS) ? upcoming : upcoming.slice(0, upcoming.indexOf(CRDS) + 1);
-    for (const next of reach.filter((g) => g !== "namespaces" && listScope(g)).slice(0, PREFETCH_TIERS)) {
-      if (prefetched.has(next)) continue;
-      const listing = existingOf(next);
-      listing.catch(() => undefined); // awaited, and its failure reported, when its tier comes
-      prefetched.set(next, listing);
-    }
-  };
-  const prefetchAfter = (gr: string) => prefetchFrom(order.indexOf(gr) + 1);
-
   async function* chunks(): AsyncGenerator<PlanTier> {
     prefetchFrom(0);
     for (const gr of order) {

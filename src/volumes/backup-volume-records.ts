@@ -17,7 +17,10 @@ export interface CsiSnapshotRecord {
   driver: string;
   /** The VolumeSnapshot as the backup holds it (with Velero's annotations). */
   snapshot: VolumeSnapshot;
+  /** Its content as it was when the snapshot was ready (with the deletion policy its class gave it). */
   content?: VolumeSnapshotContent;
+  /** The content was set to Retain when it was read; releasing the snapshot only deletes it. */
+  contentRetained?: boolean;
   snapshotClass?: VolumeSnapshotClass;
   startTimestamp: string;
   completionTimestamp?: string;

@@ -6,7 +6,7 @@
  * A claim that cannot be snapshotted is recorded as skipped with the reason; a snapshot that
  * fails or times out is an error of that claim alone, and what it made is deleted.
  */
-import type { V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
+import type { V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import type { VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent } from "../api/csi-snapshots.js";
 import { parseDuration } from "../api/duration.js";
 import {
@@ -26,12 +26,13 @@ import type { Backup } from "../api/v1/index.js";
 import type { BackupItemAction, BackupItemActionOutput } from "../items/backup-item-action.js";
 import type { Item } from "../items/item.js";
 import type { KubeClient } from "../kube/client.js";
-import { errorMessage, isNotFound } from "../kube/errors.js";
+import { errorMessage, isNotFound, statusCode } from "../kube/errors.js";
 import { forEachConcurrently } from "../concurrency/pool.js";
 import type { BackupRepositories } from "./backup-repositories.js";
 import type { BackupVolumeRecords, CsiSnapshotRecord } from "./backup-volume-records.js";
 import { nativeLocationFor, type NativeLocation } from "./native-snapshots.js";
 import type { FsBackupClaims } from "./pod-volume-backup-actions.js";
+import { ClaimVolumes } from "./claim-volumes.js";
 import { SnapshotWatch } from "./snapshot-watch.js";
 import {
   cancelDataUpload,
@@ -44,7 +45,7 @@ import { SNAPSHOT_API, snapshotClassesPath, snapshotContentsPath, snapshotsPath 
 
 const DEFAULT_CSI_SNAPSHOT_TIMEOUT = "10m";
 /** Snapshots let go of at once after the backup. */
-const RELEASE_CONCURRENCY = 32;
+const RELEASE_CONCURRENCY = 64;
 
 export interface CsiBackupContext {
   client: KubeClient;
@@ -61,6 +62,7 @@ export interface CsiBackupContext {
 /** The three actions of one backup: claims, their VolumeSnapshots, and the snapshots' contents. */
 export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemAction[] {
   const watch = new SnapshotWatch(ctx.client);
+  const claimVolumes = new ClaimVolumes(ctx.client);
   let classes: Promise<VolumeSnapshotClass[]> | undefined;
   const snapshotClasses = () =>
     (classes ??= ctx.client
@@ -74,12 +76,12 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
   const claimAction: BackupItemAction = {
     name: "velero.io/csi-pvc-backupper",
     appliesTo: ["persistentvolumeclaims"],
-    async execute({ item }) {
+    async execute({ item, started }) {
       const pvc = item as V1PersistentVolumeClaim;
       const pvName = pvc.spec?.volumeName;
       if (!pvName || pvc.status?.phase !== "Bound") return undefined; // the volume info says why: it has no PV
       // What deciding takes is read at once, not one request after another: a snapshot starts sooner.
-      const read = ctx.client.get<V1PersistentVolume>(`/api/v1/persistentvolumes/${pvName}`);
+      const read = claimVolumes.of(pvc);
       read.catch(() => undefined); // awaited below, unless the claim is not snapshotted
       snapshotClasses().catch(() => undefined); // likewise
       if (await ctx.fsBackupClaims.takes(pvc.metadata!.namespace!, pvc.metadata!.name!)) return undefined;
@@ -102,7 +104,7 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
       const moving = ctx.backup.spec.snapshotMoveData === true;
       if (moving && ctx.backup.spec.preserveLocalSnapshot !== true)
         return moveSnapshotData(ctx, { pvc, pv, driver }, () => createClaimSnapshot(ctx, pvc, snapshotClass));
-      const record = await takeSnapshot(ctx, watch, pvc, pvName, driver, snapshotClass);
+      const record = await takeSnapshot(ctx, watch, pvc, pvName, driver, snapshotClass, started);
       if (!record.succeeded) {
         return { errors: [record.error!] };
       }
@@ -127,6 +129,12 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
       };
       // preserveLocalSnapshot: the snapshot is kept as above, and its data moved as well.
       return moving ? moveKeptSnapshotData(ctx, record, kept) : kept;
+    },
+    prepare(namespaces) {
+      ctx.fsBackupClaims.prefetch(namespaces);
+      if (ctx.backup.spec.snapshotVolumes === false) return;
+      claimVolumes.prefetch();
+      snapshotClasses().catch(() => undefined);
     },
     // The operations of claims whose snapshot's data is moved (snapshotMoveData).
     progress: (operationId) => dataUploadProgress(ctx, operationId),
@@ -252,11 +260,13 @@ async function takeSnapshot(
   pvName: string,
   driver: string,
   snapshotClass: VolumeSnapshotClass,
+  started?: () => void,
 ): Promise<TakenSnapshot> {
   const namespace = pvc.metadata!.namespace!;
   const pvcName = pvc.metadata!.name!;
   const startTimestamp = new Date().toISOString();
   const created = await createClaimSnapshot(ctx, pvc, snapshotClass);
+  started?.();
   const vsName = created.metadata!.name!;
   const base = { pvcNamespace: namespace, pvcName, pvName, driver, snapshotClass, startTimestamp };
   const timeoutMs = parseDuration(ctx.backup.spec.csiSnapshotTimeout ?? DEFAULT_CSI_SNAPSHOT_TIMEOUT);
@@ -282,11 +292,10 @@ async function takeSnapshot(
     };
   }
   const status = vs.status!;
-  let content: VolumeSnapshotContent | undefined;
+  let content: VolumeSnapshotContent;
+  let retained: boolean;
   try {
-    content = await ctx.client.get<VolumeSnapshotContent>(
-      `${snapshotContentsPath()}/${status.boundVolumeSnapshotContentName}`,
-    );
+    ({ content, retained } = await retainContent(ctx.client, status.boundVolumeSnapshotContentName!));
   } catch (err) {
     throw new Error(`reading the content of VolumeSnapshot ${namespace}/${vsName}: ${errorMessage(err)}`, {
       cause: err,
@@ -303,6 +312,7 @@ async function takeSnapshot(
     ...base,
     snapshot: vs,
     content,
+    contentRetained: retained,
     succeeded: true,
     completionTimestamp: new Date().toISOString(),
   };
@@ -311,12 +321,41 @@ async function takeSnapshot(
 }
 
 /**
+ * Reads a ready snapshot's content and, when its deletion policy is Delete, sets it to Retain in
+ * the same request, so that letting go of the snapshot after the backup is one DELETE. Returns
+ * the content as it was, with the policy its class gave it: what the backup holds and `backup
+ * delete` goes by, as in Velero's backups, which set Retain only after writing the archive.
+ */
+async function retainContent(
+  client: KubeClient,
+  name: string,
+): Promise<{ content: VolumeSnapshotContent; retained: boolean }> {
+  const path = `${snapshotContentsPath()}/${name}`;
+  let content: VolumeSnapshotContent;
+  try {
+    content = await client.request<VolumeSnapshotContent>("PATCH", path, {
+      body: [
+        { op: "test", path: "/spec/deletionPolicy", value: "Delete" },
+        { op: "replace", path: "/spec/deletionPolicy", value: "Retain" },
+      ],
+      contentType: "application/json-patch+json",
+    });
+  } catch (err) {
+    // The test failed: the policy is Retain already (or the content is not the driver's usual one).
+    if (statusCode(err) !== 422) throw err;
+    return { content: await client.get<VolumeSnapshotContent>(path), retained: false };
+  }
+  return { content: { ...content, spec: { ...content.spec!, deletionPolicy: "Delete" } }, retained: true };
+}
+
+/**
  * Once the backup holds its snapshots, each is let go of as Velero does: its content is set to
- * deletion policy Retain and its VolumeSnapshot deleted, so deleting the claim's namespace no
- * longer deletes the snapshot; `backup delete` deletes it, under the policy the backup recorded.
- * All at once when every item is collected (so every snapshot is ready), before the backup waits
- * for its operations: let go of one by one while the others were still being taken, the snapshot
- * controller's work for the deletions slowed down the snapshots still to come (bench:snapshots).
+ * deletion policy Retain (done already as it was read, see retainContent) and its VolumeSnapshot
+ * deleted, so deleting the claim's namespace no longer deletes the snapshot; `backup delete`
+ * deletes it, under the policy the backup recorded. All at once when every item is collected (so
+ * every snapshot is ready), before the backup waits for its operations: let go of one by one
+ * while the others were still being taken, the snapshot controller's work for the deletions
+ * slowed down the snapshots still to come (bench:snapshots).
  * Returns a warning for each snapshot that could not be let go of.
  */
 export async function releaseSnapshots(client: KubeClient, records: BackupVolumeRecords): Promise<string[]> {
@@ -341,7 +380,7 @@ export async function releaseSnapshots(client: KubeClient, records: BackupVolume
 async function releaseSnapshot(client: KubeClient, r: CsiSnapshotRecord): Promise<void> {
   const content = r.content?.metadata?.name;
   try {
-    if (content && r.content?.spec?.deletionPolicy !== "Retain") {
+    if (content && !r.contentRetained && r.content?.spec?.deletionPolicy !== "Retain") {
       await client.request("PATCH", `${snapshotContentsPath()}/${content}`, {
         body: { spec: { deletionPolicy: "Retain" } },
         contentType: "application/merge-patch+json",

@@ -25,7 +25,9 @@ import {
 import { labelValue } from "../filters/label-value.js";
 import type { BackupItemAction } from "../items/backup-item-action.js";
 import type { KubeClient } from "../kube/client.js";
+import { coreResource } from "../kube/discovery.js";
 import { errorMessage } from "../kube/errors.js";
+import { listPages } from "../kube/list.js";
 import { VeleroClient } from "../kube/velero-client.js";
 import { withChangeWakeup } from "../kube/change-watch.js";
 import type { BackupRepositories } from "./backup-repositories.js";
@@ -56,16 +58,54 @@ export class FsBackupClaims {
 
   /** Whether some pod of the claim's namespace chose the claim's volume for file-system backup. */
   async takes(namespace: string, claim: string): Promise<boolean> {
-    let claims = this.#byNamespace.get(namespace);
-    if (!claims) {
-      claims = this.client
-        .get<{ items: V1Pod[] }>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`)
-        .then(({ items }) => new Set(items.flatMap((pod) => chosenClaims(pod, this.backup))));
-      this.#byNamespace.set(namespace, claims);
+    this.prefetch([namespace]);
+    return (await this.#byNamespace.get(namespace)!).has(claim);
+  }
+
+  /**
+   * Starts reading the pods of these namespaces, those not read yet: a LIST each, or one LIST of
+   * the cluster's pods when there are more than a few.
+   */
+  prefetch(namespaces: readonly string[]): void {
+    const unread = namespaces.filter((ns) => !this.#byNamespace.has(ns));
+    const chosen = (pods: V1Pod[]) => new Set(pods.flatMap((pod) => chosenClaims(pod, this.backup)));
+    if (unread.length <= NAMESPACE_POD_LISTS) {
+      for (const ns of unread)
+        this.#remember(
+          ns,
+          this.client
+            .get<{ items: V1Pod[] }>(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods`)
+            .then(({ items }) => chosen(items)),
+        );
+      return;
     }
-    return (await claims).has(claim);
+    const byNamespace = (async () => {
+      const claims = new Map<string, Set<string>>();
+      for await (const page of listPages(this.client, PODS)) {
+        for (const pod of page as V1Pod[]) {
+          const ns = pod.metadata?.namespace ?? "";
+          if (!claims.has(ns)) claims.set(ns, new Set());
+          for (const claim of chosenClaims(pod, this.backup)) claims.get(ns)!.add(claim);
+        }
+      }
+      return claims;
+    })();
+    for (const ns of unread)
+      this.#remember(
+        ns,
+        byNamespace.then((c) => c.get(ns) ?? new Set()),
+      );
+  }
+
+  #remember(namespace: string, claims: Promise<Set<string>>): void {
+    claims.catch(() => undefined); // a read no claim awaits must not go unhandled; takes() throws it
+    this.#byNamespace.set(namespace, claims);
   }
 }
+
+/** Namespaces whose pods are listed one by one; past that, the cluster's pods are listed once. */
+const NAMESPACE_POD_LISTS = 8;
+const PODS = coreResource("pods", "Pod", true);
 
 function chosenClaims(pod: V1Pod, backup: Backup): string[] {
   const { volumes } = podVolumesToBackUp(pod, backup.spec.defaultVolumesToFsBackup === true);

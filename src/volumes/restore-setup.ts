@@ -101,13 +101,14 @@ export async function volumeRestoreState(
     const r = resources.find((x) => groupResource(x) === gr);
     return needed && r ? listAll<Item>(client, r) : [];
   };
-  const clusterVolumes = await listed(
-    "persistentvolumes",
-    index.byResource.has("persistentvolumes") || index.byResource.has("persistentvolumeclaims"),
-  );
-  const availableClasses = new Set(
-    (await listed(VOLUME_SNAPSHOT_CLASSES, snapshots.size > 0)).map((c) => c.metadata?.name ?? ""),
-  );
+  const [clusterVolumes, clusterClasses] = await Promise.all([
+    listed(
+      "persistentvolumes",
+      index.byResource.has("persistentvolumes") || index.byResource.has("persistentvolumeclaims"),
+    ),
+    listed(VOLUME_SNAPSHOT_CLASSES, snapshots.size > 0),
+  ]);
+  const availableClasses = new Set(clusterClasses.map((c) => c.metadata?.name ?? ""));
   const backupClasses = index.byResource.get(VOLUME_SNAPSHOT_CLASSES);
   for (let i = 0; backupClasses && i < backupClasses.length; i++) {
     if (scope.includesClusterItem(VOLUME_SNAPSHOT_CLASSES, true))
