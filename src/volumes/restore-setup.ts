@@ -4,6 +4,7 @@ import type { Restore } from "../api/v1/index.js";
 import type { KubeClient } from "../kube/client.js";
 import { groupResource, type ApiResource } from "../kube/discovery.js";
 import { listAll } from "../kube/list.js";
+import { forEachConcurrently } from "../concurrency/pool.js";
 import type { Item } from "../items/item.js";
 import type { BackupIndex } from "../restore/backup-index.js";
 import type { RestoreScope } from "../restore/scope.js";
@@ -35,6 +36,9 @@ import {
   type DataMoverRestoreState,
   type MovedSnapshot,
 } from "./data-download-restore-actions.js";
+
+/** The backup's VolumeSnapshots read from the spool at once. */
+const SPOOL_READS = 16;
 
 /** The backup's files of volume data: its native snapshots and its pod volume backups. */
 export interface BackupVolumeFiles {
@@ -75,18 +79,37 @@ export async function volumeRestoreState(
       .map(([key]) => key),
   );
   const restorePVs = restore.spec.restorePVs !== false;
+  const backedUp = restorePVs ? index.byResource.get(VOLUME_SNAPSHOTS) : undefined;
+  const listed = async (gr: string, needed: boolean) => {
+    const r = resources.find((x) => groupResource(x) === gr);
+    return needed && r ? listAll<Item>(client, r) : [];
+  };
+  // Read while the backup's snapshots are.
+  const clusterLists = Promise.all([
+    listed(
+      "persistentvolumes",
+      index.byResource.has("persistentvolumes") || index.byResource.has("persistentvolumeclaims"),
+    ),
+    listed(VOLUME_SNAPSHOT_CLASSES, backedUp !== undefined),
+  ]);
+  clusterLists.catch(() => undefined); // awaited below
   const snapshots = new Map<string, BackedUpSnapshot>();
   const claimSnapshots = new Map<string, BackedUpSnapshot>();
-  const backedUp = index.byResource.get(VOLUME_SNAPSHOTS);
-  for (let i = 0; restorePVs && backedUp && i < backedUp.length; i++) {
-    const ns = backedUp.namespaceAt(i);
-    if (ns === undefined || !scope.includesNamespace(ns)) continue;
-    let vs: VolumeSnapshot;
+  // Read at once: one after another, each read from the spool waits its turn on a busy machine.
+  const bodies: (VolumeSnapshot | undefined)[] = [];
+  await forEachConcurrently(Array.from({ length: backedUp?.length ?? 0 }).keys(), SPOOL_READS, async (i) => {
+    const ns = backedUp!.namespaceAt(i);
+    if (ns === undefined || !scope.includesNamespace(ns)) return;
     try {
-      vs = JSON.parse((await backedUp.read(i)).body.toString("utf8")) as VolumeSnapshot;
+      bodies[i] = JSON.parse((await backedUp!.read(i)).body.toString("utf8")) as VolumeSnapshot;
     } catch {
-      continue; // the plan reports it as failed
+      // the plan reports it as failed
     }
+  });
+  for (let i = 0; i < bodies.length; i++) {
+    const vs = bodies[i];
+    const ns = vs && backedUp!.namespaceAt(i);
+    if (!vs || ns === undefined) continue;
     const snapshot = backedUpSnapshot(vs);
     if (!snapshot) continue;
     const claim = snapshot.claim ? `${ns}/${snapshot.claim}` : undefined;
@@ -97,17 +120,7 @@ export async function volumeRestoreState(
     if (forClaim && !claimSnapshots.has(claim)) claimSnapshots.set(claim, snapshot);
   }
 
-  const listed = async (gr: string, needed: boolean) => {
-    const r = resources.find((x) => groupResource(x) === gr);
-    return needed && r ? listAll<Item>(client, r) : [];
-  };
-  const [clusterVolumes, clusterClasses] = await Promise.all([
-    listed(
-      "persistentvolumes",
-      index.byResource.has("persistentvolumes") || index.byResource.has("persistentvolumeclaims"),
-    ),
-    listed(VOLUME_SNAPSHOT_CLASSES, snapshots.size > 0),
-  ]);
+  const [clusterVolumes, clusterClasses] = await clusterLists;
   const availableClasses = new Set(clusterClasses.map((c) => c.metadata?.name ?? ""));
   const backupClasses = index.byResource.get(VOLUME_SNAPSHOT_CLASSES);
   for (let i = 0; backupClasses && i < backupClasses.length; i++) {
