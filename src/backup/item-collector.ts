@@ -195,15 +195,16 @@ export class ItemCollector {
     onTaken: (n: number) => void,
     begun?: () => void,
   ): AsyncGenerator<CollectedItem[]> {
-    let firstPage = begun;
+    let firstPageBegun = begun;
     for (const labelSelector of this.scope.selectors) {
       for await (const page of listPages(this.client, r, { namespace, labelSelector, onRemaining })) {
         const taken = page.filter((object) => keep(object) && this.take(r, object));
         const acted: CollectedItem[][] = new Array<CollectedItem[]>(taken.length);
+        const pageBegun = firstPageBegun;
+        firstPageBegun = undefined;
         let toBegin = taken.length;
-        const itemBegun = firstPage && (() => --toBegin === 0 && begun?.());
-        if (!toBegin) firstPage?.();
-        firstPage = undefined;
+        if (toBegin === 0) pageBegun?.();
+        const itemBegun = pageBegun && (() => --toBegin === 0 && pageBegun());
         await forEachConcurrently(taken.keys(), ACTION_CONCURRENCY, async (i) => {
           acted[i] = await this.acted(r, taken[i]!, false, itemBegun);
         });

@@ -68,33 +68,29 @@ export class FsBackupClaims {
    */
   prefetch(namespaces: readonly string[]): void {
     const unread = namespaces.filter((ns) => !this.#byNamespace.has(ns));
-    const chosen = (pods: V1Pod[]) => new Set(pods.flatMap((pod) => chosenClaims(pod, this.backup)));
-    if (unread.length <= NAMESPACE_POD_LISTS) {
-      for (const ns of unread)
+    const lists =
+      unread.length <= NAMESPACE_POD_LISTS
+        ? unread.map((ns) => ({ namespaces: [ns], read: this.#chosenClaims(ns) }))
+        : [{ namespaces: unread, read: this.#chosenClaims(undefined) }];
+    for (const { namespaces: listed, read } of lists)
+      for (const ns of listed)
         this.#remember(
           ns,
-          this.client
-            .get<{ items: V1Pod[] }>(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods`)
-            .then(({ items }) => chosen(items)),
+          read.then((byNs) => byNs.get(ns) ?? new Set()),
         );
-      return;
-    }
-    const byNamespace = (async () => {
-      const claims = new Map<string, Set<string>>();
-      for await (const page of listPages(this.client, PODS)) {
-        for (const pod of page as V1Pod[]) {
-          const ns = pod.metadata?.namespace ?? "";
-          if (!claims.has(ns)) claims.set(ns, new Set());
-          for (const claim of chosenClaims(pod, this.backup)) claims.get(ns)!.add(claim);
-        }
+  }
+
+  /** The claims chosen by the pods of a namespace (or of the cluster), by namespace. */
+  async #chosenClaims(namespace: string | undefined): Promise<Map<string, Set<string>>> {
+    const claims = new Map<string, Set<string>>();
+    for await (const page of listPages(this.client, PODS, { namespace })) {
+      for (const pod of page as V1Pod[]) {
+        const ns = pod.metadata?.namespace ?? "";
+        if (!claims.has(ns)) claims.set(ns, new Set());
+        for (const claim of chosenClaims(pod, this.backup)) claims.get(ns)!.add(claim);
       }
-      return claims;
-    })();
-    for (const ns of unread)
-      this.#remember(
-        ns,
-        byNamespace.then((c) => c.get(ns) ?? new Set()),
-      );
+    }
+    return claims;
   }
 
   #remember(namespace: string, claims: Promise<Set<string>>): void {
