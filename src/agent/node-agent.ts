@@ -28,6 +28,7 @@ import { PodVolumeBackupController, type AgentContext } from "./pod-volume-backu
 import { PodVolumeRestoreController } from "./pod-volume-restore-controller.js";
 import { DataUploadController } from "./data-upload-controller.js";
 import { DataDownloadController } from "./data-download-controller.js";
+import { watchExposerSnapshots } from "./exposer-snapshots.js";
 import type { DataDownload, DataUpload } from "../api/v2alpha1/data-movement.js";
 import { DEFAULT_IMAGE } from "../install/options.js";
 
@@ -155,6 +156,16 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
     if (labels[DATA_UPLOAD_LABEL]) prepareQueue.add(k);
     if (labels[DATA_DOWNLOAD_LABEL]) downloadPrepareQueue.add(k);
   });
+  // A clone snapshot's key is its DataUpload's: the key of anything else is let go of at once.
+  const exposerSnapshots = await watchExposerSnapshots(
+    kc,
+    client,
+    options.namespace,
+    (k) => {
+      if (getByKey(uploads, k)) prepareQueue.add(k);
+    },
+    log,
+  );
   backups.list().forEach((b) => backupQueue.add(keyOf(b)));
   restores.list().forEach((r) => restoreQueue.add(keyOf(r)));
   uploads.list().forEach((u) => {
@@ -174,6 +185,7 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
       await uploads.stop();
       await downloads.stop();
       await exposerPods.stop();
+      await exposerSnapshots?.stop();
       client.close();
       await fs.rm(workDir, { recursive: true, force: true });
     },

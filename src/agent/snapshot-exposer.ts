@@ -38,6 +38,8 @@ export async function exposeSnapshot(client: KubeClient, du: DataUpload, image: 
     if ("waiting" in taken) return taken;
   }
   const clone = await getOrUndefined<VolumeSnapshot>(client, `${snapshotsPath(ns)}/${name}`);
+  // An exposure stopped between making the clone's content and its snapshot makes the snapshot now.
+  if (!clone && existing) await createIfMissing(client, snapshotsPath(ns), cloneSnapshot(du));
   if (!clone?.status?.readyToUse) return { waiting: `VolumeSnapshot ${ns}/${name} to be ready to use` };
   await createIfMissing(client, claimsPath(ns), exposerClaim(du, clone));
   await createIfMissing(
@@ -118,7 +120,10 @@ async function cloneKeptSnapshot(
   return { done: true };
 }
 
-/** The exposer's VolumeSnapshot and content, named after the DataUpload, of the storage's snapshot `handle`. */
+/**
+ * The exposer's VolumeSnapshot and content, named after the DataUpload, of the storage's snapshot
+ * `handle`: the content first, so the snapshot controller finds it as soon as it sees the snapshot.
+ */
 async function createClone(
   client: KubeClient,
   du: DataUpload,
@@ -129,15 +134,6 @@ async function createClone(
   const ns = du.metadata.namespace!;
   const name = du.metadata.name!;
   const className = du.spec.csiSnapshot?.snapshotClass;
-  await createIfMissing(client, snapshotsPath(ns), {
-    apiVersion: SNAPSHOT_API,
-    kind: "VolumeSnapshot",
-    metadata: { name, namespace: ns, ownerReferences: [controllerReference(du)] },
-    spec: {
-      source: { volumeSnapshotContentName: name },
-      ...(className ? { volumeSnapshotClassName: className } : {}),
-    },
-  } satisfies VolumeSnapshot);
   await createIfMissing(client, snapshotContentsPath(), {
     apiVersion: SNAPSHOT_API,
     kind: "VolumeSnapshotContent",
@@ -150,6 +146,25 @@ async function createClone(
       volumeSnapshotRef: { apiVersion: SNAPSHOT_API, kind: "VolumeSnapshot", namespace: ns, name },
     },
   } satisfies VolumeSnapshotContent);
+  await createIfMissing(client, snapshotsPath(ns), cloneSnapshot(du));
+}
+
+/** The exposer's VolumeSnapshot, of the content named after the DataUpload. */
+function cloneSnapshot(du: DataUpload): VolumeSnapshot {
+  const className = du.spec.csiSnapshot?.snapshotClass;
+  return {
+    apiVersion: SNAPSHOT_API,
+    kind: "VolumeSnapshot",
+    metadata: {
+      name: du.metadata.name!,
+      namespace: du.metadata.namespace!,
+      ownerReferences: [controllerReference(du)],
+    },
+    spec: {
+      source: { volumeSnapshotContentName: du.metadata.name! },
+      ...(className ? { volumeSnapshotClassName: className } : {}),
+    },
+  };
 }
 
 /** The claim the exposer pod mounts: provisioned from the clone, of the backed-up claim's class and size. */

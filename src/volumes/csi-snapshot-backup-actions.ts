@@ -103,7 +103,9 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
       }
       const moving = ctx.backup.spec.snapshotMoveData === true;
       if (moving && ctx.backup.spec.preserveLocalSnapshot !== true)
-        return moveSnapshotData(ctx, { pvc, pv, driver }, () => createClaimSnapshot(ctx, pvc, snapshotClass));
+        return moveSnapshotData(ctx, { pvc, pv, driver }, () =>
+          cutSnapshot(ctx, watch, pvc, snapshotClass, started),
+        );
       const record = await takeSnapshot(ctx, watch, pvc, pvName, driver, snapshotClass, started);
       if (!record.succeeded) {
         return { errors: [record.error!] };
@@ -250,6 +252,45 @@ export function createClaimSnapshot(
     },
   };
   return ctx.client.request<VolumeSnapshot>("POST", snapshotsPath(namespace), { body });
+}
+
+/**
+ * For moving its data: creates the claim's VolumeSnapshot and waits, as Velero does before it
+ * makes the DataUpload, until the storage has cut the snapshot (its content has a handle, which
+ * the VolumeSnapshot shows by a creationTime), not until it is ready to use: the exposer waits for
+ * that. On failure or at csiSnapshotTimeout the snapshot is deleted again, and the claim's error
+ * returned (its volume recorded as skipped, with the reason): the other claims go on.
+ */
+async function cutSnapshot(
+  ctx: CsiBackupContext,
+  watch: SnapshotWatch,
+  pvc: V1PersistentVolumeClaim,
+  snapshotClass: VolumeSnapshotClass,
+  started?: () => void,
+): Promise<VolumeSnapshot | { error: string }> {
+  const namespace = pvc.metadata!.namespace!;
+  const created = await createClaimSnapshot(ctx, pvc, snapshotClass);
+  started?.();
+  const vsName = created.metadata!.name!;
+  const timeout = ctx.backup.spec.csiSnapshotTimeout ?? DEFAULT_CSI_SNAPSHOT_TIMEOUT;
+  const cut = (s: VolumeSnapshot) =>
+    !!s.status?.boundVolumeSnapshotContentName && (!!s.status.creationTime || s.status.readyToUse === true);
+  const vs =
+    (await watch.waitFor(
+      namespace,
+      vsName,
+      (s) => cut(s) || !!s.status?.error?.message,
+      Date.now() + parseDuration(timeout),
+    )) ?? created;
+  if (cut(vs)) return structuredClone(vs);
+  await ctx.client.request("DELETE", `${snapshotsPath(namespace)}/${vsName}`).catch(() => undefined);
+  const why = vs.status?.error?.message
+    ? `failed: ${vs.status.error.message}`
+    : `was not taken within csiSnapshotTimeout ${timeout}: raise it (backup create --csi-snapshot-timeout) or check the CSI driver's snapshotter`;
+  ctx.volumes.skip(pvc.spec!.volumeName!, `CSI snapshot ${namespace}/${vsName} ${why}`);
+  return {
+    error: `error taking a CSI snapshot of persistent volume claim ${namespace}/${pvc.metadata!.name!} to move its data: VolumeSnapshot ${vsName} ${why}`,
+  };
 }
 
 /** Creates the claim's VolumeSnapshot and waits until it is ready; on failure deletes it again. */

@@ -81,19 +81,20 @@ export function dataUploadFor(
 }
 
 /**
- * Starts moving the data of the claim's snapshot, just made (not waited for: the exposer waits
- * until it is ready): the claim goes into the backup with the DataUpload's name, its volume with
- * it, and the DataUpload once its operation has ended.
+ * Starts moving the data of the claim's snapshot once the storage has cut it (not once it is
+ * ready to use: the exposer waits for that): the claim goes into the backup with the DataUpload's
+ * name, its volume with it, and the DataUpload once its operation has ended.
  */
 export async function moveSnapshotData(
   ctx: CsiBackupContext,
   claim: { pvc: V1PersistentVolumeClaim; pv: V1PersistentVolume; driver: string },
-  takeSnapshot: () => Promise<VolumeSnapshot>,
+  takeSnapshot: () => Promise<VolumeSnapshot | { error: string }>,
 ): Promise<BackupItemActionOutput> {
   const { pvc, pv, driver } = claim;
   const namespace = pvc.metadata!.namespace!;
   await ensureRepository(ctx, namespace);
   const snapshot = await takeSnapshot();
+  if ("error" in snapshot) return { errors: [snapshot.error] };
   const vsName = snapshot.metadata!.name!;
   let started: { upload: DataUpload; operationId: string };
   try {
