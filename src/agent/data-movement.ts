@@ -59,6 +59,8 @@ export interface ExposureSteps<T> {
   failure(movement: T): string;
   /** More of the status once Prepared (a DataUpload's nodeOS). */
   prepared?: Record<string, string>;
+  /** How soon an exposure still waiting is looked at again, when no change brings a look sooner. */
+  recheckMs?: number;
 }
 
 /**
@@ -89,7 +91,7 @@ export async function lookAtExposure<T extends DataUpload | DataDownload>(
       );
     const message = `waiting for ${exposure.waiting}`;
     if (movement.status?.message !== message) await steps.patch(name, { message });
-    return { retryAfterMs: EXPOSE_WAIT_MS };
+    return { retryAfterMs: steps.recheckMs ?? EXPOSE_WAIT_MS };
   }
   // What it waited for is over: the message goes (a merge patch drops a null).
   await steps.patch(name, { phase: "Prepared", node: exposure.node, ...steps.prepared, message: null });

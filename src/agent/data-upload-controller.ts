@@ -25,7 +25,7 @@ import {
   lookAtExposure,
   type DataMoverOptions,
 } from "./data-movement.js";
-import { cleanUpExposure, exposeSnapshot } from "./snapshot-exposer.js";
+import { cleanUpExposure, exposeSnapshot, type ExposerObjects } from "./snapshot-exposer.js";
 import { reportUploadProgress, Throttle } from "./throttle.js";
 import { volumeDirectory } from "./volume-directory.js";
 
@@ -45,6 +45,8 @@ export class DataUploadController {
     private readonly ctx: AgentContext,
     private readonly cache: Cache<DataUpload>,
     private readonly options: DataMoverOptions,
+    /** The exposers' pods and claims as the agent watches them. */
+    private readonly watched?: ExposerObjects,
   ) {}
 
   /** Accepts a new DataUpload, and exposes one this node accepted until it is Prepared. */
@@ -72,7 +74,9 @@ export class DataUploadController {
       du,
       {
         what: "upload",
-        expose: (d) => exposeSnapshot(this.ctx.velero.client, d, this.options.image),
+        expose: (d) => exposeSnapshot(this.ctx.velero.client, d, this.options.image, this.watched),
+        // Its waits are watched (the clone, the pod, its claim): a look that finds nothing new is a safety net.
+        recheckMs: 2000,
         end: (d, phase, message) => this.end(d, phase, message),
         patch: (n, status) => this.patch(n, status),
         failure: (d) => `exposing the snapshot of claim ${claimOf(d)}`,

@@ -16,7 +16,7 @@ import { KubeClient } from "../kube/client.js";
 import { loadKubeConfig } from "../kube/config.js";
 import { errorMessage } from "../kube/errors.js";
 import { feed, getByKey, keyOf, startInformer } from "../kube/informer.js";
-import { CoreV1Api, makeInformer, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, makeInformer, type V1PersistentVolumeClaim, type V1Pod } from "@kubernetes/client-node";
 import { DATA_DOWNLOAD_LABEL, DATA_UPLOAD_LABEL } from "../api/labels.js";
 import { VeleroClient } from "../kube/velero-client.js";
 import { WorkQueue } from "../kube/work-queue.js";
@@ -86,7 +86,16 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
     core.listNamespacedPod({ namespace: options.namespace }),
   );
   const dataMover = { prepareTimeoutMs: options.dataMoverPrepareTimeoutMs, image: DEFAULT_IMAGE };
-  const uploadController = new DataUploadController(ctx, uploads, dataMover);
+  // Exposer claims: one that binds moves its exposure on, and a look reads it here, not from the API.
+  const exposerClaims = makeInformer<V1PersistentVolumeClaim>(
+    kc,
+    `/api/v1/namespaces/${options.namespace}/persistentvolumeclaims`,
+    () => core.listNamespacedPersistentVolumeClaim({ namespace: options.namespace }),
+  );
+  const uploadController = new DataUploadController(ctx, uploads, dataMover, (ns, name) => ({
+    pod: exposerPods.get(name, ns),
+    claim: exposerClaims.get(name, ns),
+  }));
   const downloadController = new DataDownloadController(ctx, downloads, dataMover);
   const backupQueue = new WorkQueue(
     "podvolumebackups",
@@ -138,6 +147,7 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
   await startInformer("datauploads", uploads, log);
   await startInformer("datadownloads", downloads, log);
   await startInformer("exposer pods", exposerPods, log);
+  await startInformer("exposer claims", exposerClaims, log);
   await failInterrupted(velero, options.node, backups.list(), restores.list(), restoreController, log);
   await failInterruptedMovements(options.node, uploads.list(), uploadController, "uploading", log);
   await failInterruptedMovements(options.node, downloads.list(), downloadController, "writing", log);
@@ -155,6 +165,9 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
     const labels = getByKey(exposerPods, k)?.metadata?.labels ?? {};
     if (labels[DATA_UPLOAD_LABEL]) prepareQueue.add(k);
     if (labels[DATA_DOWNLOAD_LABEL]) downloadPrepareQueue.add(k);
+  });
+  feed(exposerClaims, (k) => {
+    if (getByKey(uploads, k)) prepareQueue.add(k);
   });
   // A clone snapshot's key is its DataUpload's: the key of anything else is let go of at once.
   const exposerSnapshots = await watchExposerSnapshots(
@@ -185,6 +198,7 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
       await uploads.stop();
       await downloads.stop();
       await exposerPods.stop();
+      await exposerClaims.stop();
       await exposerSnapshots?.stop();
       client.close();
       await fs.rm(workDir, { recursive: true, force: true });

@@ -28,10 +28,31 @@ const podsPath = (ns: string) => `/api/v1/namespaces/${encodeURIComponent(ns)}/p
 /** Where an exposure stands: still waiting for something (and what), or mounted by a running pod on a node. */
 export type Exposure = { waiting: string } | { node: string; pod: V1Pod };
 
-/** Makes what is missing of the DataUpload's exposure; says whether its pod runs yet. */
-export async function exposeSnapshot(client: KubeClient, du: DataUpload, image: string): Promise<Exposure> {
+/**
+ * The node agent's watched copies of an exposure's pod and claim (in the server's namespace,
+ * named after the DataUpload), read instead of the API: each of their changes brings a new look.
+ */
+export type ExposerObjects = (
+  namespace: string,
+  name: string,
+) => { pod?: V1Pod | undefined; claim?: V1PersistentVolumeClaim | undefined };
+
+/**
+ * Makes what is missing of the DataUpload's exposure; says whether its pod runs yet. Its pod is
+ * made last: once it exists, a look only reads the pod and its claim, from `watched` when given.
+ */
+export async function exposeSnapshot(
+  client: KubeClient,
+  du: DataUpload,
+  image: string,
+  watched: ExposerObjects = () => ({}),
+): Promise<Exposure> {
   const ns = du.metadata.namespace!;
   const name = du.metadata.name!;
+  const podPath = `${podsPath(ns)}/${name}`;
+  const seen = watched(ns, name);
+  const made = seen.pod ?? (await getOrUndefined<V1Pod>(client, podPath));
+  if (made) return podExposure(client, made, seen.claim);
   const existing = await getOrUndefined<VolumeSnapshotContent>(client, `${snapshotContentsPath()}/${name}`);
   if (!existing) {
     const taken = await takeOverSnapshot(client, du);
@@ -52,9 +73,17 @@ export async function exposeSnapshot(client: KubeClient, du: DataUpload, image: 
       labels: { [DATA_UPLOAD_LABEL]: name, [EXPOSER_POD_GROUP_LABEL]: SNAPSHOT_EXPOSER_GROUP },
     }),
   );
-  const pod = await client.get<V1Pod>(`${podsPath(ns)}/${name}`);
+  return podExposure(client, await client.get<V1Pod>(podPath));
+}
+
+/** Where an exposure whose pod exists stands; `claim`, its claim as last seen, saves reading it. */
+async function podExposure(
+  client: KubeClient,
+  pod: V1Pod,
+  claim?: V1PersistentVolumeClaim,
+): Promise<Exposure> {
   if (pod.status?.phase === "Running" && pod.spec?.nodeName) return { node: pod.spec.nodeName, pod };
-  return { waiting: await podWaitingFor(client, ns, name, pod) };
+  return { waiting: await podWaitingFor(client, pod, claim) };
 }
 
 /**
@@ -185,8 +214,17 @@ function exposerClaim(du: DataUpload, clone: VolumeSnapshot): V1PersistentVolume
 }
 
 /** Why the exposer pod does not run yet, naming the object that holds it up. */
-async function podWaitingFor(client: KubeClient, ns: string, name: string, pod: V1Pod): Promise<string> {
-  const claim = await getOrUndefined<V1PersistentVolumeClaim>(client, `${claimsPath(ns)}/${name}`);
+async function podWaitingFor(
+  client: KubeClient,
+  pod: V1Pod,
+  seenClaim?: V1PersistentVolumeClaim,
+): Promise<string> {
+  const ns = pod.metadata!.namespace!;
+  const name = pod.metadata!.name!;
+  // A scheduled pod's claim is bound: the scheduler waits for that.
+  const claim = pod.spec?.nodeName
+    ? undefined
+    : (seenClaim ?? (await getOrUndefined<V1PersistentVolumeClaim>(client, `${claimsPath(ns)}/${name}`)));
   if (claim && claim.status?.phase !== "Bound")
     return `claim ${ns}/${name} to be bound (it is ${claim.status?.phase ?? "Pending"}; its volume is provisioned from VolumeSnapshot ${ns}/${name})`;
   const reason = pod.status?.conditions?.find((c) => c.status === "False")?.message;

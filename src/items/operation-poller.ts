@@ -66,9 +66,14 @@ async function pollRounds<O extends PolledOperation>(
   const deadline = now() + options.timeoutMs;
   // Most operations end within a second or two: poll soon, then back off to the interval.
   let wait = Math.min(FIRST_POLL_MS, options.intervalMs);
+  // Woken by changes of objects that name their operations, a round asks those operations alone.
+  let due: Set<string> | "all" = "all";
   for (;;) {
+    const asked = due;
     await forEachConcurrently(
-      operations.filter((op) => !operationEnded(op.status)),
+      operations.filter(
+        (op) => !operationEnded(op.status) && (asked === "all" || asked.has(op.spec.OperationID)),
+      ),
       POLL_CONCURRENCY,
       async (op) => {
         let progress: OperationProgress;
@@ -97,7 +102,7 @@ async function pollRounds<O extends PolledOperation>(
       }
       return;
     }
-    await (wakeup ? wakeup.sleep(wait) : sleep(wait));
+    due = wakeup ? await wakeup.sleep(wait) : await sleep(wait).then(() => "all" as const);
     wait = Math.min(wait * 2, options.intervalMs);
   }
 }

@@ -12,15 +12,23 @@ import { Wakeup } from "../concurrency/wakeup.js";
 export interface WatchedCollection {
   path: string;
   labelSelector?: string;
+  /**
+   * A label whose value on a changed object names what changed (Velero's async operation ID on
+   * a DataUpload): the change is told with that key, so only what it names is looked at again.
+   */
+  keyLabel?: string;
 }
 
 const RESTART_MS = 1000;
 
-/** Calls `changed` on every event of every collection (each watched once); returns what stops them. */
+/**
+ * Calls `changed` on every event of every collection (each watched once), with the changed
+ * object's keyLabel value when the collection has one; returns what stops them.
+ */
 export function watchChanges(
   kubeConfig: KubeConfig,
   collections: WatchedCollection[],
-  changed: () => void,
+  changed: (key?: string) => void,
 ): () => void {
   let stopped = false;
   const running = new Set<AbortController>();
@@ -38,7 +46,13 @@ export function watchChanges(
       restart();
     };
     new Watch(kubeConfig)
-      .watch(c.path, c.labelSelector ? { labelSelector: c.labelSelector } : {}, () => changed(), ended)
+      .watch(
+        c.path,
+        c.labelSelector ? { labelSelector: c.labelSelector } : {},
+        (_type: string, object: { metadata?: { labels?: Record<string, string> } }) =>
+          changed(c.keyLabel ? object?.metadata?.labels?.[c.keyLabel] : undefined),
+        ended,
+      )
       .then(
         (started) => {
           controller = started;
@@ -67,7 +81,7 @@ export async function withChangeWakeup<T>(
   use: (wakeup: Wakeup) => Promise<T>,
 ): Promise<T> {
   const wakeup = new Wakeup();
-  const stop = watchChanges(kubeConfig, collections, () => wakeup.notify());
+  const stop = watchChanges(kubeConfig, collections, (key) => wakeup.notify(key));
   try {
     return await use(wakeup);
   } finally {

@@ -146,7 +146,9 @@ export function dataDownloadRestoreActions(state: DataMoverRestoreState): Restor
       if (info) info.Phase = dd.status?.phase ?? "New";
       return downloadProgress(dd);
     },
-    operationWatches: (_, restore) => [restoreOwnedWatch(restore, "datadownloads")],
+    operationWatches: (_, restore) => [
+      { ...restoreOwnedWatch(restore, "datadownloads"), keyLabel: ASYNC_OPERATION_ID_LABEL },
+    ],
     async cancel(operationId, restore, client) {
       const dd = await downloadOf(client, restore, operationId);
       if (!dd) return undefined;

@@ -192,15 +192,16 @@ function withDataUpload(
   };
 }
 
-/** How a claim's DataUpload is going; one that failed takes the claim's snapshot with it, if the exposer left it. */
-/** The backup's DataUploads, for its operations to watch. */
+/** The backup's DataUploads, for its operations to watch: a change asks after its own operation alone. */
 export function dataUploadsWatch(backup: Backup): WatchedCollection {
   return {
     path: veleroPath(backup.metadata.namespace!, "datauploads"),
     labelSelector: `${BACKUP_NAME_LABEL}=${labelValue(backup.metadata.name!)}`,
+    keyLabel: ASYNC_OPERATION_ID_LABEL,
   };
 }
 
+/** How a claim's DataUpload is going; one that failed takes the claim's snapshot with it, if the exposer left it. */
 export async function dataUploadProgress(
   ctx: CsiBackupContext,
   operationId: string,

@@ -20,6 +20,28 @@ test("a change told between two sleeps ends the next sleep at once", async () =>
   assert.equal(await Promise.race([wakeup.sleep(HOUR_MS).then(() => "woken"), timer]), "woken");
 });
 
+test("a sleep woken by changes that name what changed says those, for a poller to look at them alone", async () => {
+  const wakeup = new Wakeup();
+  wakeup.notify("du-1");
+  wakeup.notify("du-2");
+  assert.deepEqual(await wakeup.sleep(HOUR_MS), new Set(["du-1", "du-2"]));
+});
+
+test("a sleep woken by a change that names nothing says all", async () => {
+  const wakeup = new Wakeup();
+  wakeup.notify("du-1");
+  wakeup.notify();
+  assert.equal(await wakeup.sleep(HOUR_MS), "all");
+});
+
+test("a sleep that runs its whole interval says all, whatever it was told before", async () => {
+  const wakeup = new Wakeup();
+  assert.equal(await wakeup.sleep(10), "all");
+  wakeup.notify("du-1");
+  assert.deepEqual(await wakeup.sleep(HOUR_MS), new Set(["du-1"]));
+  assert.equal(await wakeup.sleep(10), "all");
+});
+
 test("each action is asked for its watches once, with the IDs of its own operations", () => {
   const asked: [string, string[]][] = [];
   const op = (id: string, action: string) => ({
