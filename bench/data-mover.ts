@@ -19,6 +19,7 @@ import { forEachConcurrently } from "../src/concurrency/pool.js";
 import { makeInformer } from "@kubernetes/client-node";
 import type { KubeClient } from "../src/kube/client.js";
 import { VeleroClient, veleroPath } from "../src/kube/velero-client.js";
+import { cpuBetween, readCpu } from "./cpu-meter.js";
 import { BlockStorage } from "../src/local-cluster/block-storage.js";
 import { ClusterLayout } from "../src/local-cluster/layout.js";
 import { sleep } from "../src/local-cluster/processes.js";
@@ -93,6 +94,9 @@ async function fillDisks(disks: string[]): Promise<void> {
 interface Times {
   backupMs: number;
   restoreMs: number;
+  /** What the cores did meanwhile (cpuBetween). */
+  backupCpu: string;
+  restoreCpu: string;
 }
 
 /** kopia alone: each disk into a fresh filesystem repository, AT_ONCE at a time, then each back into a fresh directory. */
@@ -106,6 +110,7 @@ async function kopiaAlone(disks: string[], work: string): Promise<Times> {
   });
   const ids: string[] = [];
   await flushWrites();
+  let cpu = await readCpu();
   let t = Date.now();
   await forEachConcurrently(
     disks.map((d, i) => [d, i] as const),
@@ -115,7 +120,9 @@ async function kopiaAlone(disks: string[], work: string): Promise<Times> {
     },
   );
   const backupMs = Date.now() - t;
+  const backupCpu = cpuBetween(cpu, await readCpu());
   await flushWrites();
+  cpu = await readCpu();
   t = Date.now();
   await forEachConcurrently(
     ids.map((id, i) => [id, i] as const),
@@ -123,10 +130,11 @@ async function kopiaAlone(disks: string[], work: string): Promise<Times> {
     ([id, i]) => kopia.restore(id, path.join(work, "restored", String(i))),
   );
   const restoreMs = Date.now() - t;
+  const restoreCpu = cpuBetween(cpu, await readCpu());
   // What a turn wrote stays on disk no longer than the turn: kept, it slows whatever writes next
   // on these machines (see bench/fs-backup.ts).
   await fs.rm(work, { recursive: true, force: true });
-  return { backupMs, restoreMs };
+  return { backupMs, restoreMs, backupCpu, restoreCpu };
 }
 
 /**
@@ -135,10 +143,11 @@ async function kopiaAlone(disks: string[], work: string): Promise<Times> {
  * all are bound (it copies each disk twice, as this machine's simulated storage has no
  * copy-on-write). Not timed: deleting them again.
  */
-async function driverAlone(client: KubeClient): Promise<number> {
+async function driverAlone(client: KubeClient): Promise<{ ms: number; cpu: string }> {
   const names = Array.from({ length: CLAIMS }, (_, i) => claimName(i));
   const snapshots = `/apis/${SNAPSHOT_API}/namespaces/${NS}/volumesnapshots`;
   await flushWrites();
+  const cpu = await readCpu();
   const t = Date.now();
   await Promise.all(
     names.map((claim) =>
@@ -181,6 +190,7 @@ async function driverAlone(client: KubeClient): Promise<number> {
     (await bound()) === CLAIMS ? true : undefined,
   );
   const ms = Date.now() - t;
+  const used = cpuBetween(cpu, await readCpu());
   for (const claim of names) {
     await client.request("DELETE", `${claimsPath}/driver-${claim}`);
     await client.request("DELETE", `${snapshots}/driver-${claim}`);
@@ -193,7 +203,7 @@ async function driverAlone(client: KubeClient): Promise<number> {
       ).length;
     return left === 0 ? true : undefined;
   });
-  return ms;
+  return { ms, cpu: used };
 }
 
 /** Creates a Backup or Restore and waits until it is Completed; its time. */
@@ -203,8 +213,9 @@ async function timed<T extends Backup | Restore>(
   object: T,
   finished: readonly string[],
   done: () => Promise<boolean> = () => Promise.resolve(true),
-): Promise<{ ms: number; t0: number }> {
+): Promise<{ ms: number; t0: number; cpu: string }> {
   await flushWrites();
+  const cpu = await readCpu();
   const t = Date.now();
   await velero.create(plural, object);
   const phase = await waitFor(`${plural} ${object.metadata.name}`, async () => {
@@ -212,7 +223,8 @@ async function timed<T extends Backup | Restore>(
     return p && finished.includes(p) && (p !== "Completed" || (await done())) ? p : undefined;
   });
   if (phase !== "Completed") throw new Error(`${plural} ${object.metadata.name} ended ${phase}`);
-  return { ms: Date.now() - t, t0: t };
+  const ms = Date.now() - t;
+  return { ms, t0: t, cpu: cpuBetween(cpu, await readCpu()) };
 }
 
 const backupOf = (name: string): Backup => ({
@@ -332,7 +344,8 @@ async function main(): Promise<void> {
     console.log(`${CLAIMS} claims of ${MIB} MiB each (${(bytes / 2 ** 20).toFixed(0)} MiB)`);
 
     const before = await kopiaAlone(disks, path.join(work, "before"));
-    const driverMs = await driverAlone(first.client);
+    const driver = await driverAlone(first.client);
+    const driverMs = driver.ms;
     const uploadTimes = await phaseTimeline(first.client, "datauploads", `${BACKUP_NAME_LABEL}=dm-bench`);
     const backupRun = await timed(velero, "backups", backupOf("dm-bench"), FINISHED_BACKUP_PHASES);
     const backupMs = backupRun.ms;
@@ -390,6 +403,14 @@ async function main(): Promise<void> {
       `the simulated driver alone snapshots the ${CLAIMS} claims and provisions a claim from each in ${(driverMs / 1000).toFixed(1)}s: ` +
         `with kopia alone's backup after it, ${mbps(bytes, kopiaBackupMs + driverMs)} MB/s; ratio backup/(driver + kopia alone): ${((kopiaBackupMs + driverMs) / backupMs).toFixed(2)}`,
     );
+    for (const [what, cpu] of [
+      ["kopia alone's backup (before)", before.backupCpu],
+      ["the driver alone", driver.cpu],
+      ["velero-ts's backup", backupRun.cpu],
+      ["kopia alone's restore (before)", before.restoreCpu],
+      ["velero-ts's restore", restoreRun.cpu],
+    ])
+      if (cpu) console.log(`${what}: ${cpu}`);
     console.log(
       `ratio backup/kopia alone: ${(alone.backupMs / 2 / backupMs).toFixed(2)}; ratio restore/kopia alone: ${(alone.restoreMs / 2 / restoreMs).toFixed(2)} (kopia alone's mean of two turns; aim: at least 0.8)`,
     );

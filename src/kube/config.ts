@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import { KeepAliveKubeConfig } from "./keep-alive-config.js";
 
 /** Where a pod finds its service account: the in-cluster configuration. */
 const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
@@ -22,7 +23,7 @@ export function loadKubeConfig(file?: string, context?: string, sources: KubeCon
   const env = sources.env ?? process.env;
   const home = sources.home ?? os.homedir();
   const inClusterToken = sources.inClusterToken ?? SERVICE_ACCOUNT_TOKEN;
-  const kc = new KubeConfig();
+  const kc = new KeepAliveKubeConfig();
   let from: string;
   if (file) {
     if (!existsSync(file)) throw new Error(`kubeconfig ${file} (given with --kubeconfig) does not exist`);
