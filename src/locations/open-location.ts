@@ -11,6 +11,10 @@ import { backupStoreFor } from "../storage/providers.js";
  * else the one named "default". The error names what exists, so the user can pick.
  */
 export async function findLocation(velero: VeleroClient, name?: string): Promise<BackupStorageLocation> {
+  // A named location is read by itself: a GET is answered at once, while a LIST made just after
+  // a write waits for the API server's watch cache (up to 100 ms). The LIST is for what to say.
+  const named = name ? await velero.get<BackupStorageLocation>("backupstoragelocations", name) : undefined;
+  if (named) return named;
   const all = await velero.list<BackupStorageLocation>("backupstoragelocations");
   const names = all.map((l) => l.metadata.name).join(", ") || "none";
   if (name) {
