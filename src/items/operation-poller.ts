@@ -66,10 +66,13 @@ async function pollRounds<O extends PolledOperation>(
   const deadline = now() + options.timeoutMs;
   // Most operations end within a second or two: poll soon, then back off to the interval.
   let wait = Math.min(FIRST_POLL_MS, options.intervalMs);
-  // Woken by changes of objects that name their operations, a round asks those operations alone.
+  // Woken by changes of objects that name their operations, a round asks those operations alone;
+  // every operation is asked at least once an interval, however often some change.
   let due: Set<string> | "all" = "all";
+  let askedAll = now();
   for (;;) {
-    const asked = due;
+    const asked = due !== "all" && now() - askedAll >= options.intervalMs ? "all" : due;
+    if (asked === "all") askedAll = now();
     await forEachConcurrently(
       operations.filter(
         (op) => !operationEnded(op.status) && (asked === "all" || asked.has(op.spec.OperationID)),
