@@ -166,19 +166,12 @@ export async function startNodeAgent(options: NodeAgentOptions, log: Logger): Pr
     if (labels[DATA_UPLOAD_LABEL]) prepareQueue.add(k);
     if (labels[DATA_DOWNLOAD_LABEL]) downloadPrepareQueue.add(k);
   });
-  feed(exposerClaims, (k) => {
+  // An exposer claim's or clone snapshot's key is its DataUpload's: any other key is let go of.
+  const exposureChanged = (k: string) => {
     if (getByKey(uploads, k)) prepareQueue.add(k);
-  });
-  // A clone snapshot's key is its DataUpload's: the key of anything else is let go of at once.
-  const exposerSnapshots = await watchExposerSnapshots(
-    kc,
-    client,
-    options.namespace,
-    (k) => {
-      if (getByKey(uploads, k)) prepareQueue.add(k);
-    },
-    log,
-  );
+  };
+  feed(exposerClaims, exposureChanged);
+  const exposerSnapshots = await watchExposerSnapshots(kc, client, options.namespace, exposureChanged, log);
   backups.list().forEach((b) => backupQueue.add(keyOf(b)));
   restores.list().forEach((r) => restoreQueue.add(keyOf(r)));
   uploads.list().forEach((u) => {

@@ -11,12 +11,15 @@ const SETTLE_MS = 50;
  * at those alone; after a full interval, or a change that names nothing, it says "all".
  */
 export class Wakeup {
-  #changed = false;
+  /** What changed since the last sleep: nothing while it is an empty set. */
   #keys: Set<string> | "all" = new Set();
   #wake: (() => void) | undefined;
 
+  get #changed(): boolean {
+    return this.#keys === "all" || this.#keys.size > 0;
+  }
+
   notify(key?: string): void {
-    this.#changed = true;
     if (key === undefined) this.#keys = "all";
     else if (this.#keys !== "all") this.#keys.add(key);
     this.#wake?.();
@@ -39,7 +42,6 @@ export class Wakeup {
     }
     if (this.#changed) await sleep(SETTLE_MS);
     const changed = slept ? "all" : this.#keys;
-    this.#changed = false;
     this.#keys = new Set();
     return changed;
   }

@@ -258,8 +258,7 @@ export function createClaimSnapshot(
  * For moving its data: creates the claim's VolumeSnapshot and waits, as Velero does before it
  * makes the DataUpload, until the storage has cut the snapshot (its content has a handle, which
  * the VolumeSnapshot shows by a creationTime), not until it is ready to use: the exposer waits for
- * that. On failure or at csiSnapshotTimeout the snapshot is deleted again, and the claim's error
- * returned (its volume recorded as skipped, with the reason): the other claims go on.
+ * that. One not cut is the claim's error alone: the other claims go on.
  */
 async function cutSnapshot(
   ctx: CsiBackupContext,
@@ -268,29 +267,58 @@ async function cutSnapshot(
   snapshotClass: VolumeSnapshotClass,
   started?: () => void,
 ): Promise<VolumeSnapshot | { error: string }> {
+  const cut = (s: VolumeSnapshot) =>
+    !!s.status?.boundVolumeSnapshotContentName && (!!s.status.creationTime || s.status.readyToUse === true);
+  const { vs, why } = await awaitClaimSnapshot(
+    ctx,
+    watch,
+    pvc,
+    snapshotClass,
+    { reached: cut, missed: "taken" },
+    started,
+  );
+  return why
+    ? {
+        error: `error taking a CSI snapshot of persistent volume claim ${pvc.metadata!.namespace!}/${pvc.metadata!.name!} to move its data: VolumeSnapshot ${vs.metadata!.name!} ${why}`,
+      }
+    : vs;
+}
+
+/**
+ * Creates the claim's VolumeSnapshot and waits until it has `reached` what the caller needs, has
+ * failed, or csiSnapshotTimeout has passed. One that did not get there is deleted again and its
+ * volume recorded as skipped; `why` says what went wrong. Returns a copy of the snapshot as last seen.
+ */
+async function awaitClaimSnapshot(
+  ctx: CsiBackupContext,
+  watch: SnapshotWatch,
+  pvc: V1PersistentVolumeClaim,
+  snapshotClass: VolumeSnapshotClass,
+  wanted: { reached: (s: VolumeSnapshot) => boolean; missed: "ready to use" | "taken" },
+  started?: () => void,
+): Promise<{ vs: VolumeSnapshot; why?: string }> {
   const namespace = pvc.metadata!.namespace!;
   const created = await createClaimSnapshot(ctx, pvc, snapshotClass);
   started?.();
   const vsName = created.metadata!.name!;
   const timeout = ctx.backup.spec.csiSnapshotTimeout ?? DEFAULT_CSI_SNAPSHOT_TIMEOUT;
-  const cut = (s: VolumeSnapshot) =>
-    !!s.status?.boundVolumeSnapshotContentName && (!!s.status.creationTime || s.status.readyToUse === true);
-  const vs =
+  const deadline = Date.now() + parseDuration(timeout);
+  // A copy: the watch's cache holds the one it returns.
+  const vs = structuredClone(
     (await watch.waitFor(
       namespace,
       vsName,
-      (s) => cut(s) || !!s.status?.error?.message,
-      Date.now() + parseDuration(timeout),
-    )) ?? created;
-  if (cut(vs)) return structuredClone(vs);
-  await ctx.client.request("DELETE", `${snapshotsPath(namespace)}/${vsName}`).catch(() => undefined);
+      (s) => wanted.reached(s) || !!s.status?.error?.message,
+      deadline,
+    )) ?? created,
+  );
+  if (wanted.reached(vs)) return { vs };
   const why = vs.status?.error?.message
     ? `failed: ${vs.status.error.message}`
-    : `was not taken within csiSnapshotTimeout ${timeout}: raise it (backup create --csi-snapshot-timeout) or check the CSI driver's snapshotter`;
+    : `was not ${wanted.missed} within csiSnapshotTimeout ${timeout}: raise it (backup create --csi-snapshot-timeout) or check the CSI driver's snapshotter`;
+  await ctx.client.request("DELETE", `${snapshotsPath(namespace)}/${vsName}`).catch(() => undefined);
   ctx.volumes.skip(pvc.spec!.volumeName!, `CSI snapshot ${namespace}/${vsName} ${why}`);
-  return {
-    error: `error taking a CSI snapshot of persistent volume claim ${namespace}/${pvc.metadata!.name!} to move its data: VolumeSnapshot ${vsName} ${why}`,
-  };
+  return { vs, why };
 }
 
 /** Creates the claim's VolumeSnapshot and waits until it is ready; on failure deletes it again. */
@@ -306,27 +334,21 @@ async function takeSnapshot(
   const namespace = pvc.metadata!.namespace!;
   const pvcName = pvc.metadata!.name!;
   const startTimestamp = new Date().toISOString();
-  const created = await createClaimSnapshot(ctx, pvc, snapshotClass);
-  started?.();
-  const vsName = created.metadata!.name!;
   const base = { pvcNamespace: namespace, pvcName, pvName, driver, snapshotClass, startTimestamp };
-  const timeoutMs = parseDuration(ctx.backup.spec.csiSnapshotTimeout ?? DEFAULT_CSI_SNAPSHOT_TIMEOUT);
-  const deadline = Date.now() + timeoutMs;
   const ready = (s: VolumeSnapshot) =>
     s.status?.readyToUse === true && !!s.status.boundVolumeSnapshotContentName;
-  // A copy: the watch's cache holds the one it returns.
-  const vs = structuredClone(
-    (await watch.waitFor(namespace, vsName, (s) => ready(s) || !!s.status?.error?.message, deadline)) ??
-      created,
+  const { vs, why } = await awaitClaimSnapshot(
+    ctx,
+    watch,
+    pvc,
+    snapshotClass,
+    { reached: ready, missed: "ready to use" },
+    started,
   );
-  if (!ready(vs)) {
-    const why = vs.status?.error?.message
-      ? `failed: ${vs.status.error.message}`
-      : `was not ready to use within csiSnapshotTimeout ${ctx.backup.spec.csiSnapshotTimeout ?? DEFAULT_CSI_SNAPSHOT_TIMEOUT}: raise it (backup create --csi-snapshot-timeout) or check the CSI driver's snapshotter`;
-    await ctx.client.request("DELETE", `${snapshotsPath(namespace)}/${vsName}`).catch(() => undefined);
+  const vsName = vs.metadata!.name!;
+  if (why) {
     const record = { ...base, snapshot: vs, succeeded: false };
     ctx.volumes.csiSnapshots.push(record);
-    ctx.volumes.skip(pvName, `CSI snapshot ${namespace}/${vsName} ${why}`);
     return {
       ...record,
       error: `error taking a CSI snapshot of persistent volume claim ${namespace}/${pvcName}: VolumeSnapshot ${vsName} ${why}`,
