@@ -6,7 +6,7 @@ import { BackupArchiveWriter } from "../archive/backup-archive-writer.js";
 import { ARCHIVE_FORMAT_VERSION } from "../archive/paths.js";
 import { gzipJson } from "../encoding/gzip-json.js";
 import type { KubeClient } from "../kube/client.js";
-import { discover } from "../kube/discovery.js";
+import { discover, type Discovery } from "../kube/discovery.js";
 import { errorMessage } from "../kube/errors.js";
 import { OperationLog, type LogFields, type LogLevel } from "../logs/operation-log.js";
 import { Results } from "../results/results.js";
@@ -53,6 +53,8 @@ export interface BackupDependencies {
   repositories?: BackupRepositories;
   /** How long pod volume backups may take unless the backup's annotation says otherwise (a Go duration). */
   podVolumeTimeout?: string;
+  /** The cluster's discovery, read as the backup was picked up (or the error reading it); read here when absent. */
+  discovery?: Discovery | Error;
 }
 
 /**
@@ -78,7 +80,8 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
   let operations: BackupOperation[] = [];
   try {
     log.info("Setting up backup", { ttl: backup.spec.ttl ?? DEFAULT_BACKUP_TTL });
-    const discovery = await discover(deps.client);
+    if (deps.discovery instanceof Error) throw deps.discovery;
+    const discovery = deps.discovery ?? (await discover(deps.client));
     for (const failed of discovery.failedGroups) {
       results.warning(
         "velero",
@@ -147,13 +150,17 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       results.error(namespace ? { namespace } : "cluster", message);
       log.error(message);
     }
-    // Every item is collected, so every snapshot the backup took is ready and in it.
-    for (const warning of await releaseSnapshots(deps.client, volumeRecords)) {
-      results.warning("velero", warning);
-      log.warn(warning);
-    }
+    // Every item is collected, so every snapshot the backup took is ready and in it: they are let
+    // go of while the archive is finished (or before the wait for item operations).
+    const released = releaseSnapshots(deps.client, volumeRecords).then((warnings) => {
+      for (const warning of warnings) {
+        results.warning("velero", warning);
+        log.warn(warning);
+      }
+    });
     operations = collector.operations;
     if (operations.length) {
+      await released;
       await deps.onPhase?.("WaitingForPluginOperations");
       log.info(`Waiting for ${operations.length} item operations`);
       const actionOf = (op: BackupOperation) => actions.named(op.spec.backupItemAction)!;
@@ -179,7 +186,7 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
       // What the operations made that the backup must hold as they ended (a DataUpload, say).
       for (const item of await collector.postOperationItems(recordError)) await write(item);
     }
-    await writer.finish();
+    await Promise.all([writer.finish(), released]);
     const podVolumeTimeout = podVolumeTimeoutMs(backup, deps.podVolumeTimeout ?? DEFAULT_POD_VOLUME_TIMEOUT);
     if (volumeRecords.podVolumeBackups.length)
       log.info(`Waiting for ${volumeRecords.podVolumeBackups.length} pod volume backups`);

@@ -49,6 +49,8 @@ export interface RestoreDependencies {
   actions?: RestoreActionsFactory;
   /** How often item operations are polled. */
   operationPollMs?: number;
+  /** Resolves once the restore is marked InProgress: nothing is written to the cluster before. */
+  started?: Promise<void>;
 }
 
 /**
@@ -145,6 +147,7 @@ export async function runRestore(
   const operations = new RestoreOperations(restore, plan.actions, deps.client);
 
   try {
+    await deps.started;
     log.info(`Starting restore of backup ${restore.metadata.namespace}/${restore.spec.backupName}`);
     for (const failed of plan.discovery.failedGroups) {
       results.warning("velero", `could not discover ${failed.groupVersion}: ${failed.error}`);

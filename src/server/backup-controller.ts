@@ -16,6 +16,7 @@ import type { BackupRepositories } from "../volumes/backup-repositories.js";
 import { errorMessage } from "../kube/errors.js";
 import { getByKey, type Cache } from "../kube/informer.js";
 import { serverVersion } from "../kube/server-version.js";
+import { discover } from "../kube/discovery.js";
 import type { VeleroClient } from "../kube/velero-client.js";
 import type { Outcome } from "../kube/work-queue.js";
 import { findLocation, openBackupStore } from "../locations/open-location.js";
@@ -38,15 +39,29 @@ export class BackupController {
   async reconcile(key: string): Promise<Outcome> {
     const cached = getByKey(this.backups, key);
     if (!cached || (cached.status?.phase && cached.status.phase !== "New")) return "done";
-    // The cache may lag behind our own writes: read the backup itself before starting it.
-    const backup = await this.velero.get<Backup>("backups", cached.metadata.name!);
+    // The cache may lag behind our own writes: read the backup itself before starting it. Its
+    // location (as the cached spec names it) is read alongside, then the cluster's version and
+    // discovery, which the backup uses next, while it is validated and marked InProgress.
+    const early = <T>(read: Promise<T>) => read.catch((err: unknown) => err as Error);
+    const cachedLocation = cached.spec.storageLocation;
+    const [backup, foundLocation] = await Promise.all([
+      this.velero.get<Backup>("backups", cached.metadata.name!),
+      early(findLocation(this.velero, cachedLocation)),
+    ]);
     if (!backup || (backup.status?.phase && backup.status.phase !== "New")) return "done";
     const name = backup.metadata.name!;
+    const version = early(serverVersion(this.velero.client));
+    const discovery = early(discover(this.velero.client));
 
     const errors = validateBackupSpec(backup.spec);
     let location;
     try {
-      location = await findLocation(this.velero, backup.spec.storageLocation);
+      const found =
+        backup.spec.storageLocation === cachedLocation
+          ? foundLocation
+          : await early(findLocation(this.velero, backup.spec.storageLocation));
+      if (found instanceof Error) throw found;
+      location = found;
       if (location.spec.accessMode === "ReadOnly") {
         errors.push(
           `backup can't be created because backup storage location ${location.metadata.name} is currently in read-only mode`,
@@ -92,15 +107,16 @@ export class BackupController {
           );
     const locationName = location.metadata.name;
     const [inProgress] = await Promise.all([
-      serverVersion(this.velero.client).then((version) =>
-        this.velero.patch<Backup>("backups", name, {
+      version.then((read) => {
+        if (read instanceof Error) throw read;
+        return this.velero.patch<Backup>("backups", name, {
           metadata: {
             labels: { [STORAGE_LOCATION_LABEL]: locationName },
-            annotations: backupAnnotations(version, this.defaults),
+            annotations: backupAnnotations(read, this.defaults),
           },
           spec: withBackupDefaults({ ...backup.spec, storageLocation: locationName, ttl }, this.defaults),
-        }),
-      ),
+        });
+      }),
       this.setStatus(backup, {
         phase: "InProgress",
         startTimestamp: started,
@@ -137,6 +153,7 @@ export class BackupController {
         onProgress: progress.report,
         onPhase: (phase) => this.setStatus(inProgress, { phase }),
         snapshotLocations: snapshotLocations.locations,
+        discovery: await discovery,
         ...(this.podVolumes.repositories ? { repositories: this.podVolumes.repositories } : {}),
         ...(this.podVolumes.timeout ? { podVolumeTimeout: this.podVolumes.timeout } : {}),
       },

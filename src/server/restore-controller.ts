@@ -110,11 +110,9 @@ export class RestoreController {
       await this.setStatus(restore, status);
       return "done";
     }
-    await pickedUp.catch(async (err: unknown) => {
-      await loaded.index.spool.remove();
-      throw err;
-    });
-    await this.setStatus(restore, { phase: "InProgress" });
+    // The restore sets itself up meanwhile, and writes nothing before.
+    const inProgress = pickedUp.then(() => this.setStatus(restore, { phase: "InProgress" }));
+    inProgress.catch(() => undefined); // a failure fails the restore, which awaits it
     // How long the restore took to start, for whoever looks into a slow one.
     this.log.info(
       {
@@ -140,6 +138,7 @@ export class RestoreController {
           echo: echoProblems(this.log),
           onProgress: progress.report,
           onPhase: (phase) => this.setStatus(restore, { phase }),
+          started: inProgress,
         },
         loaded,
       );
