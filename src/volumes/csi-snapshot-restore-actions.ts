@@ -25,6 +25,7 @@ import type { RestoreItemAction } from "../items/restore-item-action.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage, isNotFound } from "../kube/errors.js";
 import { SharedReads } from "../kube/shared-reads.js";
+import { getOrUndefined } from "../kube/object-ops.js";
 import { labelValue } from "../filters/label-value.js";
 import { SNAPSHOT_API, snapshotContentsPath, snapshotsPath } from "./csi-paths.js";
 import type { RestoreVolumeRecords } from "./restore-volume-records.js";
@@ -238,13 +239,18 @@ async function snapshotProgress(
   const snapshots = await state.reads.read(`snapshots/${namespace}`, () =>
     byName<VolumeSnapshot>(client, snapshotsPath(namespace), restored),
   );
-  const vs = snapshots.get(name);
+  // What the cached LIST lacks is read again before it counts as gone: it may be just made.
+  const vs =
+    snapshots.get(name) ??
+    (await getOrUndefined<VolumeSnapshot>(client, `${snapshotsPath(namespace)}/${name}`));
   if (!vs) throw new Error(`VolumeSnapshot ${namespace}/${name} no longer exists`);
   if (vs.status?.readyToUse) return { completed: true, description: "VolumeSnapshot is ready to use" };
   const contents = await state.reads.read("contents", () =>
     byName<VolumeSnapshotContent>(client, snapshotContentsPath(), restored),
   );
-  const content = contents.get(name);
+  const content =
+    contents.get(name) ??
+    (await getOrUndefined<VolumeSnapshotContent>(client, `${snapshotContentsPath()}/${name}`));
   const why = !content
     ? `its VolumeSnapshotContent ${name} was not restored (a restore with --include-cluster-resources=false leaves it out)`
     : (content.status?.error?.message ?? vs.status?.error?.message);
@@ -265,13 +271,17 @@ function restoredBy(restore: Restore): string {
   return `${RESTORE_NAME_LABEL}=${labelValue(restore.metadata.name ?? "")}`;
 }
 
-/** One LIST of the objects under `path` that match `selector`, by name. */
+/**
+ * One LIST of the objects under `path` that match `selector`, by name. From the API server's watch
+ * cache (resourceVersion 0): a round of polls starts on a watch event, which that cache sent, so it
+ * holds what the round was woken for; a consistent LIST would wait on the cache besides, up to 100 ms.
+ */
 async function byName<T extends { metadata?: { name?: string } }>(
   client: KubeClient,
   path: string,
   selector: string,
 ): Promise<Map<string, T>> {
-  const list = await client.get<{ items: T[] }>(`${path}?labelSelector=${encodeURIComponent(selector)}`);
+  const list = await client.get<{ items: T[] }>(path, { labelSelector: selector, resourceVersion: "0" });
   return new Map(list.items.map((o) => [o.metadata?.name ?? "", o]));
 }
 

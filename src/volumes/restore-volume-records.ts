@@ -4,10 +4,11 @@
  * `<r>-volumeinfo.json.gz` at the end. Best effort, as Velero's: a claim the restore did not end
  * up creating is left out, and a claim still not bound has no PV name.
  */
-import type { V1PersistentVolumeClaim } from "@kubernetes/client-node";
+import { makeInformer, type V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/client.js";
 import type { RestoreVolumeInfo } from "../restore/volume-info.js";
-import { withChangeWakeup } from "../kube/change-watch.js";
+import { Wakeup } from "../concurrency/wakeup.js";
+import type { Cache } from "../kube/informer.js";
 
 const BIND_WAIT_MS = 15_000;
 /** A claim just restored binds within a second or two: read often, and at once when one changes. */
@@ -34,30 +35,55 @@ export class RestoreVolumeRecords {
   /**
    * The entries, each with the PV its claim is bound to, read from the cluster. A claim just
    * restored is given a little while to bind (its pods were restored with it). The claims of a
-   * namespace are read with one LIST per poll, not a GET each.
+   * namespace are read with one LIST and then watched, not read again on every change: the
+   * cluster is still binding them, and a LIST of them per change slows that down. Should the
+   * watch break, they are read with a LIST per poll.
    */
   async entries(client: KubeClient, bindWaitMs = BIND_WAIT_MS): Promise<RestoreVolumeInfo[]> {
     const deadline = Date.now() + bindWaitMs;
     const volumeOf = new Map<string, string | undefined>();
     const namespaces = new Set([...this.byClaim.values()].map((e) => e.pvcNamespace!));
     const claimsPath = (ns: string) => `/api/v1/namespaces/${encodeURIComponent(ns)}/persistentvolumeclaims`;
+    // What the namespace's claims are bound to, as last read: a claim deleted since drops out.
+    const volumeOfNamespace = (ns: string, claims: readonly V1PersistentVolumeClaim[]) => {
+      for (const key of [...volumeOf.keys()]) if (key.startsWith(`${ns}/`)) volumeOf.delete(key);
+      for (const claim of claims)
+        volumeOf.set(`${ns}/${claim.metadata?.name}`, claim.spec?.volumeName || undefined);
+    };
     await Promise.all(
       [...namespaces].map(async (ns) => {
         const wanted = [...this.byClaim.values()].filter((e) => e.pvcNamespace === ns);
-        // Read again as soon as a claim changes, not only every POLL_MS.
-        await withChangeWakeup(client.kubeConfig, [{ path: claimsPath(ns) }], async (wakeup) => {
+        const path = claimsPath(ns);
+        const list = () => client.get<{ items: V1PersistentVolumeClaim[] }>(path);
+        const cache = makeInformer<V1PersistentVolumeClaim>(
+          client.kubeConfig,
+          path,
+          list,
+        ) as Cache<V1PersistentVolumeClaim>;
+        const wakeup = new Wakeup();
+        let broken = false;
+        cache.on("add", () => wakeup.notify());
+        cache.on("update", () => wakeup.notify());
+        cache.on("delete", () => wakeup.notify());
+        cache.on("error", () => {
+          broken = true;
+          wakeup.notify();
+        });
+        try {
+          await cache.start().catch(() => (broken = true));
           for (;;) {
-            const { items } = await client.get<{ items: V1PersistentVolumeClaim[] }>(claimsPath(ns));
-            for (const claim of items)
-              volumeOf.set(`${ns}/${claim.metadata?.name}`, claim.spec?.volumeName || undefined);
+            const items = broken ? (await list()).items : cache.list(ns);
+            volumeOfNamespace(ns, items);
             const unbound = wanted.some((e) => {
               const key = `${ns}/${e.pvcName}`;
               return volumeOf.has(key) && volumeOf.get(key) === undefined;
             });
             if (!unbound || Date.now() >= deadline) return;
-            await wakeup.sleep(POLL_MS);
+            await wakeup.sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
           }
-        });
+        } finally {
+          await cache.stop().catch(() => undefined);
+        }
       }),
     );
     const out: RestoreVolumeInfo[] = [];
