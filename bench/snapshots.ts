@@ -4,7 +4,8 @@
 // ready (the backup's ceiling), the requests any such backup must make besides, made directly (the
 // backup's floor, see snapshotFloor), and N pre-provisioned VolumeSnapshotContents, VolumeSnapshots and claims
 // from them at once until every claim is Bound (the restore's ceiling). Each volume holds a small file
-// before the backup, which every restored volume must hold. Prints ratios, never asserts a time.
+// before the backup, which every restored volume must hold. Each timed run starts a second after
+// the last one's clean-up has ended. Prints ratios, never asserts a time.
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -51,6 +52,13 @@ const FILE = "bench.txt";
 const POLL_MS = 50;
 const WAIT_LIMIT_MS = 300_000;
 const BENCH_LABEL = "bench.velero-ts.io/run";
+
+/**
+ * Before each timed run: a moment for the cluster to finish what the last one left it (the
+ * driver deleting copies, the controllers' queues), which would otherwise slow the next one.
+ */
+const SETTLE_MS = 1000;
+const settle = () => sleep(SETTLE_MS);
 
 const claimName = (i: number) => `data-${String(i).padStart(3, "0")}`;
 const claimsPath = (ns: string) => `/api/v1/namespaces/${encodeURIComponent(ns)}/persistentvolumeclaims`;
@@ -263,6 +271,13 @@ async function snapshotFloor(
       });
       await client.request("DELETE", contentPath);
     }),
+  );
+  await waitFor("the floor's contents to be deleted", async () =>
+    (await client.get<List<VolumeSnapshotContent>>(snapshotContentsPath())).items.some((c) =>
+      c.spec?.volumeSnapshotRef?.name?.startsWith(prefix),
+    )
+      ? undefined
+      : true,
   );
   return ms;
 }
@@ -567,14 +582,19 @@ async function bench(dir: string, kubeconfig: string, client: KubeClient): Promi
     await sleep(3000); // let the server start and check the location
     const { resources } = await discover(client);
     for (let r = 0; r < ROUNDS; r++) {
+      await settle();
       const snapshotMs = await snapshotCeiling(client, claims, r);
+      await settle();
       const floorMs = await snapshotFloor(client, claims, r, resources);
+      await settle();
       const backupName = `snapshots-${r}`;
       const backup = await timedBackup(client, velero, started, backupName);
       const handles = await backedUpHandles(layout.storageDir, backupName);
       const ceilingNs = `ceiling-${r}`;
       const restoredNs = `restored-${r}`;
+      await settle();
       const restoreCeilingT = await restoreCeiling(client, handles, ceilingNs);
+      await settle();
       const restore = await timedRestore(client, velero, started, layout.storageDir, backupName, restoredNs);
       await checkRestoredData(client, storage, restoredNs);
       rounds.push({

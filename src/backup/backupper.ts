@@ -55,6 +55,8 @@ export interface BackupDependencies {
   podVolumeTimeout?: string;
   /** The cluster's discovery, read as the backup was picked up (or the error reading it); read here when absent. */
   discovery?: Discovery | Error;
+  /** Resolves once the backup is marked InProgress: until then it only reads (item actions may write, so they wait). */
+  writable?: Promise<unknown>;
 }
 
 /**
@@ -111,7 +113,15 @@ export async function runBackup(backup: Backup, deps: BackupDependencies): Promi
         ...(deps.repositories ? { repositories: deps.repositories } : {}),
       }),
     );
-    const collector = new ItemCollector(deps.client, discovery.resources, scope, log, backup, actions);
+    const collector = new ItemCollector(
+      deps.client,
+      discovery.resources,
+      scope,
+      log,
+      backup,
+      actions,
+      deps.writable,
+    );
     const namespaces = await collector.namespacesInScope();
     const writer = new BackupArchiveWriter(createWriteStream(archivePath));
     const write = async ({ resource, object }: CollectedItem) => {

@@ -70,6 +70,8 @@ export class ItemCollector {
     private readonly log: OperationLog,
     private readonly backup: Backup,
     private readonly actions: ItemActionRegistry<BackupItemAction>,
+    /** Resolves once the backup may write to the cluster: item actions wait for it, LISTs do not. */
+    private readonly writable?: Promise<unknown>,
   ) {}
 
   /** The namespaces the backup takes items from. */
@@ -248,6 +250,7 @@ export class ItemCollector {
       told = true;
     };
     try {
+      await this.writable;
       for (const action of this.actions.for(gr)) {
         const out = await action.execute({ groupResource: gr, item, backup: this.backup, started });
         if (!out) continue;

@@ -105,28 +105,43 @@ export class BackupController {
             () => undefined,
             (err: unknown) => err as Error,
           );
-    const locationName = location.metadata.name;
-    const [inProgress] = await Promise.all([
-      version.then((read) => {
-        if (read instanceof Error) throw read;
-        return this.velero.patch<Backup>("backups", name, {
-          metadata: {
-            labels: { [STORAGE_LOCATION_LABEL]: locationName },
-            annotations: backupAnnotations(read, this.defaults),
-          },
-          spec: withBackupDefaults({ ...backup.spec, storageLocation: locationName, ttl }, this.defaults),
-        });
-      }),
-      this.setStatus(backup, {
-        phase: "InProgress",
-        startTimestamp: started,
-        expiration: new Date(Date.parse(started) + parseDuration(ttl)).toISOString(),
-        version: 1,
-      }),
+    const locationName = location.metadata.name!;
+    const clusterVersion = await version;
+    if (clusterVersion instanceof Error) throw clusterVersion;
+    const changes = {
+      metadata: {
+        labels: { [STORAGE_LOCATION_LABEL]: locationName },
+        annotations: backupAnnotations(clusterVersion, this.defaults),
+      },
+      spec: withBackupDefaults({ ...backup.spec, storageLocation: locationName, ttl }, this.defaults),
+    };
+    const inProgressStatus: BackupStatus = {
+      phase: "InProgress",
+      startTimestamp: started,
+      expiration: new Date(Date.parse(started) + parseDuration(ttl)).toISOString(),
+      version: 1,
+    };
+    // The backup as the two patches leave it. It reads the cluster while they are sent; what may
+    // write (item actions) and every later status wait for them.
+    const marked = Promise.all([
+      this.velero.patch<Backup>("backups", name, changes),
+      this.setStatus(backup, inProgressStatus),
     ]);
+    marked.catch(() => undefined); // awaited before the backup's next status
+    const inProgress: Backup = {
+      ...backup,
+      metadata: {
+        ...backup.metadata,
+        labels: { ...backup.metadata.labels, ...changes.metadata.labels },
+        annotations: { ...backup.metadata.annotations, ...changes.metadata.annotations },
+      },
+      spec: changes.spec,
+      status: { ...backup.status, ...inProgressStatus },
+    };
     this.log.info({ backup: name, location: location.metadata.name }, "backup started");
     const unreachable = await reachable;
     if (store instanceof Error || unreachable) {
+      await marked;
       await this.setStatus(inProgress, {
         phase: "Failed",
         failureReason: `backup storage location ${location.metadata.name} is unavailable: ${errorMessage(unreachable)}`,
@@ -154,11 +169,13 @@ export class BackupController {
         onPhase: (phase) => this.setStatus(inProgress, { phase }),
         snapshotLocations: snapshotLocations.locations,
         discovery: await discovery,
+        writable: marked,
         ...(this.podVolumes.repositories ? { repositories: this.podVolumes.repositories } : {}),
         ...(this.podVolumes.timeout ? { podVolumeTimeout: this.podVolumes.timeout } : {}),
       },
     );
     await progress.settled();
+    await marked;
     await this.setStatus(inProgress, finished.status!);
     this.log.info(
       { backup: name, phase: finished.status?.phase, failureReason: finished.status?.failureReason },
