@@ -121,13 +121,14 @@ export class BackupController {
       expiration: new Date(Date.parse(started) + parseDuration(ttl)).toISOString(),
       version: 1,
     };
-    // The backup as the two patches leave it. It reads the cluster while they are sent; what may
-    // write (item actions) and every later status wait for them.
+    // The backup reads the cluster while the two patches are sent; what may write (its item
+    // actions) and every later status wait for them.
     const marked = Promise.all([
       this.velero.patch<Backup>("backups", name, changes),
       this.setStatus(backup, inProgressStatus),
     ]);
     marked.catch(() => undefined); // awaited before the backup's next status
+    // The backup as the patches leave it.
     const inProgress: Backup = {
       ...backup,
       metadata: {

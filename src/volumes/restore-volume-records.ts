@@ -41,15 +41,10 @@ export class RestoreVolumeRecords {
    */
   async entries(client: KubeClient, bindWaitMs = BIND_WAIT_MS): Promise<RestoreVolumeInfo[]> {
     const deadline = Date.now() + bindWaitMs;
-    const volumeOf = new Map<string, string | undefined>();
+    /** Per namespace, the PV each of its claims is bound to, as last read (none: not bound yet). */
+    const volumeOf = new Map<string, Map<string, string | undefined>>();
     const namespaces = new Set([...this.byClaim.values()].map((e) => e.pvcNamespace!));
     const claimsPath = (ns: string) => `/api/v1/namespaces/${encodeURIComponent(ns)}/persistentvolumeclaims`;
-    // What the namespace's claims are bound to, as last read: a claim deleted since drops out.
-    const volumeOfNamespace = (ns: string, claims: readonly V1PersistentVolumeClaim[]) => {
-      for (const key of [...volumeOf.keys()]) if (key.startsWith(`${ns}/`)) volumeOf.delete(key);
-      for (const claim of claims)
-        volumeOf.set(`${ns}/${claim.metadata?.name}`, claim.spec?.volumeName || undefined);
-    };
     await Promise.all(
       [...namespaces].map(async (ns) => {
         const wanted = [...this.byClaim.values()].filter((e) => e.pvcNamespace === ns);
@@ -73,11 +68,11 @@ export class RestoreVolumeRecords {
           await cache.start().catch(() => (broken = true));
           for (;;) {
             const items = broken ? (await list()).items : cache.list(ns);
-            volumeOfNamespace(ns, items);
-            const unbound = wanted.some((e) => {
-              const key = `${ns}/${e.pvcName}`;
-              return volumeOf.has(key) && volumeOf.get(key) === undefined;
-            });
+            const bound = new Map(
+              items.map((c) => [c.metadata?.name ?? "", c.spec?.volumeName || undefined]),
+            );
+            volumeOf.set(ns, bound);
+            const unbound = wanted.some((e) => bound.has(e.pvcName!) && bound.get(e.pvcName!) === undefined);
             if (!unbound || Date.now() >= deadline) return;
             await wakeup.sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
           }
@@ -87,9 +82,10 @@ export class RestoreVolumeRecords {
       }),
     );
     const out: RestoreVolumeInfo[] = [];
-    for (const [key, entry] of this.byClaim) {
-      if (!volumeOf.has(key)) continue; // not created in the end, or deleted since
-      const pvName = volumeOf.get(key);
+    for (const entry of this.byClaim.values()) {
+      const claims = volumeOf.get(entry.pvcNamespace!);
+      if (!claims?.has(entry.pvcName!)) continue; // not created in the end, or deleted since
+      const pvName = claims.get(entry.pvcName!);
       out.push({
         pvcName: entry.pvcName,
         pvcNamespace: entry.pvcNamespace,
