@@ -62,13 +62,36 @@ export async function readCpu(): Promise<CpuReading | undefined> {
   return { at: Date.now(), machineBusy, processes };
 }
 
-/**
- * What the cores did between two readings: how many of them were busy on average, and the CPU
- * seconds of each group. Children that ended meanwhile count as kopia: the server, the node
- * agents and the bench start no other programs that do real work.
- */
+/** What the cores did between two readings, as a line (formatCpu). */
 export function cpuBetween(from: CpuReading | undefined, to: CpuReading | undefined): string {
-  if (!from || !to) return "";
+  return formatCpu(cpuUse(from, to));
+}
+
+/** How many of the cores were busy on average, and the CPU seconds of each group. */
+export function formatCpu(use: CpuUse | undefined): string {
+  if (!use) return "";
+  const groups = [...use.seconds]
+    .filter(([, s]) => s >= 0.05)
+    .sort(([, a], [, b]) => b - a)
+    .map(([group, s]) => `${group} ${s.toFixed(1)}s`)
+    .join(", ");
+  return `CPU over ${use.wallSeconds.toFixed(1)}s: ${(use.busySeconds / use.wallSeconds).toFixed(2)} of ${os.cpus().length} cores busy, ${use.busySeconds.toFixed(1)}s in all (${groups})`;
+}
+
+export interface CpuUse {
+  wallSeconds: number;
+  /** CPU seconds of the whole machine. */
+  busySeconds: number;
+  /** CPU seconds of each group of processes. */
+  seconds: Map<string, number>;
+}
+
+/**
+ * What the cores did between two readings, as numbers. Children that ended meanwhile count as
+ * kopia: the server, the node agents and the bench start no other programs that do real work.
+ */
+export function cpuUse(from: CpuReading | undefined, to: CpuReading | undefined): CpuUse | undefined {
+  if (!from || !to) return undefined;
   const seconds = new Map<string, number>();
   const add = (group: string, ticks: number) =>
     seconds.set(group, (seconds.get(group) ?? 0) + Math.max(0, ticks) / TICKS);
@@ -77,12 +100,9 @@ export function cpuBetween(from: CpuReading | undefined, to: CpuReading | undefi
     add(end.group, end.own - (start?.own ?? 0));
     add("kopia", end.children - (start?.children ?? 0));
   }
-  const wallSeconds = (to.at - from.at) / 1000;
-  const busy = (to.machineBusy - from.machineBusy) / TICKS;
-  const groups = [...seconds]
-    .filter(([, s]) => s >= 0.05)
-    .sort(([, a], [, b]) => b - a)
-    .map(([group, s]) => `${group} ${s.toFixed(1)}s`)
-    .join(", ");
-  return `CPU over ${wallSeconds.toFixed(1)}s: ${(busy / wallSeconds).toFixed(2)} of ${os.cpus().length} cores busy, ${busy.toFixed(1)}s in all (${groups})`;
+  return {
+    wallSeconds: (to.at - from.at) / 1000,
+    busySeconds: (to.machineBusy - from.machineBusy) / TICKS,
+    seconds,
+  };
 }

@@ -28,6 +28,7 @@ import { sleep } from "../src/local-cluster/processes.js";
 import { CSI_DRIVER, IMMEDIATE_STORAGE_CLASS, SNAPSHOT_CLASS } from "../src/local-cluster/simulator/names.js";
 import { backupVolumeInfoKey, restoreResultsKey } from "../src/storage/keys.js";
 import { SNAPSHOT_API, snapshotContentsPath, snapshotsPath } from "../src/volumes/csi-paths.js";
+import { type CpuUse, cpuUse, formatCpu, readCpu } from "./cpu-meter.js";
 import {
   benchCluster,
   rate,
@@ -173,14 +174,16 @@ async function snapshotClaims(client: KubeClient, claims: string[], run: string)
 }
 
 /** The backup's ceiling: a VolumeSnapshot of every claim at once, until all are ready to use. */
-async function snapshotCeiling(client: KubeClient, claims: string[], round: number): Promise<number> {
+async function snapshotCeiling(client: KubeClient, claims: string[], round: number): Promise<Timed> {
   const selector = `${BENCH_LABEL}=ceiling-${round}`;
+  const cpuFrom = await readCpu();
   const started = Date.now();
   await snapshotClaims(client, claims, `ceiling-${round}`);
   await waitFor("the ceiling's snapshots to be ready", async () =>
     (await readyCount(client, SOURCE, selector)) === claims.length ? true : undefined,
   );
   const ms = Date.now() - started;
+  const cpu = cpuUse(cpuFrom, await readCpu());
 
   // Not timed: they go again (with their contents and the driver's copies, policy Delete), so that
   // the backup of the namespace finds only the claims.
@@ -200,7 +203,7 @@ async function snapshotCeiling(client: KubeClient, claims: string[], round: numb
     ).length;
     return left + contents === 0 ? true : undefined;
   });
-  return ms;
+  return { ms, cpu };
 }
 
 /**
@@ -216,7 +219,7 @@ async function snapshotFloor(
   claims: string[],
   round: number,
   resources: ApiResource[],
-): Promise<number> {
+): Promise<Timed> {
   const prefix = `floor-${round}-`;
   const selector = `${BENCH_LABEL}=floor-${round}`;
   const path = snapshotsPath(SOURCE);
@@ -245,6 +248,7 @@ async function snapshotFloor(
   cache.on("add", onSnapshot);
   cache.on("update", onSnapshot);
   await cache.start();
+  const cpuFrom = await readCpu();
   const started = Date.now();
   const lists = forEachConcurrently(
     resources.filter((r) => r.namespaced && r.verbs.includes("list")),
@@ -256,6 +260,7 @@ async function snapshotFloor(
   await Promise.all([...retained.values(), lists]);
   await Promise.all(claims.map((claim) => client.request("DELETE", `${path}/${prefix}${claim}`)));
   const ms = Date.now() - started;
+  const cpu = cpuUse(cpuFrom, await readCpu());
   await cache.stop();
 
   // Not timed: the retained contents go, with the driver's copies (policy Delete again).
@@ -279,11 +284,16 @@ async function snapshotFloor(
       ? undefined
       : true,
   );
-  return ms;
+  return { ms, cpu };
 }
 
-interface BackupTiming {
+/** A timed run: how long it took, and what the machine's cores did meanwhile (none off Linux). */
+interface Timed {
   ms: number;
+  cpu: CpuUse | undefined;
+}
+
+interface BackupTiming extends Timed {
   /** When the first of the backup's VolumeSnapshots was seen. */
   firstSnapshotMs: number;
   /** When the last of them was seen ready to use. */
@@ -306,6 +316,7 @@ async function timedBackup(
   const seen = new Set<string>();
   const t = { firstSnapshotMs: NaN, snapshotsReadyMs: NaN, releaseStartMs: NaN, releaseEndMs: NaN };
   let mostInFlight = 0;
+  const cpuFrom = await readCpu();
   const started = Date.now();
   const once = (key: keyof typeof t) => {
     if (Number.isNaN(t[key])) t[key] = Date.now() - started;
@@ -344,9 +355,10 @@ async function timedBackup(
     server,
   );
   const ms = Date.now() - started;
+  const cpu = cpuUse(cpuFrom, await readCpu());
   if (backup.status?.phase !== "Completed")
     throw new Error(`backup ${name} ended ${backup.status?.phase}: ${backup.status?.failureReason ?? ""}`);
-  return { ms, ...t, mostInFlight };
+  return { ms, cpu, ...t, mostInFlight };
 }
 
 /** The snapshot handle the backup took of each claim, from its volume info; checks there is one for every claim. */
@@ -366,9 +378,8 @@ async function backedUpHandles(storageDir: string, backup: string): Promise<Map<
   return handles;
 }
 
-interface RestoreTiming {
+interface RestoreTiming extends Timed {
   /** Until every claim is Bound and (for a Restore) its phase is Completed. */
-  ms: number;
   firstSnapshotMs: number;
   snapshotsReadyMs: number;
   boundMs: number;
@@ -423,6 +434,7 @@ async function restoreCeiling(
   handles: Map<string, string>,
   ns: string,
 ): Promise<RestoreTiming> {
+  const cpuFrom = await readCpu();
   const started = Date.now();
   await client.request("POST", "/api/v1/namespaces", { body: { metadata: { name: ns } } });
   await Promise.all(
@@ -456,8 +468,10 @@ async function restoreCeiling(
   const t = await watchRestore(client, ns, started, `the ceiling's claims in ${ns} to be bound`, () =>
     Promise.resolve(true),
   );
+  const cpu = cpuUse(cpuFrom, await readCpu());
   return {
     ms: t.boundMs,
+    cpu,
     firstSnapshotMs: t.firstSnapshotMs,
     snapshotsReadyMs: t.snapshotsReadyMs,
     boundMs: t.boundMs,
@@ -475,6 +489,7 @@ async function timedRestore(
 ): Promise<RestoreTiming> {
   const name = `${backup}-restore`;
   let waitingMs: number | undefined;
+  const cpuFrom = await readCpu();
   const started = Date.now();
   await velero.create<Restore>("restores", {
     apiVersion: VELERO_API_VERSION,
@@ -505,8 +520,10 @@ async function timedRestore(
     finished,
     server,
   );
+  const cpu = cpuUse(cpuFrom, await readCpu());
   return {
     ms: Math.max(t.boundMs, t.finishedMs),
+    cpu,
     firstSnapshotMs: t.firstSnapshotMs,
     snapshotsReadyMs: t.snapshotsReadyMs,
     boundMs: t.boundMs,
@@ -554,8 +571,8 @@ async function cleanUpRound(client: KubeClient, namespaces: string[]): Promise<v
 }
 
 interface Round {
-  snapshotCeiling: number;
-  snapshotFloor: number;
+  snapshotCeiling: Timed;
+  snapshotFloor: Timed;
   backup: BackupTiming;
   restoreCeiling: RestoreTiming;
   restore: RestoreTiming;
@@ -583,9 +600,9 @@ async function bench(dir: string, kubeconfig: string, client: KubeClient): Promi
     const { resources } = await discover(client);
     for (let r = 0; r < ROUNDS; r++) {
       await settle();
-      const snapshotMs = await snapshotCeiling(client, claims, r);
+      const snapshotCeilingT = await snapshotCeiling(client, claims, r);
       await settle();
-      const floorMs = await snapshotFloor(client, claims, r, resources);
+      const floor = await snapshotFloor(client, claims, r, resources);
       await settle();
       const backupName = `snapshots-${r}`;
       const backup = await timedBackup(client, velero, started, backupName);
@@ -598,30 +615,35 @@ async function bench(dir: string, kubeconfig: string, client: KubeClient): Promi
       const restore = await timedRestore(client, velero, started, layout.storageDir, backupName, restoredNs);
       await checkRestoredData(client, storage, restoredNs);
       rounds.push({
-        snapshotCeiling: snapshotMs,
-        snapshotFloor: floorMs,
+        snapshotCeiling: snapshotCeilingT,
+        snapshotFloor: floor,
         backup,
         restoreCeiling: restoreCeilingT,
         restore,
       });
       const at = (what: string, ms: number | undefined) => `${what} ${seconds(ms)}s`;
+      const snapshotMs = snapshotCeilingT.ms;
+      const floorMs = floor.ms;
       console.log(
         `round ${r + 1}:\n` +
-          `  snapshot ceiling ${seconds(snapshotMs)}s; floor ${seconds(floorMs)}s (ratio ${ratio(floorMs, snapshotMs)})\n` +
+          `  snapshot ceiling ${seconds(snapshotMs)}s; ${formatCpu(snapshotCeilingT.cpu)}\n` +
+          `  floor ${seconds(floorMs)}s (ratio ${ratio(floorMs, snapshotMs)}); ${formatCpu(floor.cpu)}\n` +
           `  backup ${seconds(backup.ms)}s (ratio ${ratio(backup.ms, snapshotMs)}): ${[
             at("first snapshot", backup.firstSnapshotMs),
             at("all ready", backup.snapshotsReadyMs),
             at("deleting them from", backup.releaseStartMs),
             at("to", backup.releaseEndMs),
-          ].join(", ")}; at most ${backup.mostInFlight} snapshots not ready at once\n` +
-          `  restore ceiling ${seconds(restoreCeilingT.ms)}s: ${at("snapshots ready", restoreCeilingT.snapshotsReadyMs)}\n` +
+          ].join(
+            ", ",
+          )}; at most ${backup.mostInFlight} snapshots not ready at once; ${formatCpu(backup.cpu)}\n` +
+          `  restore ceiling ${seconds(restoreCeilingT.ms)}s: ${at("snapshots ready", restoreCeilingT.snapshotsReadyMs)}; ${formatCpu(restoreCeilingT.cpu)}\n` +
           `  restore ${seconds(restore.ms)}s (ratio ${ratio(restore.ms, restoreCeilingT.ms)}): ${[
             at("first snapshot", restore.firstSnapshotMs),
             at("WaitingForPluginOperations", restore.waitingMs),
             at("snapshots ready", restore.snapshotsReadyMs),
             at("claims bound", restore.boundMs),
             at("Completed", restore.completedMs),
-          ].join(", ")}; all ${VOLUMES} restored volumes hold their ${FILE}`,
+          ].join(", ")}; all ${VOLUMES} restored volumes hold their ${FILE}; ${formatCpu(restore.cpu)}`,
       );
       await cleanUpRound(client, [ceilingNs, restoredNs]);
     }
@@ -634,24 +656,25 @@ async function bench(dir: string, kubeconfig: string, client: KubeClient): Promi
     console.log(
       `${what.padEnd(62)} ${VOLUMES} volumes in ${seconds(ms)}s = ${rate(VOLUMES, ms).toFixed(1)} volumes/s`,
     );
-  const snapshotCeilingMs = median(rounds.map((r) => r.snapshotCeiling));
+  const snapshotCeilingMs = median(rounds.map((r) => r.snapshotCeiling.ms));
   const backupMs = median(rounds.map((r) => r.backup.ms));
   const restoreCeilingMs = median(rounds.map((r) => r.restoreCeiling.ms));
   const restoreMs = median(rounds.map((r) => r.restore.ms));
   const restoreBoundMs = median(rounds.map((r) => r.restore.boundMs));
   console.log(`\nmedians of ${ROUNDS} rounds:`);
   line("VolumeSnapshots of the claims, all at once (ceiling):", snapshotCeilingMs);
-  const floorMs = median(rounds.map((r) => r.snapshotFloor));
+  const floorMs = median(rounds.map((r) => r.snapshotFloor.ms));
   line("the requests a backup must make, made directly (floor):", floorMs);
   line("backup with CSI snapshots, until Completed:", backupMs);
   const medianRatio = (f: (r: Round) => [number, number]) =>
     median(rounds.map((r) => Number(ratio(...f(r))))).toFixed(2);
   console.log(
-    `ratio backup/ceiling: ${ratio(backupMs, snapshotCeilingMs)} (median of the rounds' ratios ${medianRatio((r) => [r.backup.ms, r.snapshotCeiling])}; aim: at least 0.8)`,
+    `ratio backup/ceiling: ${ratio(backupMs, snapshotCeilingMs)} (median of the rounds' ratios ${medianRatio((r) => [r.backup.ms, r.snapshotCeiling.ms])}; aim: at least 0.8)`,
   );
   console.log(
-    `ratio floor/ceiling: ${ratio(floorMs, snapshotCeilingMs)} (median of the rounds' ratios ${medianRatio((r) => [r.snapshotFloor, r.snapshotCeiling])}); ratio backup/floor: ${ratio(backupMs, floorMs)} (median of the rounds' ratios ${medianRatio((r) => [r.backup.ms, r.snapshotFloor])})`,
+    `ratio floor/ceiling: ${ratio(floorMs, snapshotCeilingMs)} (median of the rounds' ratios ${medianRatio((r) => [r.snapshotFloor.ms, r.snapshotCeiling.ms])}); ratio backup/floor: ${ratio(backupMs, floorMs)} (median of the rounds' ratios ${medianRatio((r) => [r.backup.ms, r.snapshotFloor.ms])})`,
   );
+  printCpuBudget(rounds);
   line("contents + VolumeSnapshots + claims, all at once (ceiling):", restoreCeilingMs);
   line("restore, until Completed and every claim Bound:", restoreMs);
   line("restore, until every claim Bound (phase not counted):", restoreBoundMs);
@@ -659,6 +682,31 @@ async function bench(dir: string, kubeconfig: string, client: KubeClient): Promi
     `ratio restore/ceiling: ${ratio(restoreMs, restoreCeilingMs)} (median of the rounds' ratios ${medianRatio((r) => [r.restore.ms, r.restoreCeiling.ms])}; aim: at least 0.8)`,
   );
   console.log(`ratio restore (claims bound only)/ceiling: ${ratio(restoreBoundMs, restoreCeilingMs)}`);
+}
+
+/**
+ * The cores are nearly all busy during the ceiling, so a run takes about its CPU seconds over the
+ * cores it keeps busy. At the backup's busy cores, 0.8 of the ceiling's rate allows a backup
+ * 1.25 × ceiling × cores of CPU seconds; the floor's requests (what the cluster must do for any
+ * backup that keeps snapshots as Velero does) take their part, and what is left is what the
+ * rest of a backup may cost: its server, the Backup's own requests, its archive. Printed next to
+ * what this backup used beyond the floor, and its server alone. Medians of the rounds.
+ */
+function printCpuBudget(rounds: Round[]): void {
+  const measured = rounds.filter((r) => r.snapshotCeiling.cpu && r.snapshotFloor.cpu && r.backup.cpu);
+  if (!measured.length) return;
+  const busy = (t: Timed) => t.cpu!.busySeconds;
+  const cores = (t: Timed) => t.cpu!.busySeconds / t.cpu!.wallSeconds;
+  const of = (f: (r: Round) => number) => median(measured.map(f)).toFixed(2);
+  console.log(
+    `CPU seconds: ceiling ${of((r) => busy(r.snapshotCeiling))} (${of((r) => cores(r.snapshotCeiling))} cores busy), ` +
+      `floor ${of((r) => busy(r.snapshotFloor))}, backup ${of((r) => busy(r.backup))} (${of((r) => cores(r.backup))} cores busy; velero-ts ${of((r) => r.backup.cpu!.seconds.get("velero-ts") ?? 0)})`,
+  );
+  console.log(
+    `CPU seconds a backup may use beyond the floor's to reach 0.8 of the ceiling: ${of(
+      (r) => 1.25 * (r.snapshotCeiling.ms / 1000) * cores(r.backup) - busy(r.snapshotFloor),
+    )}; this backup used ${of((r) => busy(r.backup) - busy(r.snapshotFloor))} beyond the floor's`,
+  );
 }
 
 /** The server of the bench, while it runs, for an interrupt to stop. */

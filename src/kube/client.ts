@@ -84,9 +84,10 @@ export class KubeClient {
   }
 
   private async once<T>(method: string, path: string, options: RequestOptions): Promise<T> {
-    const url = new URL(path, this.server);
-    for (const [k, v] of Object.entries(options.query ?? {}))
-      if (v !== undefined) url.searchParams.set(k, String(v));
+    // The path as callers give it (encoded already), and the query: no URL object per request.
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) query.set(k, String(v));
+    const search = query.size ? `?${query.toString()}` : "";
     // A Buffer is sent as it is: JSON the caller already has in hand.
     const body =
       options.body === undefined
@@ -97,10 +98,10 @@ export class KubeClient {
     const { agent, headers } = await this.authenticated();
     const req: https.RequestOptions = {
       method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port,
-      path: `${url.pathname}${url.search}`,
+      protocol: this.server.protocol,
+      hostname: this.server.hostname,
+      port: this.server.port,
+      path: `${path}${search}`,
       agent,
       headers: {
         ...headers,
@@ -125,17 +126,17 @@ export class KubeClient {
             try {
               resolve((text ? JSON.parse(text) : undefined) as T);
             } catch {
-              reject(new Error(`${method} ${url.pathname}: the answer is not JSON: ${text.slice(0, 200)}`));
+              reject(new Error(`${method} ${path}: the answer is not JSON: ${text.slice(0, 200)}`));
             }
             return;
           }
-          reject(apiError(status, text, method, url.pathname, res.headers["retry-after"]));
+          reject(apiError(status, text, method, path, res.headers["retry-after"]));
         });
       });
       r.on("error", reject);
       // A request the server never answers must not hold its caller forever.
       r.setTimeout(this.options.timeoutMs ?? 60_000, () =>
-        r.destroy(Object.assign(new Error(`${method} ${url.pathname} timed out`), { code: "ETIMEDOUT" })),
+        r.destroy(Object.assign(new Error(`${method} ${path} timed out`), { code: "ETIMEDOUT" })),
       );
       if (body !== undefined) r.write(body);
       r.end();

@@ -42,7 +42,16 @@ export class VeleroClient {
     return veleroPath(this.namespace, plural, name);
   }
 
-  async list<T>(plural: VeleroPlural, labelSelector?: string): Promise<T[]> {
+  /**
+   * Every item of a resource. `fromCache` reads the API server's watch cache (resourceVersion 0),
+   * which answers at once where a consistent LIST may wait up to 100 ms for that cache to catch
+   * up: for reads that may be a moment old, as a controller's informer would be.
+   */
+  async list<T>(
+    plural: VeleroPlural,
+    labelSelector?: string,
+    options: { fromCache?: boolean } = {},
+  ): Promise<T[]> {
     const items: T[] = [];
     let token: string | undefined;
     do {
@@ -52,6 +61,7 @@ export class VeleroClient {
           labelSelector,
           limit: 500,
           continue: token,
+          ...(options.fromCache && !token ? { resourceVersion: "0" } : {}),
         },
       );
       items.push(...page.items);

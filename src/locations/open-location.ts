@@ -12,10 +12,13 @@ import { backupStoreFor } from "../storage/providers.js";
  */
 export async function findLocation(velero: VeleroClient, name?: string): Promise<BackupStorageLocation> {
   // A named location is read by itself: a GET is answered at once, while a LIST made just after
-  // a write waits for the API server's watch cache (up to 100 ms). The LIST is for what to say.
+  // a write waits for the API server's watch cache (up to 100 ms). The LIST is for what to say,
+  // or to find the default, which is read from that cache: locations change seldom.
   const named = name ? await velero.get<BackupStorageLocation>("backupstoragelocations", name) : undefined;
   if (named) return named;
-  const all = await velero.list<BackupStorageLocation>("backupstoragelocations");
+  const all = await velero.list<BackupStorageLocation>("backupstoragelocations", undefined, {
+    fromCache: !name,
+  });
   const names = all.map((l) => l.metadata.name).join(", ") || "none";
   if (name) {
     const found = all.find((l) => l.metadata.name === name);

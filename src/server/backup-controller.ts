@@ -40,18 +40,18 @@ export class BackupController {
     const cached = getByKey(this.backups, key);
     if (!cached || (cached.status?.phase && cached.status.phase !== "New")) return "done";
     // The cache may lag behind our own writes: read the backup itself before starting it. Its
-    // location (as the cached spec names it) is read alongside, then the cluster's version and
-    // discovery, which the backup uses next, while it is validated and marked InProgress.
+    // location (as the cached spec names it), the cluster's version and discovery, which the
+    // backup uses next, are read alongside, and used while it is validated and marked InProgress.
     const early = <T>(read: Promise<T>) => read.catch((err: unknown) => err as Error);
     const cachedLocation = cached.spec.storageLocation;
+    const version = early(serverVersion(this.velero.client));
+    const discovery = early(discover(this.velero.client));
     const [backup, foundLocation] = await Promise.all([
       this.velero.get<Backup>("backups", cached.metadata.name!),
       early(findLocation(this.velero, cachedLocation)),
     ]);
     if (!backup || (backup.status?.phase && backup.status.phase !== "New")) return "done";
     const name = backup.metadata.name!;
-    const version = early(serverVersion(this.velero.client));
-    const discovery = early(discover(this.velero.client));
 
     const errors = validateBackupSpec(backup.spec);
     let location;
