@@ -30,7 +30,7 @@ export function serverCommand(): Command {
       "--restore-resource-priorities <list>",
       "the order restores create resources in: a comma list, a lone '-' splitting high from low priority (default: Velero's)",
     )
-    .option("--restore-concurrency <n>", "requests a restore sends at once inside a tier", "32")
+    .option("--restore-concurrency <n>", "requests a restore sends at once inside a tier", "64")
     .option(
       "--resource-terminating-timeout <duration>",
       "how long a restore waits for a terminating namespace to go",

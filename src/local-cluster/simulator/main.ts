@@ -62,7 +62,15 @@ async function main(): Promise<void> {
   });
   feed(caches.pvs, (k) => queues.volumes.add(k));
   feed(caches.snapshots, (k) => queues.snapshots.add(k));
-  feed(caches.snapshotContents, (k) => queues.contents.add(k));
+  feed(caches.snapshotContents, (k) => {
+    queues.contents.add(k);
+    // As the snapshot-controller does, a pre-provisioned content bound to its snapshot (its
+    // reference has the snapshot's uid) brings the snapshot's status up to date when it changes.
+    const content = caches.snapshotContents.get(k);
+    const ref = content?.spec?.volumeSnapshotRef;
+    if (content?.spec?.source?.snapshotHandle && ref?.uid && ref.namespace && ref.name)
+      queues.snapshots.add(`${ref.namespace}/${ref.name}`);
+  });
   const report = (what: string) => (err: unknown) => log.warn({ err: String(err) }, `${what} cleanup failed`);
   caches.pods.on("delete", (pod) => void kubelet.podDeleted(pod).catch(report("pod")));
   caches.pvs.on("delete", (pv) => void provisioner.volumeDeleted(pv).catch(report("volume")));

@@ -39,8 +39,10 @@ export class Snapshotter {
 
     if (source.volumeSnapshotContentName) {
       const content = this.caches.snapshotContents.get(source.volumeSnapshotContentName);
-      if (!content?.status?.readyToUse) return { retryAfterMs: WAIT_MS };
+      if (!content) return { retryAfterMs: WAIT_MS };
+      // Bound first, ready or not: once bound, the content's next change brings the snapshot back.
       await this.bindContent(vs, content);
+      if (!content.status?.readyToUse) return "done";
       await this.markSnapshotReady(vs, content);
       return "done";
     }
