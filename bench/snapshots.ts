@@ -5,7 +5,8 @@
 // backup's floor, see snapshotFloor), and N pre-provisioned VolumeSnapshotContents, VolumeSnapshots and claims
 // from them at once until every claim is Bound (the restore's ceiling). Each volume holds a small file
 // before the backup, which every restored volume must hold. Each timed run starts a second after
-// the last one's clean-up has ended. Prints ratios, never asserts a time.
+// the last one's clean-up has ended. Prints ratios and what the machine's cores did in each timed
+// run (see printCpuBudget), never asserts a time.
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
