@@ -601,7 +601,7 @@ async function bench(dir: string, kubeconfig: string, client: KubeClient): Promi
     const { resources } = await discover(client);
     for (let r = 0; r < ROUNDS; r++) {
       await settle();
-      const snapshotCeilingT = await snapshotCeiling(client, claims, r);
+      const ceiling = await snapshotCeiling(client, claims, r);
       await settle();
       const floor = await snapshotFloor(client, claims, r, resources);
       await settle();
@@ -616,20 +616,18 @@ async function bench(dir: string, kubeconfig: string, client: KubeClient): Promi
       const restore = await timedRestore(client, velero, started, layout.storageDir, backupName, restoredNs);
       await checkRestoredData(client, storage, restoredNs);
       rounds.push({
-        snapshotCeiling: snapshotCeilingT,
+        snapshotCeiling: ceiling,
         snapshotFloor: floor,
         backup,
         restoreCeiling: restoreCeilingT,
         restore,
       });
       const at = (what: string, ms: number | undefined) => `${what} ${seconds(ms)}s`;
-      const snapshotMs = snapshotCeilingT.ms;
-      const floorMs = floor.ms;
       console.log(
         `round ${r + 1}:\n` +
-          `  snapshot ceiling ${seconds(snapshotMs)}s; ${formatCpu(snapshotCeilingT.cpu)}\n` +
-          `  floor ${seconds(floorMs)}s (ratio ${ratio(floorMs, snapshotMs)}); ${formatCpu(floor.cpu)}\n` +
-          `  backup ${seconds(backup.ms)}s (ratio ${ratio(backup.ms, snapshotMs)}): ${[
+          `  snapshot ceiling ${seconds(ceiling.ms)}s; ${formatCpu(ceiling.cpu)}\n` +
+          `  floor ${seconds(floor.ms)}s (ratio ${ratio(floor.ms, ceiling.ms)}); ${formatCpu(floor.cpu)}\n` +
+          `  backup ${seconds(backup.ms)}s (ratio ${ratio(backup.ms, ceiling.ms)}): ${[
             at("first snapshot", backup.firstSnapshotMs),
             at("all ready", backup.snapshotsReadyMs),
             at("deleting them from", backup.releaseStartMs),
