@@ -127,13 +127,14 @@ async function measureLarge(client: KubeClient, count: number) {
       if (chunk.steps.length) peak = Math.max(peak, liveMiB() - base);
     }
     const spooled = index.spool.size;
+    const onDisk = index.spool.fileBytes;
     console.log(
       `${count} items of ${(filler.length / 2 ** 20).toFixed(2)} MiB (archive ${(archive.length / 2 ** 20).toFixed(1)} MiB gzipped): ` +
-        `items ${(itemBytes / 2 ** 20).toFixed(0)} MiB decompressed, temporary spool ${(spooled / 2 ** 20).toFixed(0)} MiB, ` +
+        `items ${(itemBytes / 2 ** 20).toFixed(0)} MiB decompressed, temporary spool ${(spooled / 2 ** 20).toFixed(0)} MiB (${(onDisk / 2 ** 20).toFixed(0)} MiB of it on disk), ` +
         `peak live memory while planning ${peak.toFixed(1)} MiB`,
     );
     console.log(
-      `ratio temporary disk / decompressed items: ${(spooled / itemBytes).toFixed(2)} (aim: 1, each item once)`,
+      `ratio temporary spool / decompressed items: ${(spooled / itemBytes).toFixed(2)} (aim: 1, each item once)`,
     );
   } finally {
     await index.spool.remove();

@@ -21,6 +21,8 @@ export interface ReadBackupArchiveOptions {
   maxTotalBytes?: number;
   /** Called with the content of `metadata/version` (e.g. `1.1.0`), which Velero writes first. */
   onFormatVersion?: (version: string) => void;
+  /** Skip, unread, each item's copy under its preferred-version directory (a restore takes the top-level one). */
+  topLevelOnly?: boolean;
 }
 
 export const DEFAULT_MAX_ENTRY_BYTES = 32 * 1024 * 1024;
@@ -121,6 +123,7 @@ export async function* readBackupArchive(
     const isVersion = path === METADATA_VERSION_PATH;
     const location = DIRECTORY_TYPES.has(entry.type) || isVersion ? undefined : parseItemPath(path);
     if (!isVersion && !location) return void entry.resume();
+    if (options.topLevelOnly && location?.preferredVersion !== undefined) return void entry.resume();
     if (entry.size > maxEntryBytes) {
       return fail(new ArchiveLimitError("entry", maxEntryBytes, { path: entry.path, bytes: entry.size }));
     }

@@ -1,12 +1,14 @@
 /**
- * Watches collections only to learn that something in them changed: no cache and no LIST, only
- * the API server's watch events, for a poller to read at once rather than at its next interval.
+ * Watches collections to learn that something in them changed: no LIST, only the API server's
+ * watch events, for a poller to read at once rather than at its next interval (and, where asked,
+ * the objects the events brought, for the poller to read without a request of its own).
  * A watch the server ends is started again a second later until stopped; while one is down the
  * poller still polls, and only learns of changes later.
  */
 import { Watch } from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { Wakeup } from "../concurrency/wakeup.js";
+import type { WatchedObjects } from "./watched-objects.js";
 
 /** A collection to watch: an API path (`/apis/velero.io/v1/namespaces/velero/podvolumerestores`) and a label selector. */
 export interface WatchedCollection {
@@ -17,6 +19,8 @@ export interface WatchedCollection {
    * a DataUpload): the change is told with that key, so only what it names is looked at again.
    */
   keyLabel?: string;
+  /** Where the objects the watch brings are kept while it runs, before the poller is told. */
+  seen?: WatchedObjects;
 }
 
 const RESTART_MS = 1000;
@@ -43,14 +47,17 @@ export function watchChanges(
     let controller: AbortController | undefined;
     const ended = () => {
       if (controller) running.delete(controller);
+      c.seen?.clear();
       restart();
     };
     new Watch(kubeConfig)
       .watch(
         c.path,
         c.labelSelector ? { labelSelector: c.labelSelector } : {},
-        (_type: string, object: { metadata?: { labels?: Record<string, string> } }) =>
-          changed(c.keyLabel ? object?.metadata?.labels?.[c.keyLabel] : undefined),
+        (type: string, object: { metadata?: { name?: string; labels?: Record<string, string> } }) => {
+          c.seen?.event(type, object);
+          changed(c.keyLabel ? object?.metadata?.labels?.[c.keyLabel] : undefined);
+        },
         ended,
       )
       .then(

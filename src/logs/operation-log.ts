@@ -8,14 +8,18 @@ import { makeWorkDir } from "../workdirs/work-dirs.js";
 export type LogLevel = "debug" | "info" | "warning" | "error";
 export type LogFields = Record<string, string | number | boolean | undefined>;
 
+/** Lines are handed to gzip in batches this big: a write per line costs a thread-pool round each. */
+const BATCH_CHARS = 16 * 1024;
+
 /**
  * The log of one backup or restore, in logrus' text format as Velero writes it
  * (`time="..." level=info msg="..." backup=velero/b1`), gzipped into a temporary file
- * as it is written so memory does not grow with its length. Also echoed to a callback
- * (the server's own log) when given.
+ * as it is written (a few KiB at a time) so memory does not grow with its length. Also echoed
+ * to a callback (the server's own log) when given.
  */
 export class OperationLog {
   private readonly lines = new PassThrough();
+  private batch = "";
   private readonly done: Promise<void>;
   readonly file: string;
 
@@ -41,7 +45,8 @@ export class OperationLog {
     const all = { ...this.fields, ...fields };
     let line = `time="${new Date().toISOString()}" level=${level} msg=${quote(msg)}`;
     for (const [k, v] of Object.entries(all)) if (v !== undefined) line += ` ${k}=${quote(String(v))}`;
-    this.lines.write(line + "\n");
+    this.batch += line + "\n";
+    if (this.batch.length >= BATCH_CHARS) this.flush();
     this.echo?.(level, msg, all);
   }
 
@@ -59,6 +64,7 @@ export class OperationLog {
 
   /** Ends the log; returns the gzipped file's path. */
   async close(): Promise<string> {
+    this.flush();
     this.lines.end();
     await this.done;
     return this.file;
@@ -66,6 +72,12 @@ export class OperationLog {
 
   async remove(): Promise<void> {
     await fs.rm(path.dirname(this.file), { recursive: true, force: true });
+  }
+
+  private flush(): void {
+    if (!this.batch) return;
+    this.lines.write(this.batch);
+    this.batch = "";
   }
 }
 

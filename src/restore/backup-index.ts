@@ -47,10 +47,10 @@ export async function indexBackup(archive: Readable, limits: RestoreLimits): Pro
       maxEntryBytes: limits.itemMaxBytes,
       maxTotalBytes: limits.archiveMaxBytes,
       onFormatVersion: (v) => (index.formatVersion = v),
+      // Each item is in the archive twice; the top-level copy is the one restored.
+      topLevelOnly: true,
     });
     for await (const entry of entries) {
-      // Each item is in the archive twice; the top-level copy is the one restored.
-      if (entry.preferredVersion !== undefined) continue;
       let items = index.byResource.get(entry.groupResource);
       if (!items)
         index.byResource.set(entry.groupResource, (items = new ResourceItems(spool, namespaceNames)));

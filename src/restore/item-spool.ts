@@ -3,50 +3,70 @@ import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { makeWorkDir } from "../workdirs/work-dirs.js";
 
-/** Where an item's bytes sit in a spool file. */
+/** Where an item's bytes sit in a spool. */
 export interface SpoolRef {
   offset: number;
   length: number;
 }
 
 const FLUSH_BYTES = 1024 * 1024;
+/**
+ * The spool's first bytes stay in memory: most restores are of a few namespaces, whose items then
+ * never touch the disk, and reading one back costs a copy instead of a round trip to the thread
+ * pool (which a restore's planning waits on item by item, on a machine the cluster keeps busy).
+ */
+const MEMORY_BYTES = 4 * 2 ** 20;
 
 /**
- * An append-only temporary file of item bodies, so a restore can go through a backup's items in
- * its own order (priorities, not archive order) without holding them in memory. Writes are
- * batched; reads see everything appended before them.
+ * An append-only store of item bodies, so a restore can go through a backup's items in its own
+ * order (priorities, not archive order) without holding a large backup in memory: the first
+ * bytes are held in memory (up to `memoryBytes`), the rest go to a temporary file, made only then.
+ * Writes are batched; reads see everything appended before them.
  */
 export class ItemSpool {
+  /** The in-memory head, grown by doubling up to memoryBytes; frozen once the file is started. */
+  #memory = Buffer.allocUnsafeSlow(64 * 1024);
+  #memoryUsed = 0;
+  #spilled = false;
   /**
-   * Appended bytes are copied into this buffer until it is written out. Holding the callers'
-   * Buffers instead would pin the 8 KiB pool slabs that small Buffers are cut from.
+   * Appended bytes bound for the file are copied into this buffer until it is written out.
+   * Holding the callers' Buffers instead would pin the 8 KiB pool slabs that small Buffers are cut from.
    */
   #pending = Buffer.allocUnsafeSlow(FLUSH_BYTES);
   #pendingBytes = 0;
   #size = 0;
+  /** The spool's bytes up to here are in memory or written to the file. */
   #flushed = 0;
   /** Writes run one after another, each at the offset the last one ended. */
   #flushing: Promise<void> = Promise.resolve();
+  #disk?: Promise<{ dir: string; file: FileHandle }>;
 
-  private constructor(
-    private readonly dir: string,
-    private readonly file: FileHandle,
-  ) {}
+  private constructor(private readonly memoryBytes: number) {}
 
-  static async create(): Promise<ItemSpool> {
-    const dir = await makeWorkDir("restore");
-    return new ItemSpool(dir, await fs.open(path.join(dir, "items"), "w+"));
+  static create(options: { memoryBytes?: number } = {}): Promise<ItemSpool> {
+    return Promise.resolve(new ItemSpool(options.memoryBytes ?? MEMORY_BYTES));
   }
 
-  /** Bytes appended so far: the spool's file grows to this. */
+  /** Bytes appended so far. */
   get size(): number {
     return this.#size;
+  }
+
+  /** Bytes written to the spool's file so far (none while the spool fits in memory). */
+  get fileBytes(): number {
+    return this.#spilled ? this.#size - this.#memoryUsed : 0;
   }
 
   /** Safe to call concurrently: the bytes are placed before the first await, in call order. */
   async append(body: Buffer): Promise<SpoolRef> {
     const ref = { offset: this.#size, length: body.length };
     this.#size += body.length;
+    if (!this.#spilled && this.#size <= this.memoryBytes) {
+      this.#hold(body);
+      this.#flushed = this.#size;
+      return ref;
+    }
+    this.#spilled = true;
     const flushed = this.#pendingBytes + body.length > FLUSH_BYTES ? this.#flush() : undefined;
     if (body.length >= FLUSH_BYTES) {
       await this.#write(body);
@@ -59,17 +79,37 @@ export class ItemSpool {
   }
 
   async read(ref: SpoolRef): Promise<Buffer> {
+    const buffer = Buffer.allocUnsafe(ref.length);
+    if (ref.offset + ref.length <= this.#memoryUsed) {
+      this.#memory.copy(buffer, 0, ref.offset, ref.offset + ref.length);
+      return buffer;
+    }
     if (ref.offset + ref.length > this.#flushed) await this.#flush();
     if (ref.offset + ref.length > this.#flushed) await this.#flushing;
-    const buffer = Buffer.allocUnsafe(ref.length);
-    const { bytesRead } = await this.file.read(buffer, 0, ref.length, ref.offset);
+    const { file } = await this.#disk!;
+    const { bytesRead } = await file.read(buffer, 0, ref.length, ref.offset - this.#memoryUsed);
     if (bytesRead !== ref.length) throw new Error(`restore spool: read ${bytesRead} of ${ref.length} bytes`);
     return buffer;
   }
 
   async remove(): Promise<void> {
-    await this.file.close().catch(() => undefined);
-    await fs.rm(this.dir, { recursive: true, force: true });
+    this.#memory = Buffer.alloc(0);
+    const disk = await this.#disk?.catch(() => undefined);
+    if (!disk) return;
+    await disk.file.close().catch(() => undefined);
+    await fs.rm(disk.dir, { recursive: true, force: true });
+  }
+
+  #hold(body: Buffer): void {
+    if (this.#memoryUsed + body.length > this.#memory.length) {
+      let capacity = this.#memory.length;
+      while (capacity < this.#memoryUsed + body.length) capacity *= 2;
+      const grown = Buffer.allocUnsafeSlow(Math.min(capacity, this.memoryBytes));
+      this.#memory.copy(grown, 0, 0, this.#memoryUsed);
+      this.#memory = grown;
+    }
+    body.copy(this.#memory, this.#memoryUsed);
+    this.#memoryUsed += body.length;
   }
 
   #flush(): Promise<void> {
@@ -81,8 +121,14 @@ export class ItemSpool {
   }
 
   #write(chunk: Buffer): Promise<void> {
+    this.#disk ??= makeWorkDir("restore").then(async (dir) => ({
+      dir,
+      file: await fs.open(path.join(dir, "items"), "w+"),
+    }));
+    const disk = this.#disk;
     this.#flushing = this.#flushing.then(async () => {
-      await this.file.write(chunk, 0, chunk.length, this.#flushed);
+      const { file } = await disk;
+      await file.write(chunk, 0, chunk.length, this.#flushed - this.#memoryUsed);
       this.#flushed += chunk.length;
     });
     return this.#flushing;

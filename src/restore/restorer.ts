@@ -219,21 +219,24 @@ export async function runRestore(
     ...(failure ? { failureReason: failure } : {}),
     ...operations.counts(),
   };
+  // At once, each on its own (the files they read are removed only once all have ended). Those
+  // that are final go while the volume info waits for the restored claims to be bound.
+  const uploads = [
+    gzipJson(results.file).then((gz) => deps.store.putRestoreResults(name, gz)),
+    resourceList
+      .gzippedFile()
+      .then((file) => deps.store.putRestoreResourceList(name, createReadStream(file))),
+    // Velero writes both even when empty.
+    deps.store.putRestoreItemOperations(name, operations.list),
+  ];
+  for (const u of uploads) u.catch(() => undefined); // awaited below
   const volumes = await volumeInfo(plan, deps, log);
   try {
-    const logFile = await log.close();
-    // At once, each on its own (the files they read are removed only once all have ended).
-    const uploads = await Promise.allSettled([
-      gzipJson(results.file).then((gz) => deps.store.putRestoreResults(name, gz)),
-      resourceList
-        .gzippedFile()
-        .then((file) => deps.store.putRestoreResourceList(name, createReadStream(file))),
-      // Velero writes both even when empty.
-      deps.store.putRestoreItemOperations(name, operations.list),
+    uploads.push(
       gzipJson(volumes).then((gz) => deps.store.putRestoreVolumeInfo(name, gz)),
-      deps.store.putRestoreLog(name, createReadStream(logFile)),
-    ]);
-    const failed = uploads.find((u) => u.status === "rejected");
+      log.close().then((logFile) => deps.store.putRestoreLog(name, createReadStream(logFile))),
+    );
+    const failed = (await Promise.allSettled(uploads)).find((u) => u.status === "rejected");
     if (failed) throw failed.reason;
   } catch (err) {
     const reason = `could not upload the restore's files to the storage location: ${errorMessage(err)}`;

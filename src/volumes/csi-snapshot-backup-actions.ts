@@ -34,6 +34,8 @@ import { nativeLocationFor, type NativeLocation } from "./native-snapshots.js";
 import type { FsBackupClaims } from "./pod-volume-backup-actions.js";
 import { ClaimVolumes } from "./claim-volumes.js";
 import { SnapshotWatch } from "./snapshot-watch.js";
+import { WatchedObjects } from "../kube/watched-objects.js";
+import type { DataUpload } from "../api/v2alpha1/data-movement.js";
 import {
   cancelDataUpload,
   dataUploadProgress,
@@ -62,6 +64,8 @@ export interface CsiBackupContext {
 /** The three actions of one backup: claims, their VolumeSnapshots, and the snapshots' contents. */
 export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemAction[] {
   const watch = new SnapshotWatch(ctx.client);
+  /** The backup's DataUploads as their watch last brought them: polled without a GET each. */
+  const seenUploads = new WatchedObjects<DataUpload>();
   const claimVolumes = new ClaimVolumes(ctx.client);
   let classes: Promise<VolumeSnapshotClass[]> | undefined;
   const snapshotClasses = () =>
@@ -139,8 +143,8 @@ export function csiSnapshotBackupActions(ctx: CsiBackupContext): BackupItemActio
       snapshotClasses().catch(() => undefined);
     },
     // The operations of claims whose snapshot's data is moved (snapshotMoveData).
-    progress: (operationId) => dataUploadProgress(ctx, operationId),
-    operationWatches: () => [dataUploadsWatch(ctx.backup)],
+    progress: (operationId) => dataUploadProgress(ctx, operationId, seenUploads),
+    operationWatches: () => [dataUploadsWatch(ctx.backup, seenUploads)],
     cancel: (operationId) => cancelDataUpload(ctx, operationId),
   };
 

@@ -25,6 +25,7 @@ import type { RestoreItemAction } from "../items/restore-item-action.js";
 import type { KubeClient } from "../kube/client.js";
 import { errorMessage, isNotFound } from "../kube/errors.js";
 import { SharedReads } from "../kube/shared-reads.js";
+import { WatchedObjects } from "../kube/watched-objects.js";
 import { getOrUndefined } from "../kube/object-ops.js";
 import { labelValue } from "../filters/label-value.js";
 import { SNAPSHOT_API, snapshotContentsPath, snapshotsPath } from "./csi-paths.js";
@@ -60,6 +61,18 @@ export interface CsiRestoreState {
   volumes: RestoreVolumeRecords;
   /** Operations polled together share their LISTs of the restore's snapshots and contents. */
   reads: SharedReads;
+  /** What the operations' watches brought of the restore's snapshots and contents, read before any LIST. */
+  seen: SeenSnapshots;
+}
+
+/** The restore's VolumeSnapshots by namespace and its contents, as its watches last brought them. */
+export interface SeenSnapshots {
+  snapshots: Map<string, WatchedObjects<VolumeSnapshot>>;
+  contents: WatchedObjects<VolumeSnapshotContent>;
+}
+
+export function seenSnapshots(): SeenSnapshots {
+  return { snapshots: new Map(), contents: new WatchedObjects() };
 }
 
 /** The name a restore gives the VolumeSnapshot `vsName` of its backup, and its content (Velero's). */
@@ -179,11 +192,14 @@ export function csiSnapshotRestoreActions(state: CsiRestoreState): RestoreItemAc
       return Promise.resolve(`${created.metadata?.namespace}/${created.metadata?.name}`);
     },
     progress: (operationId, restore, client) => snapshotProgress(client, operationId, restore, state),
-    operationWatches: (operationIds, restore) =>
-      [...new Set(operationIds.map((id) => id.split("/")[0]!))].map((namespace) => ({
+    operationWatches: (operationIds, restore) => [
+      ...[...new Set(operationIds.map((id) => id.split("/")[0]!))].map((namespace) => ({
         path: snapshotsPath(namespace),
         labelSelector: restoredBy(restore),
+        seen: seenIn(state.seen, namespace),
       })),
+      { path: snapshotContentsPath(), labelSelector: restoredBy(restore), seen: state.seen.contents },
+    ],
     async cancel(operationId, restore, client) {
       const [namespace, name] = operationId.split("/") as [string, string];
       const { said } = await removeRestored(client, namespace, name, restore, state);
@@ -236,20 +252,25 @@ async function snapshotProgress(
 ): Promise<OperationProgress> {
   const [namespace, name] = operationId.split("/") as [string, string];
   const restored = restoredBy(restore);
-  const snapshots = await state.reads.read(`snapshots/${namespace}`, () =>
-    byName<VolumeSnapshot>(client, snapshotsPath(namespace), restored),
-  );
-  // What the cached LIST lacks is read again before it counts as gone: it may be just made.
+  // What the watches brought, else a LIST the round's operations share; what the cached LIST
+  // lacks is read again before it counts as gone: it may be just made.
   const vs =
-    snapshots.get(name) ??
+    seenIn(state.seen, namespace).get(name) ??
+    (
+      await state.reads.read(`snapshots/${namespace}`, () =>
+        byName<VolumeSnapshot>(client, snapshotsPath(namespace), restored),
+      )
+    ).get(name) ??
     (await getOrUndefined<VolumeSnapshot>(client, `${snapshotsPath(namespace)}/${name}`));
   if (!vs) throw new Error(`VolumeSnapshot ${namespace}/${name} no longer exists`);
   if (vs.status?.readyToUse) return { completed: true, description: "VolumeSnapshot is ready to use" };
-  const contents = await state.reads.read("contents", () =>
-    byName<VolumeSnapshotContent>(client, snapshotContentsPath(), restored),
-  );
   const content =
-    contents.get(name) ??
+    state.seen.contents.get(name) ??
+    (
+      await state.reads.read("contents", () =>
+        byName<VolumeSnapshotContent>(client, snapshotContentsPath(), restored),
+      )
+    ).get(name) ??
     (await getOrUndefined<VolumeSnapshotContent>(client, `${snapshotContentsPath()}/${name}`));
   const why = !content
     ? `its VolumeSnapshotContent ${name} was not restored (a restore with --include-cluster-resources=false leaves it out)`
@@ -264,6 +285,12 @@ async function snapshotProgress(
       `VolumeSnapshot ${namespace}/${name}${handle ? ` (snapshot ${handle})` : ""} cannot be restored: ${why}. ` +
       `${said}; restore ${claims.length ? "the claim" : "it"} from another backup`,
   };
+}
+
+function seenIn(seen: SeenSnapshots, namespace: string): WatchedObjects<VolumeSnapshot> {
+  let objects = seen.snapshots.get(namespace);
+  if (!objects) seen.snapshots.set(namespace, (objects = new WatchedObjects()));
+  return objects;
 }
 
 /** The label selector of what a restore made. */

@@ -25,6 +25,7 @@ import type { OperationProgress } from "../items/item-operation.js";
 import type { Item } from "../items/item.js";
 import { isNotFound } from "../kube/errors.js";
 import type { WatchedCollection } from "../kube/change-watch.js";
+import type { WatchedObjects } from "../kube/watched-objects.js";
 import { VeleroClient, veleroPath } from "../kube/velero-client.js";
 import type { VolumeSnapshot } from "../api/csi-snapshots.js";
 import type { CsiSnapshotRecord } from "./backup-volume-records.js";
@@ -192,12 +193,16 @@ function withDataUpload(
   };
 }
 
-/** The backup's DataUploads, for its operations to watch: a change asks after its own operation alone. */
-export function dataUploadsWatch(backup: Backup): WatchedCollection {
+/**
+ * The backup's DataUploads, for its operations to watch: a change asks after its own operation
+ * alone, and the DataUploads the watch brings are kept in `seen`.
+ */
+export function dataUploadsWatch(backup: Backup, seen: WatchedObjects<DataUpload>): WatchedCollection {
   return {
     path: veleroPath(backup.metadata.namespace!, "datauploads"),
     labelSelector: `${BACKUP_NAME_LABEL}=${labelValue(backup.metadata.name!)}`,
     keyLabel: ASYNC_OPERATION_ID_LABEL,
+    seen,
   };
 }
 
@@ -205,12 +210,15 @@ export function dataUploadsWatch(backup: Backup): WatchedCollection {
 export async function dataUploadProgress(
   ctx: CsiBackupContext,
   operationId: string,
+  seen: WatchedObjects<DataUpload>,
 ): Promise<OperationProgress> {
   const record = ctx.volumes.dataUploads.find((r) => r.operationId === operationId);
   if (!record) throw new Error(`no DataUpload of this backup has operation ID ${operationId}`);
-  const velero = new VeleroClient(ctx.client, ctx.backup.metadata.namespace!);
-  const du = await velero.get<DataUpload>("datauploads", record.dataUpload.metadata.name!);
-  if (!du) throw new Error(`DataUpload ${record.dataUpload.metadata.name} no longer exists`);
+  const name = record.dataUpload.metadata.name!;
+  const du =
+    seen.get(name) ??
+    (await new VeleroClient(ctx.client, ctx.backup.metadata.namespace!).get<DataUpload>("datauploads", name));
+  if (!du) throw new Error(`DataUpload ${name} no longer exists`);
   record.dataUpload = du;
   const phase = du.status?.phase ?? "New";
   const bytes = {

@@ -11,6 +11,7 @@ import type { RestoreScope } from "../restore/scope.js";
 import type { ClaimVolumeState } from "./claim-volume-restore-actions.js";
 import {
   backedUpSnapshot,
+  seenSnapshots,
   VOLUME_SNAPSHOT_CLASSES,
   VOLUME_SNAPSHOTS,
   type BackedUpSnapshot,
@@ -192,6 +193,7 @@ export async function volumeRestoreState(
     podVolumeTimeoutMs,
     availableClasses,
     reads: new SharedReads(),
+    seen: seenSnapshots(),
     volumes: new RestoreVolumeRecords(),
   };
 }

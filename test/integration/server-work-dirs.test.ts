@@ -14,13 +14,13 @@ import { kubeconfigPath } from "./support.js";
 const DIST = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = fileURLToPath(new URL("../../../bin/velero-ts.js", import.meta.url));
 
-/** A process that opens a restore's spool and log, as a server does mid-restore, then idles. */
+/** A process that opens a restore's spool (one on disk) and log, as a server does mid-restore, then idles. */
 function holdWorkDirs(tmp: string): ChildProcess {
   const script = `
     const { ItemSpool } = await import(${JSON.stringify(path.join(DIST, "src/restore/item-spool.js"))});
     const { OperationLog } = await import(${JSON.stringify(path.join(DIST, "src/logs/operation-log.js"))});
-    const spool = await ItemSpool.create();
-    await spool.append(Buffer.alloc(4096, "x"));
+    const spool = await ItemSpool.create({ memoryBytes: 0 });
+    await spool.append(Buffer.alloc(2 * 2 ** 20, "x")); // past its memory and its write buffer: on disk
     await OperationLog.create("r1", {});
     console.log("ready");
     setInterval(() => {}, 1000);`;

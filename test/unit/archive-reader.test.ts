@@ -93,6 +93,17 @@ test("what the writer wrote reads back item by item, at both paths", async () =>
   );
 });
 
+test("with topLevelOnly, each item comes out once, from its top-level path", async () => {
+  const entries = await readAll(await archiveOf([item(1), item(2)]), { topLevelOnly: true });
+  assert.deepEqual(
+    entries.map((e) => e.path),
+    [
+      "resources/deployments.apps/namespaces/shop/web-1.json",
+      "resources/deployments.apps/namespaces/shop/web-2.json",
+    ],
+  );
+});
+
 test("the first item comes out before the rest of the archive has arrived", async () => {
   const items = Array.from({ length: 2000 }, (_, i) => ({
     ...item(i),

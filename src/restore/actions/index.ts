@@ -9,7 +9,7 @@ import type { ApiResource } from "../../kube/discovery.js";
 import type { RestoreItemAction } from "../../items/restore-item-action.js";
 import type { Restore } from "../../api/v1/index.js";
 import { claimVolumeRestoreActions } from "../../volumes/claim-volume-restore-actions.js";
-import { csiSnapshotRestoreActions } from "../../volumes/csi-snapshot-restore-actions.js";
+import { csiSnapshotRestoreActions, seenSnapshots } from "../../volumes/csi-snapshot-restore-actions.js";
 import { dataDownloadRestoreActions } from "../../volumes/data-download-restore-actions.js";
 import { nativeSnapshotRestoreAction } from "../../volumes/native-snapshot-restore-action.js";
 import { podVolumeRestoreAction } from "../../volumes/pod-volume-restore-actions.js";
@@ -97,6 +97,7 @@ export function emptyRestoreActionState(restoreName: string): RestoreActionState
     podVolumeTimeoutMs: parseDuration(DEFAULT_POD_VOLUME_TIMEOUT),
     availableClasses: new Set(),
     reads: new SharedReads(),
+    seen: seenSnapshots(),
     volumes: new RestoreVolumeRecords(),
     restoredGroupResources: new Set(),
   };
