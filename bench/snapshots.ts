@@ -681,6 +681,30 @@ async function bench(dir: string, kubeconfig: string, client: KubeClient): Promi
     `ratio restore/ceiling: ${ratio(restoreMs, restoreCeilingMs)} (median of the rounds' ratios ${medianRatio((r) => [r.restore.ms, r.restoreCeiling.ms])}; aim: at least 0.8)`,
   );
   console.log(`ratio restore (claims bound only)/ceiling: ${ratio(restoreBoundMs, restoreCeilingMs)}`);
+  printRestoreCpuBudget(rounds);
+}
+
+/**
+ * The restore's side of printCpuBudget, against the restore's ceiling itself (the creates every
+ * restore must make, with nothing else): at the restore's busy cores, 0.8 of the ceiling's rate
+ * allows 1.25 × ceiling × cores CPU seconds; beyond the ceiling's own, that is what the rest of a
+ * restore may cost (its server, the Restore's requests, its reads of the cluster). Medians.
+ */
+function printRestoreCpuBudget(rounds: Round[]): void {
+  const measured = rounds.filter((r) => r.restoreCeiling.cpu && r.restore.cpu);
+  if (!measured.length) return;
+  const busy = (t: Timed) => t.cpu!.busySeconds;
+  const cores = (t: Timed) => t.cpu!.busySeconds / t.cpu!.wallSeconds;
+  const of = (f: (r: Round) => number) => median(measured.map(f)).toFixed(2);
+  console.log(
+    `CPU seconds: restore ceiling ${of((r) => busy(r.restoreCeiling))} (${of((r) => cores(r.restoreCeiling))} cores busy), ` +
+      `restore ${of((r) => busy(r.restore))} (${of((r) => cores(r.restore))} cores busy; velero-ts ${of((r) => r.restore.cpu!.seconds.get("velero-ts") ?? 0)})`,
+  );
+  console.log(
+    `CPU seconds a restore may use beyond the ceiling's to reach 0.8 of it: ${of(
+      (r) => 1.25 * (r.restoreCeiling.ms / 1000) * cores(r.restore) - busy(r.restoreCeiling),
+    )}; this restore used ${of((r) => busy(r.restore) - busy(r.restoreCeiling))} beyond the ceiling's`,
+  );
 }
 
 /**
