@@ -673,7 +673,7 @@ async function bench(dir: string, kubeconfig: string, client: KubeClient): Promi
   console.log(
     `ratio floor/ceiling: ${ratio(floorMs, snapshotCeilingMs)} (median of the rounds' ratios ${medianRatio((r) => [r.snapshotFloor.ms, r.snapshotCeiling.ms])}); ratio backup/floor: ${ratio(backupMs, floorMs)} (median of the rounds' ratios ${medianRatio((r) => [r.backup.ms, r.snapshotFloor.ms])})`,
   );
-  printCpuBudget(rounds);
+  printCpuBudget(rounds, "backup");
   line("contents + VolumeSnapshots + claims, all at once (ceiling):", restoreCeilingMs);
   line("restore, until Completed and every claim Bound:", restoreMs);
   line("restore, until every claim Bound (phase not counted):", restoreBoundMs);
@@ -681,54 +681,43 @@ async function bench(dir: string, kubeconfig: string, client: KubeClient): Promi
     `ratio restore/ceiling: ${ratio(restoreMs, restoreCeilingMs)} (median of the rounds' ratios ${medianRatio((r) => [r.restore.ms, r.restoreCeiling.ms])}; aim: at least 0.8)`,
   );
   console.log(`ratio restore (claims bound only)/ceiling: ${ratio(restoreBoundMs, restoreCeilingMs)}`);
-  printRestoreCpuBudget(rounds);
+  printCpuBudget(rounds, "restore");
 }
 
-/**
- * The restore's side of printCpuBudget, against the restore's ceiling itself (the creates every
- * restore must make, with nothing else): at the restore's busy cores, 0.8 of the ceiling's rate
- * allows 1.25 × ceiling × cores CPU seconds; beyond the ceiling's own, that is what the rest of a
- * restore may cost (its server, the Restore's requests, its reads of the cluster). Medians.
- */
-function printRestoreCpuBudget(rounds: Round[]): void {
-  const measured = rounds.filter((r) => r.restoreCeiling.cpu && r.restore.cpu);
-  if (!measured.length) return;
-  const busy = (t: Timed) => t.cpu!.busySeconds;
-  const cores = (t: Timed) => t.cpu!.busySeconds / t.cpu!.wallSeconds;
-  const of = (f: (r: Round) => number) => median(measured.map(f)).toFixed(2);
-  console.log(
-    `CPU seconds: restore ceiling ${of((r) => busy(r.restoreCeiling))} (${of((r) => cores(r.restoreCeiling))} cores busy), ` +
-      `restore ${of((r) => busy(r.restore))} (${of((r) => cores(r.restore))} cores busy; velero-ts ${of((r) => r.restore.cpu!.seconds.get("velero-ts") ?? 0)})`,
-  );
-  console.log(
-    `CPU seconds a restore may use beyond the ceiling's to reach 0.8 of it: ${of(
-      (r) => 1.25 * (r.restoreCeiling.ms / 1000) * cores(r.restore) - busy(r.restoreCeiling),
-    )}; this restore used ${of((r) => busy(r.restore) - busy(r.restoreCeiling))} beyond the ceiling's`,
-  );
-}
+/** A timed run's CPU seconds, and the cores it kept busy on average. */
+const busy = (t: Timed) => t.cpu!.busySeconds;
+const cores = (t: Timed) => t.cpu!.busySeconds / t.cpu!.wallSeconds;
 
 /**
  * The cores are nearly all busy during the ceiling, so a run takes about its CPU seconds over the
- * cores it keeps busy. At the backup's busy cores, 0.8 of the ceiling's rate allows a backup
- * 1.25 × ceiling × cores of CPU seconds; the floor's requests (what the cluster must do for any
- * backup that keeps snapshots as Velero does) take their part, and what is left is what the
- * rest of a backup may cost: its server, the Backup's own requests, its archive. Printed next to
- * what this backup used beyond the floor, and its server alone. Medians of the rounds.
+ * cores it keeps busy. At the run's busy cores, 0.8 of the ceiling's rate allows it 1.25 × ceiling
+ * × cores of CPU seconds. What the cluster must do for any such run takes its part: for a backup,
+ * the floor's requests (any backup that keeps snapshots as Velero does makes them); for a restore,
+ * the ceiling's own creates. What is left is what the rest may cost: the server, the Backup's or
+ * Restore's own requests, its archive and reads. Printed next to what this run used beyond that,
+ * and its server alone. Medians of the rounds.
  */
-function printCpuBudget(rounds: Round[]): void {
-  const measured = rounds.filter((r) => r.snapshotCeiling.cpu && r.snapshotFloor.cpu && r.backup.cpu);
+function printCpuBudget(rounds: Round[], what: "backup" | "restore"): void {
+  const runsOf = (r: Round) =>
+    what === "backup"
+      ? { ceiling: r.snapshotCeiling, floor: r.snapshotFloor, run: r.backup }
+      : { ceiling: r.restoreCeiling, floor: r.restoreCeiling, run: r.restore };
+  const measured = rounds.map(runsOf).filter((x) => x.ceiling.cpu && x.floor.cpu && x.run.cpu);
   if (!measured.length) return;
-  const busy = (t: Timed) => t.cpu!.busySeconds;
-  const cores = (t: Timed) => t.cpu!.busySeconds / t.cpu!.wallSeconds;
-  const of = (f: (r: Round) => number) => median(measured.map(f)).toFixed(2);
+  type Runs = (typeof measured)[number];
+  const of = (f: (x: Runs) => number) => median(measured.map(f)).toFixed(2);
+  const [ceilingName, floorPart, beyond, target] =
+    what === "backup"
+      ? ["ceiling", `floor ${of((x) => busy(x.floor))}, `, "the floor's", "the ceiling"]
+      : ["restore ceiling", "", "the ceiling's", "it"];
   console.log(
-    `CPU seconds: ceiling ${of((r) => busy(r.snapshotCeiling))} (${of((r) => cores(r.snapshotCeiling))} cores busy), ` +
-      `floor ${of((r) => busy(r.snapshotFloor))}, backup ${of((r) => busy(r.backup))} (${of((r) => cores(r.backup))} cores busy; velero-ts ${of((r) => r.backup.cpu!.seconds.get("velero-ts") ?? 0)})`,
+    `CPU seconds: ${ceilingName} ${of((x) => busy(x.ceiling))} (${of((x) => cores(x.ceiling))} cores busy), ` +
+      `${floorPart}${what} ${of((x) => busy(x.run))} (${of((x) => cores(x.run))} cores busy; velero-ts ${of((x) => x.run.cpu!.seconds.get("velero-ts") ?? 0)})`,
   );
   console.log(
-    `CPU seconds a backup may use beyond the floor's to reach 0.8 of the ceiling: ${of(
-      (r) => 1.25 * (r.snapshotCeiling.ms / 1000) * cores(r.backup) - busy(r.snapshotFloor),
-    )}; this backup used ${of((r) => busy(r.backup) - busy(r.snapshotFloor))} beyond the floor's`,
+    `CPU seconds a ${what} may use beyond ${beyond} to reach 0.8 of ${target}: ${of(
+      (x) => 1.25 * (x.ceiling.ms / 1000) * cores(x.run) - busy(x.floor),
+    )}; this ${what} used ${of((x) => busy(x.run) - busy(x.floor))} beyond ${beyond}`,
   );
 }
 

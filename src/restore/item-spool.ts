@@ -26,8 +26,8 @@ const MEMORY_BYTES = 4 * 2 ** 20;
 export class ItemSpool {
   /** The in-memory head, grown by doubling up to memoryBytes; frozen once the file is started. */
   #memory = Buffer.allocUnsafeSlow(64 * 1024);
+  /** The spool's bytes from here on are the file's: its byte 0 is the spool's byte #memoryUsed. */
   #memoryUsed = 0;
-  #spilled = false;
   /**
    * Appended bytes bound for the file are copied into this buffer until it is written out.
    * Holding the callers' Buffers instead would pin the 8 KiB pool slabs that small Buffers are cut from.
@@ -35,7 +35,7 @@ export class ItemSpool {
   #pending = Buffer.allocUnsafeSlow(FLUSH_BYTES);
   #pendingBytes = 0;
   #size = 0;
-  /** The spool's bytes up to here are in memory or written to the file. */
+  /** Bytes written to the file so far. */
   #flushed = 0;
   /** Writes run one after another, each at the offset the last one ended. */
   #flushing: Promise<void> = Promise.resolve();
@@ -54,19 +54,18 @@ export class ItemSpool {
 
   /** Bytes written to the spool's file so far (none while the spool fits in memory). */
   get fileBytes(): number {
-    return this.#spilled ? this.#size - this.#memoryUsed : 0;
+    return this.#size - this.#memoryUsed;
   }
 
   /** Safe to call concurrently: the bytes are placed before the first await, in call order. */
   async append(body: Buffer): Promise<SpoolRef> {
     const ref = { offset: this.#size, length: body.length };
+    const started = this.#size > this.#memoryUsed; // the file: everything after goes there too
     this.#size += body.length;
-    if (!this.#spilled && this.#size <= this.memoryBytes) {
+    if (!started && this.#size <= this.memoryBytes) {
       this.#hold(body);
-      this.#flushed = this.#size;
       return ref;
     }
-    this.#spilled = true;
     const flushed = this.#pendingBytes + body.length > FLUSH_BYTES ? this.#flush() : undefined;
     if (body.length >= FLUSH_BYTES) {
       await this.#write(body);
@@ -84,10 +83,11 @@ export class ItemSpool {
       this.#memory.copy(buffer, 0, ref.offset, ref.offset + ref.length);
       return buffer;
     }
-    if (ref.offset + ref.length > this.#flushed) await this.#flush();
-    if (ref.offset + ref.length > this.#flushed) await this.#flushing;
+    const at = ref.offset - this.#memoryUsed;
+    if (at + ref.length > this.#flushed) await this.#flush();
+    if (at + ref.length > this.#flushed) await this.#flushing;
     const { file } = await this.#disk!;
-    const { bytesRead } = await file.read(buffer, 0, ref.length, ref.offset - this.#memoryUsed);
+    const { bytesRead } = await file.read(buffer, 0, ref.length, at);
     if (bytesRead !== ref.length) throw new Error(`restore spool: read ${bytesRead} of ${ref.length} bytes`);
     return buffer;
   }
@@ -128,7 +128,7 @@ export class ItemSpool {
     const disk = this.#disk;
     this.#flushing = this.#flushing.then(async () => {
       const { file } = await disk;
-      await file.write(chunk, 0, chunk.length, this.#flushed - this.#memoryUsed);
+      await file.write(chunk, 0, chunk.length, this.#flushed);
       this.#flushed += chunk.length;
     });
     return this.#flushing;
